@@ -1,0 +1,165 @@
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import * as v from "valibot";
+import { GatewayError, errorResponse, internalError, notFound, tooLarge, upstreamError } from "./errors.js";
+import type { Gateway } from "./gateway.js";
+import { authenticate, type AuthResult } from "./pipeline/auth.js";
+import { ClientGoneError, dispatch, type Endpoint } from "./pipeline/dispatch.js";
+import { requestTimeout, retryPolicy } from "./pipeline/options.js";
+import { resolveTargets } from "./pipeline/route.js";
+import { clientStream } from "./pipeline/stream.js";
+import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } from "./pipeline/validate.js";
+import { streamOf } from "./http.js";
+import type { ChatAdapter } from "./providers/types.js";
+import type { CallRecord, Usage } from "./types.js";
+
+export type AppEnv = { Variables: { auth: AuthResult; requestId: string; startedAt: number } };
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+
+/** The whole gateway as one Hono app: Web-standard Request in, Response out. */
+export function createApp(gw: Gateway): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const { log } = gw.runtime;
+
+  app.onError((err, c) => {
+    if (err instanceof GatewayError) return errorResponse(err, { "x-request-id": c.get("requestId") ?? "" });
+    log.error("unhandled error", { requestId: c.get("requestId"), error: String((err as Error)?.message ?? err) });
+    return errorResponse(internalError(), { "x-request-id": c.get("requestId") ?? "" });
+  });
+  app.notFound((c) => errorResponse(notFound(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, "unknown_url")));
+
+  app.use("*", async (c, next) => {
+    c.set("requestId", crypto.randomUUID());
+    c.set("startedAt", Date.now());
+    await next();
+    c.res.headers.set("x-request-id", c.get("requestId"));
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.use("/v1/*", cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after"], maxAge: 600 }));
+  app.use("/v1/*", bodyLimit({ maxSize: gw.config.maxBodyBytes, onError: () => { throw tooLarge(gw.config.maxBodyBytes); } }));
+  app.use("/v1/*", async (c, next) => {
+    c.set("auth", await authenticate(gw, c.req.raw.headers));
+    await next();
+  });
+
+  app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(gw) }));
+  app.post("/v1/chat/completions", (c) => proxy(gw, c, "chat", ChatSchema));
+  app.post("/v1/completions", (c) => proxy(gw, c, "completions", CompletionSchema));
+  app.post("/v1/embeddings", (c) => proxy(gw, c, "embeddings", EmbeddingsSchema));
+
+  return app;
+}
+
+async function proxy(gw: Gateway, c: Context<AppEnv>, endpoint: Endpoint, schema: v.GenericSchema): Promise<Response> {
+  const body = parseJson(await c.req.text()) as { model: string; stream?: boolean; stream_options?: { include_usage?: boolean } | null };
+  validate(schema, body);
+  const headers = c.req.raw.headers;
+  const stream = endpoint !== "embeddings" && body.stream === true;
+  const auth = c.get("auth");
+  const record: CallRecord = {
+    requestId: c.get("requestId"),
+    endpoint,
+    model: body.model,
+    status: 200,
+    stream,
+    startedAt: c.get("startedAt"),
+    durationMs: 0,
+    principal: auth.principal.id,
+  };
+  const targets = resolveTargets(gw, body.model, headers);
+
+  let answer;
+  try {
+    answer = await dispatch(gw, targets, {
+      endpoint,
+      body,
+      stream,
+      clientWantsUsage: body.stream_options?.include_usage === true,
+      clientHeaders: headers,
+      client: auth.client,
+      signal: c.req.raw.signal,
+      retry: retryPolicy(gw.config, headers),
+      timeoutMs: requestTimeout(gw.config, headers),
+    });
+  } catch (e) {
+    if (e instanceof GatewayError) finish(gw, record, { status: e.status, error: e.message });
+    throw e;
+  }
+  const { ctx, res, step } = answer;
+  record.provider = ctx.providerName;
+  record.model = ctx.model;
+  record.step = step;
+  const out = { "cf-aig-step": String(step) };
+
+  if (stream && endpoint === "chat") {
+    answer.settle();
+    const body = clientStream(answer, ctx.provider.chat as ChatAdapter, (end) =>
+      finish(gw, record, { usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }),
+    );
+    return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...out } });
+  }
+  if (stream) {
+    // Legacy completions stream: OpenAI-compatible upstreams only, so the bytes go through as they are.
+    answer.settle();
+    finish(gw, record, {});
+    return new Response(streamOf(res.chunks(), answer.abort), { status: 200, headers: { ...SSE_HEADERS, ...out } });
+  }
+
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    if (c.req.raw.signal.aborted) throw new ClientGoneError();
+    const err = upstreamError(504, `Provider "${ctx.providerName}" did not finish its answer in time.`, "upstream_timeout");
+    finish(gw, record, { status: err.status, error: err.message });
+    throw err;
+  } finally {
+    answer.settle();
+  }
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const err = upstreamError(502, `Provider "${ctx.providerName}" sent a response that is not JSON.`, "bad_upstream_response");
+    finish(gw, record, { status: err.status, error: err.message });
+    throw err;
+  }
+  const adapter = ctx.provider[endpoint]!;
+  if (adapter.response) {
+    json = adapter.response(json, ctx);
+    text = JSON.stringify(json);
+  }
+  finish(gw, record, { usage: json?.usage });
+  return c.body(text, 200, { "content-type": "application/json", ...out });
+}
+
+/** Hands the finished call to the observers (usage, limits, logs) after the response. */
+function finish(gw: Gateway, record: CallRecord, end: { usage?: Usage; error?: string; status?: number }) {
+  record.durationMs = Date.now() - record.startedAt;
+  if (end.usage) record.usage = end.usage;
+  if (end.error) record.error = end.error;
+  if (end.status !== undefined) record.status = end.status;
+  const { log, defer } = gw.runtime;
+  log.info("request", { ...record });
+  for (const observe of gw.observers) {
+    defer(Promise.resolve().then(() => observe(record)).catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })));
+  }
+}
+
+function listModels(gw: Gateway) {
+  const data: Array<{ id: string; object: "model"; created: number; owned_by: string }> = [];
+  const add = (id: string, owner: string) => data.push({ id, object: "model", created: 0, owned_by: owner });
+  for (const alias of Object.keys(gw.config.models)) add(alias, "strait");
+  for (const name of gw.routeNames()) {
+    const r = gw.route(name)!;
+    if (!gw.isListed(r)) continue;
+    const models = r.config.models ?? r.provider.models ?? [];
+    for (const m of models) add(`${name}/${m}`, name);
+    add(`${name}/*`, name);
+  }
+  return data;
+}

@@ -1,0 +1,154 @@
+import * as v from "valibot";
+import { parseKeyList } from "./providers/key-pool.js";
+import type { ProviderConfig } from "./providers/types.js";
+
+export interface ModelTarget {
+  provider: string;
+  model: string;
+  weight?: number;
+}
+
+export interface ModelAlias {
+  /** fallback: targets in order; loadbalance: a weighted pick first, the rest as fallbacks. */
+  strategy: "fallback" | "loadbalance";
+  targets: ModelTarget[];
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  delayMs: number;
+  backoff: "constant" | "linear" | "exponential";
+}
+
+export interface Config {
+  providers: Record<string, ProviderConfig>;
+  models: Record<string, ModelAlias>;
+  /** Used for a bare model name with no alias, no provider prefix and no x-provider header. */
+  defaultProvider?: string;
+  auth: {
+    /** Gateway tokens accepted in Authorization / x-api-key / cf-aig-authorization. */
+    tokens: string[];
+    /** Set only by an adapter that knows it is private (the local server on loopback): no tokens then means open. */
+    allowOpen: boolean;
+  };
+  cors: { origins: string[] };
+  maxBodyBytes: number;
+  retry: RetryPolicy;
+  /** Milliseconds an upstream attempt may take to answer (headers for streams, the whole body otherwise). */
+  requestTimeoutMs: number;
+  /** How long a provider key that answered 401/429 sits out. */
+  keyCooldownMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const url = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//, "must start with http:// or https://"));
+const keyList = v.union([v.string(), v.array(v.string())]);
+
+const TargetSchema = v.union([
+  v.pipe(v.string(), v.regex(/^[^/]+\/.+$/, 'must look like "provider/model"')),
+  v.strictObject({ provider: v.pipe(v.string(), v.minLength(1)), model: v.pipe(v.string(), v.minLength(1)), weight: v.optional(v.pipe(v.number(), v.minValue(0))) }),
+]);
+
+const AliasSchema = v.union([
+  TargetSchema,
+  v.array(TargetSchema),
+  v.strictObject({ strategy: v.optional(v.picklist(["fallback", "loadbalance"])), targets: v.pipe(v.array(TargetSchema), v.minLength(1)) }),
+]);
+
+const ProviderSchema = v.looseObject({
+  type: v.optional(v.string()),
+  baseUrl: v.optional(url),
+  apiKeys: v.optional(keyList),
+  passthrough: v.optional(v.picklist(["never", "fallback", "always"])),
+  models: v.optional(v.array(v.string())),
+  headers: v.optional(v.record(v.string(), v.string())),
+});
+
+const FileSchema = v.strictObject({
+  $schema: v.optional(v.string()),
+  providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
+  models: v.optional(v.record(v.string(), AliasSchema)),
+  defaultProvider: v.optional(v.string()),
+  auth: v.optional(v.strictObject({ tokens: v.optional(keyList) })),
+  cors: v.optional(v.strictObject({ origins: v.optional(v.array(v.string())) })),
+  maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
+  retry: v.optional(
+    v.strictObject({
+      attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
+      delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
+      backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
+    }),
+  ),
+  requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
+  keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+});
+
+export class ConfigError extends Error {}
+
+function toTarget(t: v.InferOutput<typeof TargetSchema>): ModelTarget {
+  if (typeof t !== "string") return t;
+  const slash = t.indexOf("/");
+  return { provider: t.slice(0, slash), model: t.slice(slash + 1) };
+}
+
+function toAlias(a: v.InferOutput<typeof AliasSchema>): ModelAlias {
+  if (typeof a === "string" || !("targets" in a) || Array.isArray(a)) {
+    const list = Array.isArray(a) ? a : [a];
+    return { strategy: "fallback", targets: list.map(toTarget) };
+  }
+  return { strategy: a.strategy ?? "fallback", targets: a.targets.map(toTarget) };
+}
+
+function envNumber(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+function keys(value: string | string[] | undefined, where: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.map((k) => k.trim()).filter(Boolean);
+  try {
+    return parseKeyList(value);
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** The config file (already parsed JSON, or undefined) overridden by environment variables. */
+export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean } = {}): Config {
+  const parsed = v.safeParse(FileSchema, file ?? {});
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const path = v.getDotPath(issue) ?? "(top level)";
+    throw new ConfigError(`Config error at ${path}: ${issue.message}`);
+  }
+  const f = parsed.output;
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, p] of Object.entries(f.providers ?? {})) {
+    providers[name] = { ...p, apiKeys: keys(p.apiKeys, `providers.${name}.apiKeys`) } as ProviderConfig;
+  }
+  const models: Record<string, ModelAlias> = {};
+  for (const [name, a] of Object.entries(f.models ?? {})) models[name] = toAlias(a);
+
+  const tokens = keys(env.STRAIT_GATEWAY_TOKENS, "STRAIT_GATEWAY_TOKENS") ?? keys(f.auth?.tokens, "auth.tokens") ?? [];
+  const origins = env.STRAIT_CORS_ORIGINS ? env.STRAIT_CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) : (f.cors?.origins ?? ["*"]);
+  return {
+    providers,
+    models,
+    defaultProvider: env.STRAIT_DEFAULT_PROVIDER || f.defaultProvider,
+    auth: { tokens, allowOpen: opts.allowOpen ?? false },
+    cors: { origins },
+    maxBodyBytes: envNumber(env, "STRAIT_MAX_BODY_BYTES") ?? f.maxBodyBytes ?? 10 * 1024 * 1024,
+    retry: {
+      attempts: envNumber(env, "STRAIT_RETRY_ATTEMPTS") ?? f.retry?.attempts ?? 1,
+      delayMs: f.retry?.delayMs ?? 250,
+      backoff: f.retry?.backoff ?? "exponential",
+    },
+    requestTimeoutMs: envNumber(env, "STRAIT_REQUEST_TIMEOUT_MS") ?? f.requestTimeoutMs ?? 120_000,
+    keyCooldownMs: f.keyCooldownMs ?? 60_000,
+  };
+}

@@ -1,0 +1,38 @@
+import { upstreamError } from "../errors.js";
+import type { StreamPart, StreamTranslator } from "../providers/types.js";
+import type { ChatChunk } from "../types.js";
+import type { SSEEvent } from "./sse.js";
+
+/**
+ * OpenAI-shaped SSE from an OpenAI-compatible upstream. Chunks go on verbatim; the translator
+ * only notices errors sent inside the stream, the end marker, and a stream cut short.
+ */
+export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
+  let sawDone = false;
+  let sawFinish = false;
+  return {
+    push(ev) {
+      const data = ev.data;
+      if (data === "[DONE]") {
+        sawDone = true;
+        return [];
+      }
+      let chunk: ChatChunk & { error?: { message?: string; code?: unknown } };
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        throw upstreamError(502, "The upstream sent a stream event that is not JSON.", "bad_upstream_stream");
+      }
+      if (chunk.error || ev.event === "error") {
+        const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";
+        throw upstreamError(502, message, "upstream_stream_error");
+      }
+      if (!sawFinish && chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
+      return [{ chunk, raw: data }];
+    },
+    end(): StreamPart[] {
+      if (!sawDone && !sawFinish) throw upstreamError(502, "The upstream stream ended before the answer was complete.", "upstream_truncated");
+      return [];
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { ConfigError, type Config } from "./config.js";
+import { builtinProviders } from "./providers/index.js";
+import { KeyPool, parseKeyList } from "./providers/key-pool.js";
+import { customOpenAICompatible } from "./providers/openai-compatible.js";
+import type { Provider, ProviderConfig } from "./providers/types.js";
+import type { Runtime } from "./runtime.js";
+import type { CallRecord } from "./types.js";
+
+/** A provider as configured under one name: its code, its settings and its key pool. */
+export interface ProviderRoute {
+  name: string;
+  provider: Provider;
+  config: ProviderConfig;
+  pool: KeyPool;
+}
+
+export type CallObserver = (record: CallRecord) => Promise<void> | void;
+
+/** The config turned into lookups, built once per process/isolate. */
+export class Gateway {
+  private readonly byName = new Map<string, ProviderRoute>();
+  readonly observers: CallObserver[] = [];
+
+  constructor(
+    readonly config: Config,
+    readonly runtime: Runtime,
+    providers: readonly Provider[] = builtinProviders,
+  ) {
+    const builtins = new Map<string, Provider>();
+    for (const p of providers) {
+      builtins.set(p.id, p);
+      for (const a of p.aliases ?? []) builtins.set(a, p);
+    }
+    for (const p of providers) this.add(p.id, p, config.providers[p.id] ?? {});
+    for (const [name, cfg] of Object.entries(config.providers)) {
+      if (this.byName.has(name) && !cfg.type) continue;
+      const type = cfg.type ?? name;
+      let provider: Provider | undefined;
+      if (type === "openai-compatible") provider = customOpenAICompatible(name, cfg);
+      else provider = builtins.get(type);
+      if (!provider) throw new ConfigError(`Config error at providers.${name}: unknown provider; set "type" to "openai-compatible" or one of ${[...builtins.keys()].join(", ")}`);
+      if (type === "openai-compatible" && !cfg.baseUrl) throw new ConfigError(`Config error at providers.${name}.baseUrl: an openai-compatible provider needs a baseUrl`);
+      this.add(name, provider, cfg);
+    }
+    // Aliases (bedrock, gemini, azure, xai) reach the same configured route as the id.
+    for (const p of providers) for (const a of p.aliases ?? []) if (!this.byName.has(a)) this.byName.set(a, this.byName.get(p.id)!);
+
+    for (const [alias, def] of Object.entries(config.models)) {
+      for (const t of def.targets) {
+        if (!this.byName.has(t.provider)) throw new ConfigError(`Config error at models.${alias}: unknown provider "${t.provider}"`);
+      }
+    }
+    if (config.defaultProvider && !this.byName.has(config.defaultProvider)) {
+      throw new ConfigError(`Config error at defaultProvider: unknown provider "${config.defaultProvider}"`);
+    }
+  }
+
+  private add(name: string, provider: Provider, config: ProviderConfig) {
+    const envKeys = (provider.keyEnv ?? []).map((n) => this.runtime.env[n]).find((v) => v);
+    let keys = config.apiKeys;
+    if (!keys?.length) {
+      try {
+        keys = parseKeyList(envKeys);
+      } catch (e) {
+        throw new ConfigError(`${provider.keyEnv?.join("/")}: ${(e as Error).message}`);
+      }
+    }
+    this.byName.set(name, { name, provider, config, pool: new KeyPool(keys, this.config.keyCooldownMs) });
+  }
+
+  route(name: string): ProviderRoute | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Configured names and ids, without aliases, in a stable order. */
+  routeNames(): string[] {
+    return [...new Set([...this.byName.values()].map((r) => r.name))].sort();
+  }
+
+  /** Shown in /v1/models: configured, holding keys, or needing none. */
+  isListed(r: ProviderRoute): boolean {
+    return r.name in this.config.providers || r.pool.size > 0 || !r.provider.needsCredential;
+  }
+
+  baseUrl(r: ProviderRoute): string {
+    return (r.config.baseUrl ?? r.provider.baseUrl(r.config, this.runtime.env)).replace(/\/+$/, "");
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * How the core talks to upstreams. Each runtime hands in its fastest client: Workers and Lambda
+ * use the platform fetch (fetchClient below); the Node adapter uses undici's pooled request.
+ */
+export interface UpstreamRequest {
+  url: string;
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  /** Lower-case names. */
+  headers: Record<string, string>;
+  text(): Promise<string>;
+  bytes(): Promise<Uint8Array>;
+  /** The body as it arrives. Breaking out of the loop releases the connection. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+export type HttpClient = (req: UpstreamRequest) => Promise<UpstreamResponse>;
+
+export const fetchClient: HttpClient = async (req) => {
+  const res = await fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body as BodyInit | undefined,
+    signal: req.signal,
+  });
+  const headers: Record<string, string> = {};
+  res.headers.forEach((v, k) => (headers[k] = v));
+  return {
+    status: res.status,
+    headers,
+    text: () => res.text(),
+    bytes: async () => new Uint8Array(await res.arrayBuffer()),
+    chunks: () => readerChunks(res.body),
+  };
+};
+
+async function* readerChunks(body: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** A Web stream over chunks, pulled only as fast as the reader takes them (no buffering). */
+export function streamOf(chunks: AsyncIterable<Uint8Array>, onCancel?: () => void): ReadableStream<Uint8Array> {
+  const it = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await it.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        onCancel?.();
+        await it.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,89 @@
+import { GatewayError, upstreamError } from "../errors.js";
+import { framings } from "../formats/framing.js";
+import type { ChatAdapter, StreamPart } from "../providers/types.js";
+import type { Usage } from "../types.js";
+import type { Answer } from "./dispatch.js";
+
+const encoder = new TextEncoder();
+const DONE = "data: [DONE]\n\n";
+
+export interface StreamEnd {
+  usage?: Usage;
+  error?: GatewayError;
+  /** The client went away before the end. */
+  cancelled?: boolean;
+}
+
+/**
+ * The upstream's stream, as OpenAI SSE for the client, one upstream read at a time (nothing is
+ * buffered beyond the event being decoded). Usage is collected on the way; the usage chunk the
+ * gateway asked for on the client's behalf is dropped; a failure mid-stream ends with an error
+ * event and no [DONE], so a client never mistakes a cut answer for a whole one.
+ */
+export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+  const { ctx, res } = answer;
+  const decoder = framings[adapter.stream.framing]!();
+  const translator = adapter.stream.translator(ctx);
+  const upstream = res.chunks()[Symbol.asyncIterator]();
+  let usage: Usage | undefined;
+  let finished = false;
+
+  const finish = (end: StreamEnd) => {
+    if (finished) return;
+    finished = true;
+    answer.settle();
+    onEnd({ usage, ...end });
+  };
+
+  const encode = (parts: StreamPart[]): string => {
+    let out = "";
+    for (const { chunk, raw } of parts) {
+      if (chunk.usage) {
+        usage = chunk.usage;
+        if (!ctx.clientWantsUsage && chunk.choices.length === 0) continue;
+      }
+      out += `data: ${raw ?? JSON.stringify(chunk)}\n\n`;
+    }
+    return out;
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            const { done, value } = await upstream.next();
+            if (done) {
+              let text = "";
+              for (const ev of decoder.flush()) text += encode(translator.push(ev));
+              text += encode(translator.end()) + DONE;
+              controller.enqueue(encoder.encode(text));
+              controller.close();
+              finish({});
+              return;
+            }
+            let text = "";
+            for (const ev of decoder.push(value)) text += encode(translator.push(ev));
+            // An upstream read that completed no event produces nothing; read on rather than enqueue "".
+            if (text) {
+              controller.enqueue(encoder.encode(text));
+              return;
+            }
+          }
+        } catch (e) {
+          const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
+          controller.enqueue(encoder.encode(`data: ${JSON.stringify(error)}\n\n`));
+          controller.close();
+          answer.abort();
+          finish({ error });
+        }
+      },
+      async cancel() {
+        answer.abort();
+        await upstream.return?.();
+        finish({ cancelled: true });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

@@ -1,0 +1,6 @@
+import { mockProvider } from "./mock.js";
+import { openAICompatibleProviders } from "./openai-compatible.js";
+import type { Provider } from "./types.js";
+
+/** Every provider the gateway knows by id. Native translators add one line here. */
+export const builtinProviders: readonly Provider[] = [...openAICompatibleProviders, mockProvider];

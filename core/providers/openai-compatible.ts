@@ -1,0 +1,88 @@
+import { badRequest } from "../errors.js";
+import { openAIStreamTranslator } from "../formats/openai-stream.js";
+import type { ChatRequest } from "../types.js";
+import { bearer, type EndpointAdapter, type Provider, type ProviderConfig } from "./types.js";
+
+/** What differs between providers that speak OpenAI's API: data, not code. */
+interface CompatEntry {
+  baseUrl: string | ((cfg: ProviderConfig, env: Record<string, string | undefined>) => string);
+  keyEnv: string[];
+  aliases?: string[];
+  /** Accepts `stream_options.include_usage` (the others are not sent it). */
+  streamUsage?: boolean;
+  completions?: boolean;
+  embeddings?: boolean;
+  models?: string[];
+}
+
+const ACCOUNT_ID = /^[0-9a-f]{32}$/;
+
+export const OPENAI_COMPATIBLE: Record<string, CompatEntry> = {
+  openai: { baseUrl: "https://api.openai.com/v1", keyEnv: ["OPENAI_API_KEY"], streamUsage: true, completions: true, embeddings: true, models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"] },
+  groq: { baseUrl: "https://api.groq.com/openai/v1", keyEnv: ["GROQ_API_KEY"], streamUsage: true },
+  deepseek: { baseUrl: "https://api.deepseek.com/v1", keyEnv: ["DEEPSEEK_API_KEY"], streamUsage: true },
+  mistral: { baseUrl: "https://api.mistral.ai/v1", keyEnv: ["MISTRAL_API_KEY"], embeddings: true },
+  together: { baseUrl: "https://api.together.xyz/v1", keyEnv: ["TOGETHER_API_KEY"], streamUsage: true, completions: true, embeddings: true },
+  fireworks: { baseUrl: "https://api.fireworks.ai/inference/v1", keyEnv: ["FIREWORKS_API_KEY"], streamUsage: true, completions: true, embeddings: true },
+  openrouter: { baseUrl: "https://openrouter.ai/api/v1", keyEnv: ["OPENROUTER_API_KEY"], streamUsage: true, completions: true },
+  perplexity: { baseUrl: "https://api.perplexity.ai", keyEnv: ["PERPLEXITY_API_KEY"] },
+  cerebras: { baseUrl: "https://api.cerebras.ai/v1", keyEnv: ["CEREBRAS_API_KEY"], streamUsage: true },
+  grok: { baseUrl: "https://api.x.ai/v1", keyEnv: ["XAI_API_KEY", "GROK_API_KEY"], aliases: ["xai"], streamUsage: true },
+  sambanova: { baseUrl: "https://api.sambanova.ai/v1", keyEnv: ["SAMBANOVA_API_KEY"], streamUsage: true },
+  cohere: { baseUrl: "https://api.cohere.ai/compatibility/v1", keyEnv: ["COHERE_API_KEY", "CO_API_KEY"], embeddings: true },
+  huggingface: { baseUrl: "https://router.huggingface.co/v1", keyEnv: ["HF_TOKEN", "HUGGINGFACE_API_KEY"], streamUsage: true },
+  "workers-ai": {
+    baseUrl: (cfg, env) => {
+      const account = (cfg.accountId as string | undefined) ?? env.CLOUDFLARE_ACCOUNT_ID;
+      if (!account || !ACCOUNT_ID.test(account)) {
+        throw badRequest("Provider workers-ai needs a Cloudflare account id: set providers.workers-ai.accountId or CLOUDFLARE_ACCOUNT_ID.", "model", "provider_not_configured");
+      }
+      return `https://api.cloudflare.com/client/v4/accounts/${account}/ai/v1`;
+    },
+    keyEnv: ["CLOUDFLARE_API_TOKEN"],
+    embeddings: true,
+  },
+};
+
+const passThroughJson = <T>(path: string): EndpointAdapter<T> => ({
+  request: (body, ctx) => ({ path, body: { ...(body as object), model: ctx.model } }),
+  response: null,
+});
+
+/** The shared base every OpenAI-speaking provider is made from. */
+export function openAICompatibleProvider(id: string, entry: CompatEntry, needsCredential = true): Provider {
+  const { baseUrl } = entry;
+  return {
+    id,
+    aliases: entry.aliases,
+    baseUrl: typeof baseUrl === "string" ? () => baseUrl : baseUrl,
+    keyEnv: entry.keyEnv,
+    needsCredential,
+    models: entry.models,
+    authorize: bearer,
+    chat: {
+      request(body: ChatRequest, ctx) {
+        const out: ChatRequest = { ...body, model: ctx.model };
+        if (ctx.stream && entry.streamUsage && !ctx.clientWantsUsage) {
+          out.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+        }
+        return { path: "/chat/completions", body: out };
+      },
+      response: null,
+      stream: { framing: "sse", translator: openAIStreamTranslator },
+    },
+    completions: entry.completions ? passThroughJson("/completions") : undefined,
+    embeddings: entry.embeddings ? passThroughJson("/embeddings") : undefined,
+  };
+}
+
+/** A config entry `{"type": "openai-compatible", "baseUrl": …}`: vLLM, Ollama, LM Studio, any OpenAI-shaped server. */
+export function customOpenAICompatible(name: string, cfg: ProviderConfig): Provider {
+  return openAICompatibleProvider(
+    name,
+    { baseUrl: "", keyEnv: [], streamUsage: cfg.streamUsage !== false, completions: true, embeddings: true },
+    false,
+  );
+}
+
+export const openAICompatibleProviders: Provider[] = Object.entries(OPENAI_COMPATIBLE).map(([id, e]) => openAICompatibleProvider(id, e));

@@ -1,0 +1,21 @@
+import type { HttpClient } from "./http.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** What a runtime adapter (functions/*) hands the core: plain values, no runtime globals. */
+export interface Runtime {
+  http: HttpClient;
+  /** Work after the response: ctx.waitUntil on Workers, awaited at stream end on Lambda, tracked on Node. */
+  defer(work: Promise<unknown>): void;
+  log: Logger;
+  env: Env;
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,27 @@
+import { Agent, request } from "undici";
+import type { HttpClient } from "../../core/http.js";
+
+/**
+ * Upstream calls on undici's pooled request: several times cheaper per call than Node's global
+ * fetch (TOOLCHAIN.md), and the body stays a Node stream until the core iterates it.
+ */
+export function undiciClient(agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: 0, bodyTimeout: 300_000 })): HttpClient {
+  return async (req) => {
+    const r = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      dispatcher: agent,
+    });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    return {
+      status: r.statusCode,
+      headers,
+      text: () => r.body.text(),
+      bytes: async () => new Uint8Array(await r.body.arrayBuffer()),
+      chunks: () => r.body,
+    };
+  };
+}

@@ -1,0 +1,63 @@
+import { serve } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../../core/app.js";
+import type { Config } from "../../core/config.js";
+import { Gateway } from "../../core/gateway.js";
+import type { Logger } from "../../core/runtime.js";
+import { undiciClient } from "./http-client.js";
+
+export interface ServerOptions {
+  config: Config;
+  host?: string;
+  port?: number;
+  log: Logger;
+  env?: Record<string, string | undefined>;
+  /** How long SIGTERM waits for in-flight requests and streams before closing them. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  gateway: Gateway;
+  /** Stops accepting, lets in-flight requests finish (bounded), then runs deferred work out. */
+  close(): Promise<void>;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const pending = new Set<Promise<unknown>>();
+  const gateway = new Gateway(opts.config, {
+    http: undiciClient(),
+    log: opts.log,
+    env: opts.env ?? process.env,
+    defer(work) {
+      pending.add(work);
+      work.finally(() => pending.delete(work)).catch(() => {});
+    },
+  });
+  const app = createApp(gateway);
+  const host = opts.host ?? "127.0.0.1";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      (server as any).closeIdleConnections?.();
+      const timeout = opts.shutdownTimeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([stopped, new Promise<void>((r) => (timer = setTimeout(r, timeout)))]);
+      clearTimeout(timer);
+      (server as any).closeAllConnections?.();
+      await Promise.allSettled([...pending]);
+    })());
+  return { url, gateway, close };
+}
