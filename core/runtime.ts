@@ -1,4 +1,5 @@
 import type { HttpClient } from "./http.js";
+import type { Store } from "./store/types.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,6 +17,8 @@ export interface Runtime {
   defer(work: Promise<unknown>): void;
   log: Logger;
   env: Env;
+  /** Keys, cache, counters, usage. Absent = no state: no virtual keys, limits or cache. */
+  store?: Store;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -35,9 +35,14 @@ export interface Page<T> {
 export interface KeyStore {
   getByHash(hash: string): Promise<VirtualKeyRecord | null>;
   getById(id: string): Promise<VirtualKeyRecord | null>;
-  /** Creates or replaces. */
+  /**
+   * Creates or replaces the record with this id. When the hash changes (rotation), the old hash
+   * stops resolving in the same call: no moment exists where both old and new keys are valid.
+   */
   put(record: VirtualKeyRecord): Promise<void>;
+  /** Pages in a stable order; pass the returned cursor back for the next page (absent = last page). */
   list(cursor?: string, limit?: number): Promise<Page<VirtualKeyRecord>>;
+  /** Removes the record and its hash lookup. False when there was no such id. */
   delete(id: string): Promise<boolean>;
 }
 
@@ -56,6 +61,7 @@ export interface LimitStore {
   /**
    * Atomically adds `cost` to the counter of the window starting at `windowStart`, only if the
    * result stays within `limit`. Two callers can never both pass the last free unit.
+   * A counter stays readable until `windowStart + 2 * windowMs` (a sliding window reads the previous one).
    */
   hit(key: string, windowStart: number, windowMs: number, cost: number, limit: number): Promise<CounterResult>;
   /** Adds without a limit (tokens, counted after the response). Returns the new count. */
@@ -76,7 +82,26 @@ export interface UsageRow {
 
 export interface UsageStore {
   add(row: UsageRow): Promise<void>;
+  /** Rows per key, day and model; `from`/`to` are inclusive days. Sorted by day, key, model. */
   query(filter: { keyId?: string; from?: string; to?: string }): Promise<UsageRow[]>;
+}
+
+/**
+ * The backend could not answer (throttled, down, unreachable, misconfigured). Callers that guard
+ * something (auth, limits, budgets) must fail closed on it: 503, never "allowed".
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError";
+  constructor(
+    message: string,
+    /** The backend's error name, e.g. "ProvisionedThroughputExceededException". Safe to log. */
+    readonly code: string,
+    /** True when the backend said "slow down" rather than "broken". */
+    readonly throttled: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export interface Store {
