@@ -14,7 +14,7 @@ export interface ClientCredentials {
  * key first; "never" ignores it): the client's own provider credential, the virtual key's bound
  * key, the gateway's keys, the client's key as a fallback, the runtime's ambient credential.
  */
-export async function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">): Promise<Credential> {
+export async function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">, tried?: ReadonlySet<string>): Promise<Credential> {
   const mode = route.config.passthrough ?? "fallback";
   const own = client.providerKey;
   if (own && mode === "always") return { kind: "key", value: own, source: "client" };
@@ -24,7 +24,7 @@ export async function credentialFor(route: ProviderRoute, client: ClientCredenti
   }
   const bound = client.bound?.[route.name];
   if (bound) return { kind: "key", value: bound, source: "virtual-key" };
-  const pooled = route.pool.next();
+  const pooled = route.pool.next(tried);
   if (pooled !== undefined) return { kind: "key", value: pooled, source: "config" };
   if (own && mode !== "never") return { kind: "key", value: own, source: "client" };
   const ambient = await route.provider.ambientCredential?.(base);

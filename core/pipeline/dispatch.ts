@@ -67,7 +67,7 @@ export async function dispatch(gw: Gateway, targets: Target[], call: Call): Prom
         let req: UpstreamRequest;
         try {
           base.baseUrl = gw.baseUrl(route);
-          const credential = await credentialFor(route, call.client, base);
+          const credential = await credentialFor(route, call.client, base, tried);
           ctx = { ...base, credential };
           const built = await adapter.request(call.body, ctx);
           req = {

@@ -15,14 +15,15 @@ export class KeyPool {
     return this.keys.length;
   }
 
-  /** The next key not cooling down; if all are, the one whose cool-down ends first. */
-  next(now = Date.now()): string | undefined {
+  /** The next key not cooling down; if all are, the one whose cool-down ends first. Never one in `exclude`. */
+  next(exclude?: ReadonlySet<string>, now = Date.now()): string | undefined {
     const n = this.keys.length;
     if (n === 0) return undefined;
     let soonest: string | undefined;
     let soonestAt = Infinity;
     for (let i = 0; i < n; i++) {
       const key = this.keys[(this.nextIndex + i) % n]!;
+      if (exclude?.has(key)) continue;
       const until = this.coolUntil.get(key) ?? 0;
       if (until <= now) {
         this.nextIndex = (this.nextIndex + i + 1) % n;
