@@ -6,13 +6,15 @@ import { GatewayError, errorResponse, internalError, notFound, tooLarge, upstrea
 import type { Gateway } from "./gateway.js";
 import { authenticate, type AuthResult } from "./pipeline/auth.js";
 import { ClientGoneError, dispatch, type Endpoint } from "./pipeline/dispatch.js";
+import { finish } from "./pipeline/finish.js";
+import { passthrough, passthroughPath } from "./pipeline/passthrough.js";
 import { requestTimeout, retryPolicy } from "./pipeline/options.js";
 import { resolveTargets } from "./pipeline/route.js";
 import { clientStream } from "./pipeline/stream.js";
 import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } from "./pipeline/validate.js";
 import { streamOf } from "./http.js";
 import type { ChatAdapter } from "./providers/types.js";
-import type { CallRecord, Usage } from "./types.js";
+import type { CallRecord } from "./types.js";
 
 export type AppEnv = { Variables: { auth: AuthResult; requestId: string; startedAt: number } };
 
@@ -39,17 +41,22 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
 
   app.get("/health", (c) => c.json({ status: "ok" }));
 
-  app.use("/v1/*", cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after"], maxAge: 600 }));
-  app.use("/v1/*", bodyLimit({ maxSize: gw.config.maxBodyBytes, onError: () => { throw tooLarge(gw.config.maxBodyBytes); } }));
-  app.use("/v1/*", async (c, next) => {
-    c.set("auth", await authenticate(gw, c.req.raw.headers));
-    await next();
-  });
+  // The OpenAI API and the pass-through routes (/{provider}/…) share every guard stage.
+  for (const path of ["/v1/*", passthroughPath(gw)]) {
+    app.use(path, cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after"], maxAge: 600 }));
+    app.use(path, bodyLimit({ maxSize: gw.config.maxBodyBytes, onError: () => { throw tooLarge(gw.config.maxBodyBytes); } }));
+    app.use(path, async (c, next) => {
+      c.set("auth", await authenticate(gw, c.req.raw.headers));
+      await next();
+    });
+  }
 
   app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(gw) }));
   app.post("/v1/chat/completions", (c) => proxy(gw, c, "chat", ChatSchema));
   app.post("/v1/completions", (c) => proxy(gw, c, "completions", CompletionSchema));
   app.post("/v1/embeddings", (c) => proxy(gw, c, "embeddings", EmbeddingsSchema));
+  // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.
+  app.all(passthroughPath(gw), (c) => passthrough(gw, c));
 
   return app;
 }
@@ -135,19 +142,6 @@ async function proxy(gw: Gateway, c: Context<AppEnv>, endpoint: Endpoint, schema
   }
   finish(gw, record, { usage: json?.usage });
   return c.body(text, 200, { "content-type": "application/json", ...out });
-}
-
-/** Hands the finished call to the observers (usage, limits, logs) after the response. */
-function finish(gw: Gateway, record: CallRecord, end: { usage?: Usage; error?: string; status?: number }) {
-  record.durationMs = Date.now() - record.startedAt;
-  if (end.usage) record.usage = end.usage;
-  if (end.error) record.error = end.error;
-  if (end.status !== undefined) record.status = end.status;
-  const { log, defer } = gw.runtime;
-  log.info("request", { ...record });
-  for (const observe of gw.observers) {
-    defer(Promise.resolve().then(() => observe(record)).catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })));
-  }
 }
 
 function listModels(gw: Gateway) {

@@ -56,6 +56,8 @@ export class Gateway {
   }
 
   private add(name: string, provider: Provider, config: ProviderConfig) {
+    const problem = provider.checkConfig?.(config, this.runtime.env);
+    if (problem) throw new ConfigError(`Config error at providers.${name}: ${problem}`);
     const envKeys = (provider.keyEnv ?? []).map((n) => this.runtime.env[n]).find((v) => v);
     let keys = config.apiKeys;
     if (!keys?.length) {

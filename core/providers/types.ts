@@ -80,6 +80,8 @@ export interface Provider {
   baseUrl(config: ProviderConfig, env: CallContext["env"]): string;
   /** Environment variables holding the gateway's keys for this provider, first found wins. */
   keyEnv?: readonly string[];
+  /** Checks the provider's settings once, at startup: returns what is wrong (a config error), or nothing. */
+  checkConfig?(config: ProviderConfig, env: CallContext["env"]): string | undefined;
   /** False for providers that accept anonymous calls (local vLLM, Ollama, mock). */
   needsCredential: boolean;
   /** Adds the credential to a built request: a bearer header, an api key header, a SigV4 signature. */
