@@ -2,6 +2,7 @@
  * The whole Store in one process's memory: tests, `STRAIT_STORE=memory`, ephemeral runs.
  * Nothing survives a restart. Reads check expiry themselves, like every adapter.
  */
+import { compareUsage, counterExpiry } from "./rules.js";
 import type { CacheStore, CounterResult, KeyStore, LimitStore, Page, Store, UsageRow, UsageStore, VirtualKeyRecord } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -9,11 +10,6 @@ export interface MemoryStoreOptions {
   now?: () => number;
   /** Cache entries kept at most; the oldest written goes first. */
   maxCacheEntries?: number;
-}
-
-/** How long a counter stays readable after its window ends: sliding windows read the previous window. */
-export function counterExpiry(windowStart: number, windowMs: number): number {
-  return windowStart + 2 * windowMs;
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -129,10 +125,6 @@ class MemoryLimits implements LimitStore {
   async get(key: string, windowStart: number) {
     return this.read(`${key}\u0000${windowStart}`);
   }
-}
-
-export function compareUsage(a: UsageRow, b: UsageRow): number {
-  return a.day.localeCompare(b.day) || a.keyId.localeCompare(b.keyId) || a.model.localeCompare(b.model);
 }
 
 class MemoryUsage implements UsageStore {

@@ -1,0 +1,96 @@
+/**
+ * Table names and key schema of the DynamoDB store. The CDK stack (infra/) creates the same
+ * tables; `createTables` makes them for the embedded store and the tests.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type DynamoDBClient,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
+
+export interface TableNames {
+  keys: string;
+  cache: string;
+  limits: string;
+  usage: string;
+}
+
+/** The attribute DynamoDB's TTL deletes on (epoch seconds) in the cache and limits tables. */
+export const TTL_ATTRIBUTE = "ttl";
+
+/**
+ * STRAIT_TABLE_KEYS / _CACHE / _LIMITS / _USAGE name each table; any left unset is
+ * STRAIT_TABLE_PREFIX (default "strait-") followed by keys, cache, limits, usage.
+ */
+export function tableNamesFromEnv(env: Readonly<Record<string, string | undefined>>): TableNames {
+  const prefix = env.STRAIT_TABLE_PREFIX ?? "strait-";
+  return {
+    keys: env.STRAIT_TABLE_KEYS || `${prefix}keys`,
+    cache: env.STRAIT_TABLE_CACHE || `${prefix}cache`,
+    limits: env.STRAIT_TABLE_LIMITS || `${prefix}limits`,
+    usage: env.STRAIT_TABLE_USAGE || `${prefix}usage`,
+  };
+}
+
+interface TableSchema {
+  key: KeySchemaElement[];
+  attributes: AttributeDefinition[];
+  ttl: boolean;
+}
+
+const byPk = (ttl: boolean): TableSchema => ({
+  key: [{ AttributeName: "pk", KeyType: "HASH" }],
+  attributes: [{ AttributeName: "pk", AttributeType: "S" }],
+  ttl,
+});
+
+/** One table per concern; every key attribute is a string. */
+export const TABLE_SCHEMAS: Record<keyof TableNames, TableSchema> = {
+  keys: byPk(false),
+  cache: byPk(true),
+  limits: byPk(true),
+  usage: {
+    key: [
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ],
+    attributes: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+    ],
+    ttl: false,
+  },
+};
+
+/**
+ * Creates the tables that don't exist yet (on-demand billing) and waits until they are ACTIVE.
+ * `ttl: false` skips UpdateTimeToLive, which dynalite does not implement (expiry is checked on read anyway).
+ */
+export async function createTables(client: DynamoDBClient, names: TableNames, opts: { ttl: boolean }): Promise<void> {
+  await Promise.all(
+    (Object.keys(TABLE_SCHEMAS) as (keyof TableNames)[]).map(async (concern) => {
+      const schema = TABLE_SCHEMAS[concern];
+      const TableName = names[concern];
+      let created = false;
+      try {
+        await client.send(new CreateTableCommand({ TableName, KeySchema: schema.key, AttributeDefinitions: schema.attributes, BillingMode: "PAY_PER_REQUEST" }));
+        created = true;
+      } catch (e) {
+        if (!(e instanceof ResourceInUseException)) throw e;
+      }
+      for (let i = 0; ; i++) {
+        const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+        if (Table?.TableStatus === "ACTIVE") break;
+        if (i > 600) throw new Error(`table ${TableName} did not become ACTIVE`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      if (created && schema.ttl && opts.ttl) {
+        await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+      }
+    }),
+  );
+}

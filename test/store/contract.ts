@@ -1,0 +1,298 @@
+/**
+ * The Store contract: every adapter (memory, DynamoDB on dynalite and DynamoDB Local, Cloudflare)
+ * must pass these cases. Usage from a *.test.ts file:
+ *
+ *   describeStoreContract("memory", (now) => memoryStore({ now }));
+ *
+ * `makeStore(now)` is called before each case with a fake clock (ms since the epoch) that the
+ * cases move forward; the adapter must read time only from it. The store may share its backend
+ * with other cases: every case uses fresh random ids and only asserts about its own data.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Store, UsageRow, VirtualKeyRecord } from "../../core/store/types.js";
+
+export type StoreFactory = (now: () => number) => Store | Promise<Store>;
+
+export interface ContractOptions {
+  /** Cases this backend cannot run, with the reason (printed). Use only for a real platform gap. */
+  skip?: Record<string, string>;
+}
+
+const rand = () => Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+export function keyRecord(over: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
+  const t = new Date().toISOString();
+  return { id: `key_${rand()}`, hash: hex(), hint: "sk-strait-ab12", name: "test", createdAt: t, updatedAt: t, ...over };
+}
+
+export function describeStoreContract(name: string, makeStore: StoreFactory, opts: ContractOptions = {}): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let time: number;
+    const now = () => time;
+    const advance = (ms: number) => {
+      time += ms;
+    };
+
+    beforeEach(async () => {
+      time = Date.now();
+      store = await makeStore(now);
+    });
+
+    const test = (title: string, fn: () => Promise<void>) => {
+      const reason = opts.skip?.[title];
+      if (reason) {
+        console.log(`[store contract ${name}] skipped "${title}": ${reason}`);
+        it.skip(title, fn);
+      } else it(title, fn);
+    };
+
+    describe("keys", () => {
+      test("put, then get by id and by hash; unknown ones are null", async () => {
+        const rec = keyRecord({
+          owner: "alice@example.com",
+          expiresAt: "2027-01-01T00:00:00.000Z",
+          disabled: false,
+          models: ["openai/*", "anthropic/claude-*"],
+          rpm: 60,
+          tpm: 100_000,
+          maxParallel: 4,
+          budget: { usd: 20, period: "month" },
+          metadata: { team: "search", "with space": "x y" },
+          credentials: { openai: "sk-upstream-1" },
+        });
+        await store.keys.put(rec);
+        expect(await store.keys.getById(rec.id)).toEqual(rec);
+        expect(await store.keys.getByHash(rec.hash)).toEqual(rec);
+        expect(await store.keys.getById(`key_${rand()}`)).toBeNull();
+        expect(await store.keys.getByHash(hex())).toBeNull();
+      });
+
+      test("a returned record is a copy: changing it changes nothing stored", async () => {
+        const rec = keyRecord({ models: ["a/*"] });
+        await store.keys.put(rec);
+        const got = (await store.keys.getById(rec.id))!;
+        got.name = "changed";
+        got.models!.push("b/*");
+        rec.name = "changed too";
+        expect((await store.keys.getByHash(rec.hash))!.name).toBe("test");
+        expect((await store.keys.getById(rec.id))!.models).toEqual(["a/*"]);
+      });
+
+      test("put replaces: an update is seen by both lookups, absent fields are gone", async () => {
+        const rec = keyRecord({ rpm: 10, owner: "bob" });
+        await store.keys.put(rec);
+        const { owner: _owner, ...rest } = rec;
+        const updated = { ...rest, name: "renamed", rpm: 20, disabled: true, updatedAt: new Date(Date.now() + 1000).toISOString() };
+        await store.keys.put(updated);
+        expect(await store.keys.getById(rec.id)).toEqual(updated);
+        expect(await store.keys.getByHash(rec.hash)).toEqual(updated);
+      });
+
+      test("rotation: after put with a new hash the old hash no longer resolves", async () => {
+        const rec = keyRecord();
+        await store.keys.put(rec);
+        const rotated = { ...rec, hash: hex(), hint: "sk-strait-cd34" };
+        await store.keys.put(rotated);
+        expect(await store.keys.getByHash(rec.hash)).toBeNull();
+        expect(await store.keys.getByHash(rotated.hash)).toEqual(rotated);
+        expect((await store.keys.getById(rec.id))!.hash).toBe(rotated.hash);
+      });
+
+      test("concurrent rotations of one key leave exactly one valid hash, the one the record holds", async () => {
+        const rec = keyRecord();
+        await store.keys.put(rec);
+        const hashes = Array.from({ length: 8 }, hex);
+        await Promise.all(hashes.map((hash) => store.keys.put({ ...rec, hash })));
+        const final = (await store.keys.getById(rec.id))!;
+        expect(hashes).toContain(final.hash);
+        const resolving = [];
+        for (const h of [rec.hash, ...hashes]) if (await store.keys.getByHash(h)) resolving.push(h);
+        expect(resolving).toEqual([final.hash]);
+      });
+
+      test("delete removes the record and the hash lookup; a second delete says false", async () => {
+        const rec = keyRecord();
+        await store.keys.put(rec);
+        expect(await store.keys.delete(rec.id)).toBe(true);
+        expect(await store.keys.getByHash(rec.hash)).toBeNull();
+        expect(await store.keys.getById(rec.id)).toBeNull();
+        expect(await store.keys.delete(rec.id)).toBe(false);
+        const page = await collect(store, 100);
+        expect(page.map((r) => r.id)).not.toContain(rec.id);
+      });
+
+      test("list pages with a cursor: every key exactly once, pages no bigger than asked", async () => {
+        const mine = Array.from({ length: 7 }, () => keyRecord());
+        for (const r of mine) await store.keys.put(r);
+        const seen = await collect(store, 3);
+        const ids = seen.map((r) => r.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const r of mine) expect(seen.find((s) => s.id === r.id)).toEqual(r);
+      });
+    });
+
+    describe("cache", () => {
+      test("put then get; a missing key is null; put overwrites", async () => {
+        const k = `c-${rand()}`;
+        expect(await store.cache.get(k)).toBeNull();
+        await store.cache.put(k, '{"answer":"é ✓"}', 60);
+        expect(await store.cache.get(k)).toBe('{"answer":"é ✓"}');
+        await store.cache.put(k, "second", 60);
+        expect(await store.cache.get(k)).toBe("second");
+      });
+
+      test("an entry expires after its TTL, though the backend may still hold it", async () => {
+        const k = `c-${rand()}`;
+        await store.cache.put(k, "v", 2);
+        advance(1_500);
+        expect(await store.cache.get(k)).toBe("v");
+        advance(600);
+        expect(await store.cache.get(k)).toBeNull();
+      });
+
+      test("a fresh put after expiry is visible again", async () => {
+        const k = `c-${rand()}`;
+        await store.cache.put(k, "old", 1);
+        advance(5_000);
+        expect(await store.cache.get(k)).toBeNull();
+        await store.cache.put(k, "new", 10);
+        expect(await store.cache.get(k)).toBe("new");
+      });
+    });
+
+    describe("limits", () => {
+      const W = 60_000;
+
+      test("hit admits up to the limit exactly, then refuses without counting", async () => {
+        const k = `l-${rand()}`;
+        const w = windowOf(time, W);
+        const results = [];
+        for (let i = 0; i < 4; i++) results.push(await store.limits.hit(k, w, W, 1, 3));
+        expect(results).toEqual([
+          { allowed: true, count: 1 },
+          { allowed: true, count: 2 },
+          { allowed: true, count: 3 },
+          { allowed: false, count: 3 },
+        ]);
+        expect(await store.limits.get(k, w)).toBe(3);
+      });
+
+      test("costs above one: admitted only while the sum stays within the limit", async () => {
+        const k = `l-${rand()}`;
+        const w = windowOf(time, W);
+        expect(await store.limits.hit(k, w, W, 4, 10)).toEqual({ allowed: true, count: 4 });
+        expect(await store.limits.hit(k, w, W, 4, 10)).toEqual({ allowed: true, count: 8 });
+        expect(await store.limits.hit(k, w, W, 4, 10)).toEqual({ allowed: false, count: 8 });
+        expect(await store.limits.hit(k, w, W, 2, 10)).toEqual({ allowed: true, count: 10 });
+        const big = `l-${rand()}`;
+        expect(await store.limits.hit(big, w, W, 11, 10)).toEqual({ allowed: false, count: 0 });
+        expect(await store.limits.get(big, w)).toBe(0);
+      });
+
+      test("200 concurrent hits against a limit of 50 admit exactly 50", async () => {
+        const k = `l-${rand()}`;
+        const w = windowOf(time, W);
+        const results = await Promise.all(Array.from({ length: 200 }, () => store.limits.hit(k, w, W, 1, 50)));
+        expect(results.filter((r) => r.allowed)).toHaveLength(50);
+        expect(results.filter((r) => r.allowed).map((r) => r.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+        expect(await store.limits.get(k, w)).toBe(50);
+      });
+
+      test("windows and counter keys are independent", async () => {
+        const a = `l-${rand()}`;
+        const b = `l-${rand()}`;
+        const w = windowOf(time, W);
+        expect((await store.limits.hit(a, w, W, 1, 1)).allowed).toBe(true);
+        expect((await store.limits.hit(a, w, W, 1, 1)).allowed).toBe(false);
+        expect((await store.limits.hit(a, w + W, W, 1, 1)).allowed).toBe(true);
+        expect((await store.limits.hit(b, w, W, 1, 1)).allowed).toBe(true);
+        expect(await store.limits.get(a, w)).toBe(1);
+        expect(await store.limits.get(a, w + W)).toBe(1);
+      });
+
+      test("add counts without a limit and returns the total; get reads it; a new counter reads 0", async () => {
+        const k = `t-${rand()}`;
+        const w = windowOf(time, W);
+        expect(await store.limits.get(k, w)).toBe(0);
+        expect(await store.limits.add(k, w, W, 700)).toBe(700);
+        expect(await store.limits.add(k, w, W, 500)).toBe(1200);
+        expect(await store.limits.get(k, w)).toBe(1200);
+        expect((await store.limits.hit(k, w, W, 1, 1000)).allowed).toBe(false);
+      });
+
+      test("a counter stays readable through the next window (sliding), then expires", async () => {
+        const k = `l-${rand()}`;
+        const w = windowOf(time, W);
+        await store.limits.add(k, w, W, 5);
+        advance(w + W + W / 2 - time); // the middle of the next window
+        expect(await store.limits.get(k, w)).toBe(5);
+        advance(W); // past windowStart + 2 windows
+        expect(await store.limits.get(k, w)).toBe(0);
+      });
+    });
+
+    describe("usage", () => {
+      const row = (keyId: string, day: string, model: string, n = 1): UsageRow => ({ keyId, day, model, requests: n, tokensIn: 10 * n, tokensOut: 20 * n, costMicros: 300 * n });
+
+      test("adds aggregate per key, day and model", async () => {
+        const k = `key_${rand()}`;
+        await store.usage.add(row(k, "2026-11-20", "openai/gpt-4o-mini"));
+        await store.usage.add(row(k, "2026-11-20", "openai/gpt-4o-mini", 2));
+        await store.usage.add(row(k, "2026-11-20", "anthropic/claude-3-5-haiku"));
+        await store.usage.add(row(k, "2026-11-21", "openai/gpt-4o-mini"));
+        expect(await store.usage.query({ keyId: k })).toEqual([
+          { keyId: k, day: "2026-11-20", model: "anthropic/claude-3-5-haiku", requests: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 },
+          { keyId: k, day: "2026-11-20", model: "openai/gpt-4o-mini", requests: 3, tokensIn: 30, tokensOut: 60, costMicros: 900 },
+          { keyId: k, day: "2026-11-21", model: "openai/gpt-4o-mini", requests: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 },
+        ]);
+      });
+
+      test("concurrent adds lose nothing", async () => {
+        const k = `key_${rand()}`;
+        await Promise.all(Array.from({ length: 40 }, () => store.usage.add(row(k, "2026-11-20", "m"))));
+        expect(await store.usage.query({ keyId: k })).toEqual([{ keyId: k, day: "2026-11-20", model: "m", requests: 40, tokensIn: 400, tokensOut: 800, costMicros: 12_000 }]);
+      });
+
+      test("query filters by inclusive day range, and across keys when no key is given", async () => {
+        const a = `key_${rand()}`;
+        const b = `key_${rand()}`;
+        for (const day of ["2026-10-31", "2026-11-01", "2026-11-15", "2026-11-30", "2026-12-01"]) {
+          await store.usage.add(row(a, day, "m/x"));
+          await store.usage.add(row(b, day, "m/x#odd/name"));
+        }
+        const days = (rows: UsageRow[]) => rows.map((r) => r.day);
+        expect(days(await store.usage.query({ keyId: a, from: "2026-11-01", to: "2026-11-30" }))).toEqual(["2026-11-01", "2026-11-15", "2026-11-30"]);
+        expect(days(await store.usage.query({ keyId: a, from: "2026-11-15" }))).toEqual(["2026-11-15", "2026-11-30", "2026-12-01"]);
+        expect(days(await store.usage.query({ keyId: b, to: "2026-11-01" }))).toEqual(["2026-10-31", "2026-11-01"]);
+        const all = (await store.usage.query({ from: "2026-11-01", to: "2026-11-15" })).filter((r) => r.keyId === a || r.keyId === b);
+        expect(all.map((r) => [r.day, r.keyId, r.model])).toEqual(
+          [
+            ["2026-11-01", a, "m/x"],
+            ["2026-11-01", b, "m/x#odd/name"],
+            ["2026-11-15", a, "m/x"],
+            ["2026-11-15", b, "m/x#odd/name"],
+          ].sort((x, y) => (x[0]! + x[1]! < y[0]! + y[1]! ? -1 : 1)),
+        );
+      });
+    });
+  });
+}
+
+function windowOf(t: number, windowMs: number): number {
+  return Math.floor(t / windowMs) * windowMs;
+}
+
+async function collect(store: Store, pageSize: number): Promise<VirtualKeyRecord[]> {
+  const out: VirtualKeyRecord[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.keys.list(cursor, pageSize);
+    expect(page.items.length).toBeLessThanOrEqual(pageSize);
+    out.push(...page.items);
+    if (page.cursor === undefined) return out;
+    cursor = page.cursor;
+  }
+  throw new Error("list never ended");
+}

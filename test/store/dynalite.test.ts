@@ -1,0 +1,118 @@
+/** The DynamoDB adapter against dynalite in-process (no transactions: the embedded store's mode). */
+import { ProvisionedThroughputExceededException, ThrottlingException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamodbStore } from "../../core/store/dynamodb/index.js";
+import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
+import { StoreUnavailableError } from "../../core/store/types.js";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { startDynalite, type EmbeddedDynamo } from "../../functions/node/store.js";
+import { describeStoreContract, keyRecord } from "./contract.js";
+
+let db: EmbeddedDynamo;
+const tables: TableNames = { keys: "t-keys", cache: "t-cache", limits: "t-limits", usage: "t-usage" };
+
+beforeAll(async () => {
+  db = await startDynalite();
+  await createTables(db.client, tables, { ttl: false });
+});
+afterAll(() => db?.close());
+
+describeStoreContract("dynalite", (now) => dynamodbStore({ client: db.client, tables, transactions: false, now }));
+
+describe("DynamoDB adapter on dynalite", () => {
+  const doc = () => DynamoDBDocumentClient.from(db.client);
+
+  it("createTables is idempotent", async () => {
+    await createTables(db.client, tables, { ttl: false });
+  });
+
+  it("ignores expired items still physically in the table", async () => {
+    const store = dynamodbStore({ client: db.client, tables, transactions: false });
+    const past = Date.now() - 1000;
+    await doc().send(new PutCommand({ TableName: tables.cache, Item: { pk: "stale", v: "old answer", exp: past, ttl: Math.floor(past / 1000) } }));
+    await doc().send(new PutCommand({ TableName: tables.limits, Item: { pk: "rpm:stale#0", c: 42, exp: past, ttl: Math.floor(past / 1000) } }));
+    expect((await doc().send(new GetCommand({ TableName: tables.cache, Key: { pk: "stale" } }))).Item).toBeDefined();
+    expect(await store.cache.get("stale")).toBeNull();
+    expect(await store.limits.get("rpm:stale", 0)).toBe(0);
+  });
+
+  it("stores a key as an id item and a hash item, nothing else", async () => {
+    const store = dynamodbStore({ client: db.client, tables, transactions: false });
+    const rec = keyRecord();
+    await store.keys.put(rec);
+    const byId = await doc().send(new GetCommand({ TableName: tables.keys, Key: { pk: `id#${rec.id}` } }));
+    const byHash = await doc().send(new GetCommand({ TableName: tables.keys, Key: { pk: `hash#${rec.hash}` } }));
+    expect(byId.Item).toEqual({ ...rec, pk: `id#${rec.id}` });
+    expect(byHash.Item).toEqual({ ...rec, pk: `hash#${rec.hash}` });
+  });
+
+  it("refuses a hash that already belongs to another key", async () => {
+    const store = dynamodbStore({ client: db.client, tables, transactions: false });
+    const a = keyRecord();
+    await store.keys.put(a);
+    await expect(store.keys.put(keyRecord({ hash: a.hash }))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await store.keys.getByHash(a.hash))!.id).toBe(a.id);
+  });
+
+  it("does not cache a value too large for a DynamoDB item", async () => {
+    const store = dynamodbStore({ client: db.client, tables, transactions: false });
+    await store.cache.put("huge", "x".repeat(400 * 1024), 60);
+    expect(await store.cache.get("huge")).toBeNull();
+  });
+});
+
+describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
+  it("from a mocked client (aws-sdk-client-mock)", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      mock.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: "Rate of requests exceeds the allowed throughput.", $metadata: {} }));
+      mock.on(GetCommand).rejects(new ThrottlingException({ message: "Throughput exceeds the current capacity.", $metadata: {} }));
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      const hit = store.limits.hit("rpm:k", 0, 60_000, 1, 10);
+      await expect(hit).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(hit).rejects.toMatchObject({ code: "ProvisionedThroughputExceededException", throttled: true });
+      await expect(store.keys.getByHash("ab")).rejects.toMatchObject({ name: "StoreUnavailableError", code: "ThrottlingException", throttled: true });
+      await expect(store.usage.add({ keyId: "k", day: "2026-11-21", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+    } finally {
+      mock.restore();
+    }
+  });
+
+  describe("from a DynamoDB endpoint answering 400 ProvisionedThroughputExceededException on the wire", () => {
+    let server: Server;
+    let calls = 0;
+    beforeAll(async () => {
+      server = createServer((req, res) => {
+        calls++;
+        req.resume();
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": "r1" });
+        res.end(JSON.stringify({ __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException", message: "Rate of requests exceeds the allowed throughput." }));
+      });
+      await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    });
+    afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+    it("after the SDK's own retries, with the throttling flagged and no secret in the message", async () => {
+      const client = new DynamoDBClient({
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG" },
+        maxAttempts: 2,
+      });
+      const store = dynamodbStore({ client, tables, transactions: false });
+      calls = 0;
+      const err = await store.limits.hit("rpm:k", 0, 60_000, 1, 10).catch((e) => e);
+      expect(err).toBeInstanceOf(StoreUnavailableError);
+      expect(err).toMatchObject({ code: "ProvisionedThroughputExceededException", throttled: true });
+      expect(err.message).not.toMatch(/AKIDEXAMPLE|wJalr/);
+      expect(calls).toBe(2);
+      client.destroy();
+    });
+  });
+});

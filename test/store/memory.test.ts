@@ -1,0 +1,14 @@
+import { describe, expect, it } from "vitest";
+import { memoryStore } from "../../core/store/memory.js";
+import { describeStoreContract } from "./contract.js";
+
+describeStoreContract("memory", (now) => memoryStore({ now }));
+
+describe("memory store", () => {
+  it("keeps at most maxCacheEntries, dropping the oldest written first", async () => {
+    const store = memoryStore({ maxCacheEntries: 3 });
+    for (const k of ["a", "b", "c", "d"]) await store.cache.put(k, k, 60);
+    expect(await store.cache.get("a")).toBeNull();
+    expect(await store.cache.get("d")).toBe("d");
+  });
+});
