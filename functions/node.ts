@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../core/config.js";
 import { jsonLogger, logLevelFrom } from "./node/logger.js";
 import { isLoopback, startServer } from "./node/server.js";
+import { createNodeStore } from "./node/store.js";
 
 const env = process.env;
 const log = jsonLogger(logLevelFrom(env.STRAIT_LOG_LEVEL));
@@ -22,9 +23,10 @@ async function main() {
   const host = env.HOST ?? "127.0.0.1";
   const port = Number(env.PORT ?? 8787);
   const config = loadConfig(readConfigFile(), env, { allowOpen: isLoopback(host) });
-  const server = await startServer({ config, host, port, log, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
+  const store = await createNodeStore(env, log);
+  const server = await startServer({ config, host, port, log, store: store.store, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
   const providers = server.gateway.routeNames().filter((n) => server.gateway.isListed(server.gateway.route(n)!));
-  log.info("listening", { url: server.url, providers });
+  log.info("listening", { url: server.url, providers, store: store.description });
   if (config.auth.tokens.length === 0) {
     if (config.auth.allowOpen) log.warn("open gateway: no gateway tokens are set, so anyone who can reach this loopback address can use it. Set STRAIT_GATEWAY_TOKENS to require a key.");
     else log.error("no gateway tokens are set and the server is not on loopback: every API request is refused (fail closed). Set STRAIT_GATEWAY_TOKENS.");
@@ -33,6 +35,7 @@ async function main() {
     process.once(signal, async () => {
       log.info("shutting down", { signal });
       await server.close();
+      await store.close().catch((e) => log.error("could not close the store cleanly", { error: String(e?.message ?? e) }));
       process.exit(0);
     });
   }

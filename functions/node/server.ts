@@ -4,6 +4,7 @@ import { createApp } from "../../core/app.js";
 import type { Config } from "../../core/config.js";
 import { Gateway } from "../../core/gateway.js";
 import type { Logger } from "../../core/runtime.js";
+import type { Store } from "../../core/store/types.js";
 import { undiciClient } from "./http-client.js";
 
 export interface ServerOptions {
@@ -12,6 +13,8 @@ export interface ServerOptions {
   port?: number;
   log: Logger;
   env?: Record<string, string | undefined>;
+  /** Keys, cache, counters, usage (see ./store.ts). The caller closes it after `close()`. */
+  store?: Store;
   /** How long SIGTERM waits for in-flight requests and streams before closing them. */
   shutdownTimeoutMs?: number;
 }
@@ -33,6 +36,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     http: undiciClient(),
     log: opts.log,
     env: opts.env ?? process.env,
+    store: opts.store,
     defer(work) {
       pending.add(work);
       work.finally(() => pending.delete(work)).catch(() => {});
