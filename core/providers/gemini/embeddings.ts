@@ -1,0 +1,60 @@
+import { badRequest } from "../../errors.js";
+import type { CallContext, EndpointAdapter } from "../types.js";
+import { modelPathSegment } from "./model.js";
+
+interface EmbeddingsRequest {
+  model: string;
+  input: unknown;
+  dimensions?: number;
+  encoding_format?: "float" | "base64";
+  /** Gemini's taskType (RETRIEVAL_QUERY, RETRIEVAL_DOCUMENT, SEMANTIC_SIMILARITY, …), an extension field. */
+  task_type?: string;
+}
+
+/** The encoding each call asked for, read back when its answer arrives (the context object is the call's own). */
+const encodings = new WeakMap<CallContext, "float" | "base64">();
+
+/**
+ * /v1/embeddings → embedContent for one string, batchEmbedContents for a list. Token-id inputs
+ * (arrays of numbers) have no Gemini equivalent and are refused.
+ */
+export const geminiEmbeddings: EndpointAdapter<EmbeddingsRequest> = {
+  request(body, ctx) {
+    const model = modelPathSegment(ctx.model);
+    encodings.set(ctx, body.encoding_format === "base64" ? "base64" : "float");
+    const content = (text: string) => {
+      const r: Record<string, unknown> = { content: { parts: [{ text }] } };
+      if (body.dimensions != null) r.outputDimensionality = body.dimensions;
+      if (typeof body.task_type === "string") r.taskType = body.task_type;
+      return r;
+    };
+    if (typeof body.input === "string") return { path: `/v1beta/models/${model}:embedContent`, body: content(body.input) };
+    const inputs = body.input as unknown[];
+    if (!inputs.every((x) => typeof x === "string")) throw badRequest("Gemini embeddings take text: input must be a string or an array of strings (not token ids).", "input", "unsupported_input");
+    return {
+      path: `/v1beta/models/${model}:batchEmbedContents`,
+      body: { requests: (inputs as string[]).map((text) => ({ model: `models/${decodeURIComponent(model)}`, ...content(text) })) },
+    };
+  },
+  response(json, ctx) {
+    const vectors: number[][] = json.embedding ? [json.embedding.values ?? []] : (json.embeddings ?? []).map((e: any) => e.values ?? []);
+    const base64 = encodings.get(ctx) === "base64";
+    const tokens = json.usageMetadata?.promptTokenCount ?? 0;
+    return {
+      object: "list",
+      data: vectors.map((v, index) => ({ object: "embedding", index, embedding: base64 ? float32Base64(v) : v })),
+      model: ctx.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    };
+  },
+};
+
+/** OpenAI's base64 encoding: the vector as little-endian float32 bytes. */
+function float32Base64(values: number[]): string {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
