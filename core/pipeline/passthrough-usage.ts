@@ -1,3 +1,4 @@
+import { EventStreamDecoder, type EventStreamMessage } from "../formats/eventstream.js";
 import { SSEDecoder } from "../formats/sse.js";
 import type { Usage } from "../types.js";
 
@@ -102,5 +103,38 @@ export class SSEUsageScanner {
     if (!raw) return;
     for (const [k, v] of Object.entries(raw)) if (v !== null && v !== undefined) this.merged[k] = v;
     this.seen = true;
+  }
+}
+
+/**
+ * The same for an AWS event stream (Bedrock ConverseStream): usage arrives in the `metadata`
+ * event after messageStop. A frame the decoder can't read stops the watching, never the answer.
+ */
+export class EventStreamUsageScanner {
+  private readonly decoder = new EventStreamDecoder();
+  private readonly text = new TextDecoder();
+  private usage: Usage | undefined;
+  private broken = false;
+
+  push(bytes: Uint8Array) {
+    if (this.broken) return;
+    try {
+      for (const message of this.decoder.push(bytes)) this.take(message);
+    } catch {
+      this.broken = true;
+    }
+  }
+
+  end(): Usage | undefined {
+    return this.usage;
+  }
+
+  private take(message: EventStreamMessage) {
+    if (message.headers[":event-type"] !== "metadata") return;
+    try {
+      this.usage = usageOf(JSON.parse(this.text.decode(message.body))) ?? this.usage;
+    } catch {
+      // not JSON: no usage
+    }
   }
 }

@@ -8,7 +8,7 @@ import { credentialFor } from "./credentials.js";
 import { ClientGoneError } from "./dispatch.js";
 import { finish } from "./finish.js";
 import { requestTimeout, retryPolicy } from "./options.js";
-import { SSEUsageScanner, usageOf } from "./passthrough-usage.js";
+import { EventStreamUsageScanner, SSEUsageScanner, usageOf } from "./passthrough-usage.js";
 
 /**
  * Pass-through routes: `ANY /{provider}/{the provider's own path}`. The client speaks the
@@ -236,7 +236,6 @@ async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: Up
     return new Response(null, { status, headers });
   }
 
-  const sse = type.startsWith("text/event-stream");
   // JSON is read whole, except a streaming method's (Gemini's streamGenerateContent without alt=sse sends a JSON array bit by bit).
   const streamingMethod = /stream/i.test(new URL(target).pathname);
   if (isJson(type) && (!ok || !streamingMethod)) {
@@ -265,7 +264,7 @@ async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: Up
 
   record.stream = true;
   release(); // the time-to-headers timer ends here; the client's abort still cancels below
-  const scanner = ok && sse ? new SSEUsageScanner() : undefined;
+  const scanner = !ok ? undefined : type.startsWith("text/event-stream") ? new SSEUsageScanner() : type.startsWith("application/vnd.amazon.eventstream") ? new EventStreamUsageScanner() : undefined;
   const upstream = res.chunks()[Symbol.asyncIterator]();
   let done = false;
   const close = (error?: string, cancelled = false) => {
