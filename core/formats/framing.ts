@@ -1,3 +1,4 @@
+import { EventStreamDecoder } from "./eventstream.js";
 import { SSEDecoder } from "./sse.js";
 
 /** Splits an upstream byte stream into events, whatever the chunk boundaries. */
@@ -9,4 +10,5 @@ export interface FrameDecoder<Event = unknown> {
 
 export const framings: Record<string, () => FrameDecoder> = {
   sse: () => new SSEDecoder(),
+  "aws-eventstream": () => new EventStreamDecoder(),
 };

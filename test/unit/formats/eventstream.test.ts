@@ -39,8 +39,8 @@ describe("EventStreamDecoder", () => {
     const bytes = fixtureBytes("bedrock/stream-text.bin");
     const want = expected("stream-text");
     expect(summary(decodeInPieces(bytes, Array.from({ length: bytes.length }, (_, i) => i)))).toEqual(want);
-    for (let a = 0; a < bytes.length; a += 7) {
-      for (let b = a; b <= bytes.length; b += 11) {
+    for (let a = 0; a < bytes.length; a += 13) {
+      for (let b = a; b <= bytes.length; b += 17) {
         const got = summary(decodeInPieces(bytes, [a, b]));
         if (JSON.stringify(got) !== JSON.stringify(want)) expect({ a, b, got }).toEqual({ a, b, got: want });
       }

@@ -1,0 +1,76 @@
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { HttpRequest } from "@smithy/protocol-http";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { unauthorized } from "../../errors.js";
+import type { UpstreamRequest } from "../../http.js";
+import type { CallContext } from "../types.js";
+import { gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
+import { endpointFor, regionFor } from "./region.js";
+
+/**
+ * Adds the credential to any Bedrock request — a translated Converse call or a raw pass-through
+ * one: points it at the call's region, then signs it (SigV4) or adds the Bedrock API key.
+ */
+export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): Promise<UpstreamRequest> {
+  const region = regionFor(ctx);
+  let url = req.url;
+  // The public endpoint is per region; a configured baseUrl (a VPC endpoint, a test mock) is kept.
+  if (!ctx.config.baseUrl && url.startsWith(ctx.baseUrl)) url = endpointFor(region) + url.slice(ctx.baseUrl.length);
+
+  let credential = ctx.credential;
+  if (credential.kind === "key" && credential.source === "client" && !isBedrockApiKey(credential.value)) {
+    // The caller's Authorization was not a Bedrock API key (the openai SDK always sends some key):
+    // the gateway's own AWS credential serves the call instead. Recorded on ctx, so errors are
+    // reported and redacted for the credential actually used.
+    const own = gatewayAwsCredential(ctx);
+    if (!own) throw unauthorized(NO_CREDENTIAL, "missing_provider_key");
+    ctx.credential = credential = own;
+  }
+
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    const name = k.toLowerCase();
+    if (name !== "authorization" && name !== "host" && !name.startsWith("x-amz-")) headers[name] = v;
+  }
+  if (credential.kind === "key") {
+    headers["authorization"] = `Bearer ${credential.value}`;
+    return { ...req, url, headers };
+  }
+  if (credential.kind !== "aws") throw unauthorized(NO_CREDENTIAL, "missing_provider_key");
+
+  const u = new URL(url);
+  const query: Record<string, string | string[]> = {};
+  for (const [k, v] of u.searchParams) {
+    const prev = query[k];
+    query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  const signer = new SignatureV4({
+    service: "bedrock",
+    region,
+    sha256: Sha256,
+    credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, sessionToken: credential.sessionToken },
+    // Default, spelled out: the canonical URI is the request path URI-encoded once more, so a model
+    // id's ":" travels as %3A and is signed as %253A — what Bedrock computes on its side.
+    uriEscapePath: true,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: req.method,
+      protocol: u.protocol,
+      hostname: u.hostname,
+      port: u.port ? Number(u.port) : undefined,
+      path: u.pathname,
+      query,
+      headers: { ...headers, host: u.host },
+      body: req.body,
+    }),
+  );
+  const out: Record<string, string> = {};
+  // The HTTP client derives Host from the URL (fetch may not set it): the same value that was signed.
+  for (const [k, v] of Object.entries(signed.headers)) if (k !== "host") out[k] = v;
+  return { ...req, url, headers: out };
+}
+
+const NO_CREDENTIAL =
+  'The gateway has no AWS credential for provider "aws-bedrock": send x-aws-access-key-id and x-aws-secret-access-key, ' +
+  "configure providers.aws-bedrock.accessKeyId/secretAccessKey, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_BEARER_TOKEN_BEDROCK), or run with an IAM role.";
