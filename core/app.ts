@@ -4,7 +4,11 @@ import { cors } from "hono/cors";
 import * as v from "valibot";
 import { GatewayError, errorResponse, internalError, notFound, tooLarge, upstreamError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
+import { adminApp } from "./admin/index.js";
+import { selfRotate } from "./keys/self-rotate.js";
 import { authenticate, type AuthResult } from "./pipeline/auth.js";
+import { admitTargets, limitsStage } from "./pipeline/limits.js";
+import { registerUsage } from "./pipeline/usage.js";
 import { ClientGoneError, dispatch, type Endpoint } from "./pipeline/dispatch.js";
 import { finish } from "./pipeline/finish.js";
 import { passthrough, passthroughPath } from "./pipeline/passthrough.js";
@@ -17,6 +21,8 @@ import type { ChatAdapter } from "./providers/types.js";
 import type { CallRecord } from "./types.js";
 
 export type AppEnv = { Variables: { auth: AuthResult; requestId: string; startedAt: number } };
+
+const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
@@ -43,18 +49,23 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
 
   // The OpenAI API and the pass-through routes (/{provider}/…) share every guard stage.
   for (const path of ["/v1/*", passthroughPath(gw)]) {
-    app.use(path, cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after"], maxAge: 600 }));
+    app.use(path, cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS], maxAge: 600 }));
     app.use(path, bodyLimit({ maxSize: gw.config.maxBodyBytes, onError: () => { throw tooLarge(gw.config.maxBodyBytes); } }));
     app.use(path, async (c, next) => {
       c.set("auth", await authenticate(gw, c.req.raw.headers));
       await next();
     });
+    app.use(path, limitsStage(gw));
   }
+  registerUsage(gw);
 
   app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(gw) }));
   app.post("/v1/chat/completions", (c) => proxy(gw, c, "chat", ChatSchema));
   app.post("/v1/completions", (c) => proxy(gw, c, "completions", CompletionSchema));
   app.post("/v1/embeddings", (c) => proxy(gw, c, "embeddings", EmbeddingsSchema));
+  app.post("/v1/key/rotate", (c) => selfRotate(gw, c));
+  // No CORS on /admin: only the admin token opens it, never a browser on another origin.
+  app.route("/admin", adminApp(gw));
   // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.
   app.all(passthroughPath(gw), (c) => passthrough(gw, c));
 
@@ -77,7 +88,7 @@ async function proxy(gw: Gateway, c: Context<AppEnv>, endpoint: Endpoint, schema
     durationMs: 0,
     principal: auth.principal.id,
   };
-  const targets = resolveTargets(gw, body.model, headers);
+  const targets = await admitTargets(gw, auth.key, body.model, resolveTargets(gw, body.model, headers));
 
   let answer;
   try {

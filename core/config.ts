@@ -38,6 +38,33 @@ export interface Config {
   requestTimeoutMs: number;
   /** How long a provider key that answered 401/429 sits out. */
   keyCooldownMs: number;
+  /** The admin API's bearer token (STRAIT_ADMIN_TOKEN); absent = admin API off. */
+  admin: { token?: string };
+  /** How long a virtual key lookup is cached in memory (other hosts see a rotation within this). */
+  keys: { cacheTtlMs: number };
+  limits: LimitsConfig;
+  /** Prices by "provider/model" or model, USD per 1M tokens; they win over the built-in table. */
+  prices: Record<string, ModelPrice>;
+}
+
+export interface RateLimit {
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens per minute, counted from real usage after each response. */
+  tpm?: number;
+}
+
+export interface LimitsConfig extends RateLimit {
+  /** fixed: counters reset each minute; sliding: the previous minute still counts, weighted by its overlap. */
+  window: "fixed" | "sliding";
+  /** Gateway-wide limits per provider name, across all callers. */
+  providers: Record<string, RateLimit>;
+}
+
+export interface ModelPrice {
+  input: number;
+  output: number;
+  cachedInput?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -65,6 +92,10 @@ const ProviderSchema = v.looseObject({
   headers: v.optional(v.record(v.string(), v.string())),
 });
 
+const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const RateLimitSchema = v.strictObject({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
+const price = v.pipe(v.number(), v.minValue(0));
+
 const FileSchema = v.strictObject({
   $schema: v.optional(v.string()),
   providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
@@ -82,6 +113,16 @@ const FileSchema = v.strictObject({
   ),
   requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  keys: v.optional(v.strictObject({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
+  limits: v.optional(
+    v.strictObject({
+      window: v.optional(v.picklist(["fixed", "sliding"])),
+      rpm: v.optional(positiveInt),
+      tpm: v.optional(positiveInt),
+      providers: v.optional(v.record(v.string(), RateLimitSchema)),
+    }),
+  ),
+  prices: v.optional(v.record(v.string(), v.strictObject({ input: price, output: price, cachedInput: v.optional(price) }))),
 });
 
 export class ConfigError extends Error {}
@@ -106,6 +147,12 @@ function envNumber(env: Env, name: string): number | undefined {
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
   return n;
+}
+
+function limitWindow(raw: string | undefined): "fixed" | "sliding" | undefined {
+  if (!raw) return undefined;
+  if (raw === "fixed" || raw === "sliding") return raw;
+  throw new ConfigError(`STRAIT_RATE_LIMIT_WINDOW must be "fixed" or "sliding", got "${raw}"`);
 }
 
 function keys(value: string | string[] | undefined, where: string): string[] | undefined {
@@ -150,5 +197,14 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean 
     },
     requestTimeoutMs: envNumber(env, "STRAIT_REQUEST_TIMEOUT_MS") ?? f.requestTimeoutMs ?? 120_000,
     keyCooldownMs: f.keyCooldownMs ?? 60_000,
+    admin: { token: env.STRAIT_ADMIN_TOKEN?.trim() || undefined },
+    keys: { cacheTtlMs: envNumber(env, "STRAIT_KEY_CACHE_TTL_MS") ?? f.keys?.cacheTtlMs ?? 10_000 },
+    limits: {
+      window: limitWindow(env.STRAIT_RATE_LIMIT_WINDOW) ?? f.limits?.window ?? "sliding",
+      rpm: envNumber(env, "STRAIT_RPM") || f.limits?.rpm,
+      tpm: envNumber(env, "STRAIT_TPM") || f.limits?.tpm,
+      providers: f.limits?.providers ?? {},
+    },
+    prices: f.prices ?? {},
   };
 }

@@ -1,17 +1,23 @@
 import { sha256, timingSafeEqual } from "../crypto.js";
 import { unauthorized } from "../errors.js";
 import type { Gateway } from "../gateway.js";
+import { isVirtualKey } from "../keys/generate.js";
+import { keysOf } from "../keys/service.js";
+import type { VirtualKeyRecord } from "../store/types.js";
 import type { ClientCredentials } from "./credentials.js";
+import { storeFailure } from "./store-failure.js";
 
 export interface Principal {
   kind: "open" | "token" | "virtual-key";
-  /** Stable and safe to log: never the secret itself. */
+  /** Stable and safe to log: never the secret itself. For a virtual key, its id. */
   id: string;
 }
 
 export interface AuthResult {
   principal: Principal;
   client: ClientCredentials;
+  /** The caller's virtual key record (limits, budget, allowed models), when it used one. */
+  key?: VirtualKeyRecord;
 }
 
 /** Where a caller may put the gateway credential; the first that is one wins. */
@@ -34,32 +40,66 @@ function digests(gw: Gateway): Promise<Uint8Array[]> {
   return d;
 }
 
+/** The first presented value other than the one at `used`: the client's own provider key. */
+function otherValue(values: Array<string | undefined>, used: number): string | undefined {
+  return values.find((v, j) => j > 0 && j !== used && v !== undefined);
+}
+
 /**
- * Who is calling. A header that carries the gateway credential is consumed; an Authorization or
- * x-api-key that does not is the client's own provider key (used per the provider's passthrough).
- * Fails closed: with no gateway tokens configured, only an adapter that knows it is private may run open.
+ * Who is calling. A header that carries the gateway credential (a virtual key `sk-strait-…` or a
+ * gateway token) is consumed; an Authorization or x-api-key that does not is the client's own
+ * provider key (used per the provider's passthrough). A key is required once gateway tokens, an
+ * admin token or any virtual key exist. Fails closed: with none of them, only an adapter that
+ * knows it is private may run open.
  */
 export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthResult> {
   const { tokens, allowOpen } = gw.config.auth;
   const values = GATEWAY_HEADERS.map((h) => presented(headers, h));
-  if (tokens.length === 0) {
-    if (!allowOpen) {
-      throw unauthorized("This gateway has no gateway tokens or keys configured, so it refuses all traffic. Set STRAIT_GATEWAY_TOKENS.", "gateway_not_configured");
-    }
-    return { principal: { kind: "open", id: "open" }, client: { providerKey: values[1] ?? values[2] } };
-  }
-  const known = await digests(gw);
+  const keys = keysOf(gw);
+
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (!value) continue;
-    const d = await sha256(value);
-    const index = known.findIndex((k) => timingSafeEqual(k, d));
-    if (index >= 0) {
-      const providerKey = values.find((v, j) => j > 0 && j !== i && v !== undefined);
-      return { principal: { kind: "token", id: `token-${index}` }, client: { providerKey } };
+    if (!value || !isVirtualKey(value)) continue;
+    if (!keys) throw unauthorized("This gateway has no store configured, so it accepts no virtual keys.", "invalid_api_key");
+    let record: VirtualKeyRecord | null;
+    try {
+      record = await keys.lookup(value);
+    } catch (e) {
+      throw storeFailure(gw, e, "auth");
     }
+    const key = keys.check(record);
+    return { principal: { kind: "virtual-key", id: key.id }, client: { providerKey: otherValue(values, i), bound: key.credentials }, key };
+  }
+
+  if (tokens.length > 0) {
+    const known = await digests(gw);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (!value) continue;
+      const d = await sha256(value);
+      const index = known.findIndex((k) => timingSafeEqual(k, d));
+      if (index >= 0) return { principal: { kind: "token", id: `token-${index}` }, client: { providerKey: otherValue(values, i) } };
+    }
+  } else if (!gw.config.admin.token && !(await anyKeys(gw))) {
+    if (!allowOpen) {
+      throw unauthorized(
+        "This gateway has no gateway tokens, admin token or virtual keys configured, so it refuses all traffic. Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN.",
+        "gateway_not_configured",
+      );
+    }
+    return { principal: { kind: "open", id: "open" }, client: { providerKey: values[1] ?? values[2] } };
   }
   throw values.some(Boolean)
     ? unauthorized("The gateway key is not valid.")
     : unauthorized("Missing gateway key: send it as Authorization: Bearer <key> (or x-api-key, or cf-aig-authorization).", "missing_api_key");
+}
+
+async function anyKeys(gw: Gateway): Promise<boolean> {
+  const keys = keysOf(gw);
+  if (!keys) return false;
+  try {
+    return await keys.anyExist();
+  } catch (e) {
+    throw storeFailure(gw, e, "auth");
+  }
 }

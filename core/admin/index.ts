@@ -1,0 +1,133 @@
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "../app.js";
+import { sha256, timingSafeEqual } from "../crypto.js";
+import { GatewayError, badRequest, notFound, tooLarge, unauthorized } from "../errors.js";
+import type { Gateway } from "../gateway.js";
+import { keysOf, type KeyPatch, type KeyService, type KeySettings } from "../keys/service.js";
+import { periodWindow, spendCounter, type Period } from "../pipeline/limits.js";
+import { parseJson } from "../pipeline/validate.js";
+import { storeFailure } from "../pipeline/store-failure.js";
+import type { UsageRow } from "../store/types.js";
+import { CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
+import { keyView } from "./view.js";
+
+const MAX_ADMIN_BODY = 64 * 1024;
+
+/**
+ * The admin API, mounted at /admin: virtual keys and usage. Bearer STRAIT_ADMIN_TOKEN only (a token
+ * in the URL is never read), compared in constant time; no CORS, so browsers on other origins
+ * cannot call it. Without an admin token configured, every admin route answers 404.
+ */
+export function adminApp(gw: Gateway): Hono<AppEnv> {
+  const admin = new Hono<AppEnv>();
+  const expected = gw.config.admin.token ? sha256(gw.config.admin.token) : undefined;
+
+  admin.use("*", async (c, next) => {
+    if (!expected) throw notFound("The admin API is disabled on this gateway: set STRAIT_ADMIN_TOKEN to enable it.", "admin_disabled");
+    const m = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "");
+    if (!m) throw unauthorized("Missing admin token: send Authorization: Bearer <STRAIT_ADMIN_TOKEN>. A token in the URL is never accepted.", "missing_admin_token");
+    if (!timingSafeEqual(await sha256(m[1]!.trim()), await expected)) throw unauthorized("The admin token is not valid.", "invalid_admin_token");
+    if (!keysOf(gw)) throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
+    await next();
+  });
+  admin.use("*", bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: () => { throw tooLarge(MAX_ADMIN_BODY); } }));
+
+  const service = () => keysOf(gw)!;
+  const body = async (c: Context<AppEnv>) => parseJson(await c.req.text());
+
+  admin.post("/keys", async (c) => {
+    const input = parse(CreateKeySchema, await body(c));
+    const settings = { ...input, credentials: canonicalProviders(gw, input.credentials) } as KeySettings;
+    const { record, key } = await store(gw, () => service().create(settings));
+    return c.json({ ...keyView(record), key }, 201);
+  });
+
+  admin.get("/keys", async (c) => {
+    const q = parse(ListQuerySchema, c.req.query(), "query");
+    const page = await store(gw, () => service().list(q.cursor, q.limit ?? 20));
+    return c.json({ object: "list", data: page.items.map(keyView), nextCursor: page.cursor ?? null, hasMore: page.cursor !== undefined });
+  });
+
+  admin.get("/keys/:id", async (c) => {
+    const s = service();
+    const record = await store(gw, () => s.get(c.req.param("id")));
+    if (!record) throw missing(c.req.param("id"));
+    return c.json({ ...keyView(record), spend: await store(gw, () => spendOf(s, record.id)) });
+  });
+
+  admin.patch("/keys/:id", async (c) => {
+    const patch = parse(UpdateKeySchema, await body(c)) as KeyPatch;
+    if (patch.credentials) patch.credentials = canonicalProviders(gw, patch.credentials);
+    const record = await store(gw, () => service().update(c.req.param("id"), patch));
+    if (!record) throw missing(c.req.param("id"));
+    return c.json(keyView(record));
+  });
+
+  admin.delete("/keys/:id", async (c) => {
+    const deleted = await store(gw, () => service().delete(c.req.param("id")));
+    if (!deleted) throw missing(c.req.param("id"));
+    return c.json({ id: c.req.param("id"), object: "virtual_key", deleted: true });
+  });
+
+  admin.post("/keys/:id/rotate", async (c) => {
+    const issued = await store(gw, () => service().rotate(c.req.param("id")));
+    if (!issued) throw missing(c.req.param("id"));
+    return c.json({ ...keyView(issued.record), key: issued.key });
+  });
+
+  admin.get("/usage", async (c) => {
+    const q = parse(UsageQuerySchema, c.req.query(), "query");
+    if (q.from && q.to && q.from > q.to) throw badRequest("Query parameter 'from' is after 'to'.", "from", "invalid_value");
+    const rows = await store(gw, () => service().store.usage.query({ keyId: q.key, from: q.from, to: q.to }));
+    return c.json({ object: "list", data: rows.map(usageView), totals: totals(rows) });
+  });
+
+  return admin;
+}
+
+const missing = (id: string) => notFound(`No virtual key with id "${id}".`, "key_not_found", "id");
+
+/** A store failure in the admin API is a 503 with a clear message, logged like the request path's. */
+async function store<T>(gw: Gateway, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof GatewayError) throw e;
+    throw storeFailure(gw, e, "admin");
+  }
+}
+
+/** Bound credentials are stored under the provider's configured name ("bedrock" → "aws-bedrock"). */
+function canonicalProviders(gw: Gateway, creds: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!creds) return creds;
+  const out: Record<string, string> = {};
+  for (const [name, key] of Object.entries(creds)) {
+    const route = gw.route(name);
+    if (!route) throw badRequest(`Unknown provider "${name}" in credentials. Providers: ${gw.routeNames().join(", ")}.`, `credentials.${name}`, "invalid_value");
+    out[route.name] = key;
+  }
+  return out;
+}
+
+async function spendOf(s: KeyService, id: string) {
+  const now = Date.now();
+  const periods: Period[] = ["day", "month", "total"];
+  const micros = await Promise.all(periods.map((p) => s.store.limits.get(spendCounter(id, p), periodWindow(p, now).start)));
+  return Object.fromEntries(periods.map((p, i) => [p, micros[i]! / 1e6])) as Record<Period, number>;
+}
+
+function usageView(r: UsageRow) {
+  return { key: r.keyId, day: r.day, model: r.model, requests: r.requests, tokensIn: r.tokensIn, tokensOut: r.tokensOut, costUsd: r.costMicros / 1e6 };
+}
+
+function totals(rows: UsageRow[]) {
+  const t = { requests: 0, tokensIn: 0, tokensOut: 0, costMicros: 0 };
+  for (const r of rows) {
+    t.requests += r.requests;
+    t.tokensIn += r.tokensIn;
+    t.tokensOut += r.tokensOut;
+    t.costMicros += r.costMicros;
+  }
+  return { requests: t.requests, tokensIn: t.tokensIn, tokensOut: t.tokensOut, costUsd: t.costMicros / 1e6 };
+}

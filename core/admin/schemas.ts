@@ -1,0 +1,98 @@
+import * as v from "valibot";
+import { badRequest } from "../errors.js";
+
+/** What the admin API accepts. Strict objects: an unknown field is a 400, never silently dropped. */
+
+const text = (max: number) => v.pipe(v.string("must be a string"), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
+const count = (max: number) => v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1"), v.maxValue(max, `must be at most ${max}`));
+
+const timestamp = v.pipe(
+  v.string("must be an ISO 8601 date-time string"),
+  v.regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/, 'must be an ISO 8601 date-time like "2027-01-01T00:00:00Z"'),
+  v.check((s) => !Number.isNaN(Date.parse(s)), "is not a real date"),
+  v.transform((s) => new Date(s).toISOString()),
+  v.check((s) => Date.parse(s) > Date.now(), "is in the past"),
+);
+
+const glob = v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"), v.maxLength(200, "must be at most 200 characters"), v.regex(/^\S+$/, "must not contain spaces"));
+
+const fields = {
+  owner: text(200),
+  expiresAt: timestamp,
+  disabled: v.boolean("must be true or false"),
+  models: v.pipe(v.array(glob, 'must be an array of globs like "openai/*"'), v.maxLength(100, "may hold at most 100 globs")),
+  rpm: count(1_000_000_000),
+  tpm: count(1_000_000_000_000),
+  maxParallel: count(100_000),
+  budget: v.strictObject({
+    usd: v.pipe(v.number("must be a number"), v.minValue(0, "must not be negative"), v.maxValue(1e9, "is too large")),
+    period: v.picklist(["day", "month", "total"], 'must be "day", "month" or "total"'),
+  }),
+  metadata: v.pipe(
+    v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "keys must be at most 64 characters")), v.pipe(v.string("values must be strings"), v.maxLength(512, "values must be at most 512 characters"))),
+    v.check((m) => Object.keys(m).length <= 32, "may hold at most 32 entries"),
+  ),
+  credentials: v.record(v.pipe(v.string(), v.minLength(1)), v.pipe(v.string("values must be provider keys (strings)"), v.minLength(1, "must not be empty"), v.maxLength(4096))),
+};
+
+export const CreateKeySchema = v.strictObject({
+  name: text(200),
+  owner: v.optional(fields.owner),
+  expiresAt: v.optional(fields.expiresAt),
+  disabled: v.optional(fields.disabled),
+  models: v.optional(fields.models),
+  rpm: v.optional(fields.rpm),
+  tpm: v.optional(fields.tpm),
+  maxParallel: v.optional(fields.maxParallel),
+  budget: v.optional(fields.budget),
+  metadata: v.optional(fields.metadata),
+  credentials: v.optional(fields.credentials),
+});
+
+/** The same fields, all optional; null removes one (no expiry, all models, no budget …). */
+export const UpdateKeySchema = v.strictObject({
+  name: v.optional(text(200)),
+  owner: v.optional(v.nullable(fields.owner)),
+  expiresAt: v.optional(v.nullable(fields.expiresAt)),
+  disabled: v.optional(v.nullable(fields.disabled)),
+  models: v.optional(v.nullable(fields.models)),
+  rpm: v.optional(v.nullable(fields.rpm)),
+  tpm: v.optional(v.nullable(fields.tpm)),
+  maxParallel: v.optional(v.nullable(fields.maxParallel)),
+  budget: v.optional(v.nullable(fields.budget)),
+  metadata: v.optional(v.nullable(fields.metadata)),
+  credentials: v.optional(v.nullable(fields.credentials)),
+});
+
+const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day like 2026-11-21"), v.check((s) => !Number.isNaN(Date.parse(s)), "is not a real date"));
+
+export const ListQuerySchema = v.object({
+  limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"), v.maxValue(100, "must be at most 100"))),
+  cursor: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(2048))),
+});
+
+export const UsageQuerySchema = v.object({
+  key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  from: v.optional(day),
+  to: v.optional(day),
+});
+
+/** Parses or throws a 400 that names the field: "Invalid value for 'budget.usd': must be a number". */
+export function parse<S extends v.GenericSchema>(schema: S, input: unknown, what = "request body"): v.InferOutput<S> {
+  if (what === "request body" && (typeof input !== "object" || input === null || Array.isArray(input))) {
+    throw badRequest("The request body must be a JSON object.", null, "invalid_body");
+  }
+  const r = v.safeParse(schema, input, { abortEarly: true });
+  if (r.success) return r.output;
+  const issue = r.issues[0];
+  const path = v.getDotPath(issue);
+  if (issue.type === "strict_object" && issue.expected === "never" && path) {
+    throw badRequest(`Unknown field '${path}' in the ${what}.`, path, "unknown_field");
+  }
+  if (issue.type === "strict_object" && issue.received === "undefined" && path) {
+    throw badRequest(`Missing required field '${path}' in the ${what}.`, path, "missing_field");
+  }
+  if (!path) throw badRequest(`Invalid ${what}: ${issue.message}`, null, "invalid_value");
+  const where = what === "request body" ? `'${path}'` : `query parameter '${path}'`;
+  throw badRequest(`Invalid value for ${where}: ${issue.message}`, path, "invalid_value");
+}

@@ -1,0 +1,365 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../app.js";
+import type { RateLimit } from "../config.js";
+import { GatewayError, forbidden, serviceUnavailable } from "../errors.js";
+import type { Gateway } from "../gateway.js";
+import { allowedTargets, matchesAny } from "../keys/models.js";
+import type { Store, VirtualKeyRecord } from "../store/types.js";
+import type { Target } from "./route.js";
+import { storeFailure } from "./store-failure.js";
+
+/**
+ * Rate limits and budgets, checked before any upstream call:
+ * - requests per minute (per key, gateway-wide, per provider): an atomic `store.limits.hit`;
+ * - tokens per minute: the tokens already counted in the window (added after each response from
+ *   real usage, see usage.ts); a request is refused once the window holds `tpm` tokens or more;
+ * - budget: the key's spend this day / month / in total, in micro-dollars;
+ * - maxParallel: requests in flight per key, counted in this process only.
+ * Sliding windows weigh the previous minute by how much of it still overlaps the last 60 s.
+ * A store error refuses the request with 503: limits fail closed.
+ */
+
+export const MINUTE_MS = 60_000;
+
+export type Period = "day" | "month" | "total";
+
+/** Start of the budget period holding `now` (UTC) and a span long enough to keep its counter. */
+export function periodWindow(period: Period, now: number): { start: number; ms: number; end?: number } {
+  const d = new Date(now);
+  if (period === "day") {
+    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    return { start, ms: 86_400_000, end: start + 86_400_000 };
+  }
+  if (period === "month") {
+    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+    return { start, ms: 31 * 86_400_000, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+  }
+  return { start: 0, ms: 1000 * 365 * 86_400_000 };
+}
+
+export const spendCounter = (keyId: string, period: Period) => `spend:${keyId}:${period}`;
+
+/** One rate window as seen at `now`: the counts and how much of the previous window still counts. */
+export interface WindowView {
+  start: number;
+  ms: number;
+  prev: number;
+  current: number;
+  /** Weight of the previous window: 1 - elapsed/ms when sliding, 0 when fixed. */
+  weight: number;
+}
+
+export function windowStart(now: number, ms: number): number {
+  return now - (now % ms);
+}
+
+export const effective = (w: WindowView) => w.prev * w.weight + w.current;
+
+/** Milliseconds until `cost` more fits under `limit` if nothing else arrives. */
+export function retryAfterMs(w: WindowView, limit: number, cost: number, now: number): number {
+  const toEnd = w.start + w.ms - now;
+  if (w.weight === 0 || w.current + cost > limit) {
+    if (w.weight === 0 || w.current === 0) return Math.max(0, toEnd);
+    // Next window: this window's count becomes the previous one and fades out.
+    const fade = w.current > limit - cost ? w.ms * (1 - (limit - cost) / w.current) : 0;
+    return Math.max(0, toEnd + fade);
+  }
+  if (w.prev <= 0) return 0;
+  const elapsedNeeded = w.ms * (1 - (limit - cost - w.current) / w.prev);
+  return Math.max(0, w.start + elapsedNeeded - now);
+}
+
+/** OpenAI's style for x-ratelimit-reset-*: "20ms", "7s", "6m0s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60}s`;
+  return `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
+}
+
+interface Check {
+  counter: string;
+  limit: number;
+  /** Who owns the limit, for the message: "This key", "The gateway", `Provider "openai"`. */
+  who: string;
+}
+
+/** Per-gateway state: closed windows' final counts, and in-flight requests per key. */
+class LimitState {
+  private readonly prevCounts = new Map<string, number>();
+  readonly inFlight = new Map<string, number>();
+
+  constructor(readonly store: Store) {}
+
+  /** The count of a window that has ended: read once, then kept (it no longer changes). */
+  async closed(counter: string, start: number): Promise<number> {
+    const id = `${counter}\u0000${start}`;
+    const known = this.prevCounts.get(id);
+    if (known !== undefined) return known;
+    const n = await this.store.limits.get(counter, start);
+    if (this.prevCounts.size >= 50_000) this.prevCounts.clear();
+    this.prevCounts.set(id, n);
+    return n;
+  }
+
+  async view(counter: string, now: number, sliding: boolean, readCurrent: boolean): Promise<WindowView> {
+    const start = windowStart(now, MINUTE_MS);
+    const [prev, current] = await Promise.all([
+      sliding ? this.closed(counter, start - MINUTE_MS) : 0,
+      readCurrent ? this.store.limits.get(counter, start) : 0,
+    ]);
+    return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
+  }
+}
+
+const states = new WeakMap<Gateway, LimitState>();
+
+function stateOf(gw: Gateway): LimitState {
+  const store = gw.runtime.store;
+  if (!store) throw serviceUnavailable("Rate limits are configured but the gateway has no store to count them in; the request was refused.", "store_unavailable");
+  let s = states.get(gw);
+  if (!s) states.set(gw, (s = new LimitState(store)));
+  return s;
+}
+
+function rateHeaders(kind: "requests" | "tokens", limit: number, remaining: number, resetMs: number): Record<string, string> {
+  return {
+    [`x-ratelimit-limit-${kind}`]: String(limit),
+    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, Math.floor(remaining))),
+    [`x-ratelimit-reset-${kind}`]: formatDuration(resetMs),
+  };
+}
+
+function limited(message: string, code: string, retryMs: number | undefined, headers: Record<string, string>): GatewayError {
+  const retry: Record<string, string> = {};
+  if (retryMs !== undefined) {
+    retry["retry-after"] = String(Math.max(1, Math.ceil(retryMs / 1000)));
+    retry["retry-after-ms"] = String(Math.max(1, Math.ceil(retryMs)));
+  }
+  return new GatewayError(429, message, code === "budget_exceeded" ? "insufficient_quota" : "rate_limit_error", code, null, { ...headers, ...retry });
+}
+
+function requestChecks(gw: Gateway, key: VirtualKeyRecord | undefined): { requests: Check[]; tokens: Check[] } {
+  const requests: Check[] = [];
+  const tokens: Check[] = [];
+  const cfg = gw.config.limits;
+  if (key?.rpm) requests.push({ counter: `rpm:key:${key.id}`, limit: key.rpm, who: "This key" });
+  if (cfg.rpm) requests.push({ counter: "rpm:gateway", limit: cfg.rpm, who: "The gateway" });
+  if (key?.tpm) tokens.push({ counter: `tpm:key:${key.id}`, limit: key.tpm, who: "This key" });
+  if (cfg.tpm) tokens.push({ counter: "tpm:gateway", limit: cfg.tpm, who: "The gateway" });
+  return { requests, tokens };
+}
+
+/** Only calls that reach a provider are limited: not /v1/models, not the self-service key rotation. */
+const limitedCall = (c: Context<AppEnv>) => c.req.method === "POST" && !c.req.path.endsWith("/key/rotate");
+
+/**
+ * The limits stage for /v1/*. With no key limits and no gateway-wide limits it does nothing
+ * (no store call). Sets x-ratelimit-* on the response (the tightest limit of each kind).
+ */
+export function limitsStage(gw: Gateway): MiddlewareHandler<AppEnv> {
+  const sliding = gw.config.limits.window === "sliding";
+  return async (c, next) => {
+    const key = c.get("auth")?.key;
+    if (key?.models && !c.req.path.startsWith("/v1/")) checkPassthrough(gw, key, c.req.path);
+    const { requests, tokens } = requestChecks(gw, key);
+    const budget = key?.budget;
+    const parallel = key?.maxParallel;
+    if ((!requests.length && !tokens.length && !budget && !parallel) || !limitedCall(c)) return next();
+
+    const state = stateOf(gw);
+    const now = Date.now();
+    const headers: Record<string, string> = {};
+    let requestViews: WindowView[];
+    let tokenViews: WindowView[];
+    let spent = 0;
+    try {
+      [requestViews, tokenViews, spent] = await Promise.all([
+        Promise.all(requests.map((r) => state.view(r.counter, now, sliding, false))),
+        Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
+        budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+      ]);
+    } catch (e) {
+      throw storeFailure(gw, e, "limits");
+    }
+
+    // Tokens: refuse once the window already holds the limit.
+    let tightest = Infinity;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      const w = tokenViews[i]!;
+      const used = effective(w);
+      if (t.limit - used < tightest) {
+        tightest = t.limit - used;
+        Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
+      }
+      if (used >= t.limit) {
+        const wait = retryAfterMs(w, t.limit, 1, now);
+        throw limited(`${t.who} has used its ${t.limit} tokens per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+      }
+    }
+
+    if (budget && key) {
+      const cap = Math.round(budget.usd * 1_000_000);
+      if (spent >= cap) {
+        const p = periodWindow(budget.period, now);
+        const when = p.end ? ` It resets at ${new Date(p.end).toISOString()}.` : "";
+        const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
+        throw limited(
+          `This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`,
+          "budget_exceeded",
+          p.end === undefined ? undefined : p.end - now,
+          headers,
+        );
+      }
+    }
+
+    let release = () => {};
+    if (parallel && key) {
+      const running = state.inFlight.get(key.id) ?? 0;
+      if (running >= parallel) {
+        throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
+      }
+      state.inFlight.set(key.id, running + 1);
+      let done = false;
+      release = () => {
+        if (done) return;
+        done = true;
+        const n = (state.inFlight.get(key.id) ?? 1) - 1;
+        if (n > 0) state.inFlight.set(key.id, n);
+        else state.inFlight.delete(key.id);
+      };
+    }
+
+    try {
+      if (requests.length) {
+        let results;
+        try {
+          // Sliding: what the previous window still weighs is taken off this window's allowance,
+          // so the atomic hit on the current window enforces prev × weight + current ≤ limit.
+          results = await Promise.all(
+            requests.map((r, i) => {
+              const w = requestViews[i]!;
+              return state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
+            }),
+          );
+        } catch (e) {
+          throw storeFailure(gw, e, "limits");
+        }
+        let tightestReq = Infinity;
+        let refused: GatewayError | undefined;
+        for (let i = 0; i < requests.length; i++) {
+          const r = requests[i]!;
+          const w = { ...requestViews[i]!, current: results[i]!.count };
+          const remaining = r.limit - effective(w);
+          if (!results[i]!.allowed) {
+            const wait = retryAfterMs(w, r.limit, 1, now);
+            Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
+            refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+            tightestReq = -1;
+          } else if (remaining < tightestReq) {
+            tightestReq = remaining;
+            Object.assign(headers, rateHeaders("requests", r.limit, remaining, w.start + w.ms - now));
+          }
+        }
+        if (refused) throw refused;
+      }
+      await next();
+    } catch (e) {
+      release();
+      throw e;
+    }
+
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+    const body = c.res.body;
+    if (parallel && body && c.res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      c.res = new Response(releasing(body, release), c.res);
+    } else {
+      release();
+    }
+  };
+}
+
+/**
+ * A pass-through call (/{provider}/…) names no model the gateway can check, so a key with a
+ * model allow-list may use it only when its globs allow every model of that provider ("openai/*", "*").
+ */
+function checkPassthrough(gw: Gateway, key: VirtualKeyRecord, path: string) {
+  const name = path.split("/")[1] ?? "";
+  const provider = gw.route(name)?.name ?? name;
+  if (!matchesAny(key.models!, `${provider}/*`)) {
+    throw forbidden(`This key may not use the pass-through route of provider "${provider}": its allowed models (${key.models!.join(", ")}) do not include "${provider}/*".`, "model_not_allowed");
+  }
+}
+
+/** The same stream, calling `release` once it ends, fails or is cancelled. */
+function releasing(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (e) {
+        release();
+        controller.error(e);
+      }
+    },
+    cancel(reason) {
+      release();
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
+ * After routing: the targets this caller may use (the key's model globs; 403 when none), then the
+ * per-provider limits from config. A target whose provider is at its limit is skipped for the
+ * next one (a fallback chain moves on); when none is left, 429.
+ */
+export async function admitTargets(gw: Gateway, key: VirtualKeyRecord | undefined, requested: string, resolved: Target[]): Promise<Target[]> {
+  const targets = allowedTargets(key, requested, resolved);
+  const limits = gw.config.limits.providers;
+  let refused: GatewayError | undefined;
+  for (let i = 0; i < targets.length; i++) {
+    const lim: RateLimit | undefined = limits[targets[i]!.route.name];
+    if (!lim || (!lim.rpm && !lim.tpm)) return targets.slice(i);
+    const err = await providerAdmits(gw, targets[i]!.route.name, lim);
+    if (!err) return targets.slice(i);
+    refused ??= err;
+  }
+  throw refused!;
+}
+
+async function providerAdmits(gw: Gateway, provider: string, lim: RateLimit): Promise<GatewayError | undefined> {
+  const state = stateOf(gw);
+  const sliding = gw.config.limits.window === "sliding";
+  const now = Date.now();
+  const who = `Provider "${provider}"`;
+  try {
+    if (lim.tpm) {
+      const w = await state.view(`tpm:provider:${provider}`, now, sliding, true);
+      if (effective(w) >= lim.tpm) {
+        const wait = retryAfterMs(w, lim.tpm, 1, now);
+        return limited(`${who} has used the gateway's ${lim.tpm} tokens per minute for it. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, {});
+      }
+    }
+    if (lim.rpm) {
+      const counter = `rpm:provider:${provider}`;
+      const w = await state.view(counter, now, sliding, false);
+      const r = await state.store.limits.hit(counter, w.start, w.ms, 1, Math.floor(lim.rpm - w.prev * w.weight));
+      if (!r.allowed) {
+        const wait = retryAfterMs({ ...w, current: r.count }, lim.rpm, 1, now);
+        return limited(`${who} has reached the gateway's limit of ${lim.rpm} requests per minute for it. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, {});
+      }
+    }
+  } catch (e) {
+    throw storeFailure(gw, e, "limits");
+  }
+  return undefined;
+}

@@ -1,0 +1,74 @@
+import type { CallObserver, Gateway } from "../gateway.js";
+import { keysOf } from "../keys/service.js";
+import { costMicros, priceTable } from "../pricing/cost.js";
+import type { VirtualKeyRecord } from "../store/types.js";
+import type { CallRecord } from "../types.js";
+import { MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "./limits.js";
+
+const PERIODS: Period[] = ["day", "month", "total"];
+
+/**
+ * After each response (deferred, never on the request's path): the call's cost from the price
+ * table, a usage row per key/day/model, the spend counters budgets read, and the token counters
+ * tokens-per-minute limits read. Calls by an open gateway (no key at all) are not recorded.
+ */
+export function usageObserver(gw: Gateway): CallObserver {
+  const prices = priceTable(gw.config.prices);
+  const unpriced = new Set<string>();
+  const limits = gw.config.limits;
+
+  return async (record: CallRecord) => {
+    const store = gw.runtime.store;
+    if (!store || !record.provider || !record.principal || record.principal === "open") return;
+    const usage = record.usage;
+    if (!usage && record.status >= 400) return;
+
+    const model = record.model ?? "";
+    const name = `${record.provider}/${model}`;
+    const tokensIn = Number(usage?.prompt_tokens) || 0;
+    const tokensOut = Number(usage?.completion_tokens) || 0;
+    const tokens = Number(usage?.total_tokens) || tokensIn + tokensOut;
+    const price = prices.find(record.provider, model);
+    if (!price && !unpriced.has(name) && unpriced.size < 1000) {
+      unpriced.add(name);
+      gw.runtime.log.warn("no price for model: its cost is counted as 0 (add it under \"prices\" in the config)", { model: name });
+    }
+    const cost = price && usage ? costMicros(price, usage) : 0;
+    const now = Date.now();
+    const minute = windowStart(now, MINUTE_MS);
+    const writes: Array<Promise<unknown>> = [
+      store.usage.add({ keyId: record.principal, day: new Date(record.startedAt).toISOString().slice(0, 10), model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }),
+    ];
+
+    const isKey = record.principal.startsWith("key_");
+    const key = isKey ? await keyRecord(gw, record.principal) : undefined;
+    if (tokens > 0) {
+      if (key?.tpm) writes.push(store.limits.add(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens));
+      if (limits.tpm) writes.push(store.limits.add("tpm:gateway", minute, MINUTE_MS, tokens));
+      if (limits.providers[record.provider]?.tpm) writes.push(store.limits.add(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens));
+    }
+    // Spend is kept for every period, so a budget added later sees what was already spent.
+    if (isKey && cost > 0) {
+      for (const p of PERIODS) {
+        const w = periodWindow(p, now);
+        writes.push(store.limits.add(spendCounter(record.principal, p), w.start, w.ms, cost));
+      }
+    }
+    await Promise.all(writes);
+  };
+}
+
+async function keyRecord(gw: Gateway, id: string): Promise<VirtualKeyRecord | undefined> {
+  const keys = keysOf(gw);
+  if (!keys) return undefined;
+  return keys.recent(id) ?? (await keys.get(id)) ?? undefined;
+}
+
+const registered = new WeakSet<Gateway>();
+
+/** Adds the usage observer once per gateway, when it has a store to count in. */
+export function registerUsage(gw: Gateway): void {
+  if (!gw.runtime.store || registered.has(gw)) return;
+  registered.add(gw);
+  gw.observers.push(usageObserver(gw));
+}
