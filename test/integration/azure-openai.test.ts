@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import OpenAI from "openai";
+import OpenAI, { AzureOpenAI } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../core/config.js";
 import { Gateway } from "../../core/gateway.js";
@@ -194,6 +194,34 @@ describe("Azure OpenAI credentials and settings", () => {
       });
       expect(res.status).toBe(200);
       expect(upstream.requests.at(-1)!.headers["api-key"]).toBe("client-azure-key-123456");
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("the AzureOpenAI SDK on the pass-through route: its own paths, api-version and api-key header, streamed too", async () => {
+    const gw = await startGateway({ providers: { "azure-openai": { baseUrl: upstream.url, apiKeys: [AZURE_KEY] } } }, { STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN });
+    try {
+      const client = new AzureOpenAI({
+        endpoint: `${gw.url}/azure-openai`,
+        apiKey: "client-own-azure-key-0000",
+        apiVersion: "2024-10-21",
+        deployment: "prod-gpt4o",
+        maxRetries: 0,
+        defaultHeaders: { "cf-aig-authorization": `Bearer ${GATEWAY_TOKEN}` },
+      });
+      const out = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hello" }] });
+      expect(out.choices[0]!.message.content).toContain("Hello from Azure");
+      const req = upstream.requests.at(-1)!;
+      expect(req.url).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
+      // The caller sent its own Azure key in api-key: it goes on (passthrough "fallback" puts a provider header first).
+      expect(req.headers["api-key"]).toBe("client-own-azure-key-0000");
+      expect(JSON.stringify(req.headers)).not.toContain(GATEWAY_TOKEN);
+
+      const stream = await client.chat.completions.create({ model: "gpt-4o", stream: true, messages: [{ role: "user", content: "Hello" }] });
+      let text = "";
+      for await (const chunk of stream) for (const c of chunk.choices) text += c.delta.content ?? "";
+      expect(text).toBe("Hello from Azure!");
     } finally {
       await gw.close();
     }
