@@ -58,7 +58,7 @@ describe("EventStreamDecoder", () => {
 
   it("rejects a frame whose checksum does not match, as an upstream error", () => {
     const bytes = fixtureBytes("bedrock/stream-text.bin").slice();
-    bytes[40] ^= 0xff;
+    bytes[40] = bytes[40]! ^ 0xff;
     expect(() => new EventStreamDecoder().push(bytes)).toThrow(GatewayError);
     try {
       new EventStreamDecoder().push(bytes);
