@@ -1,0 +1,35 @@
+import { ConfigError } from "../../core/config.js";
+import type { Env } from "../../core/runtime.js";
+import type { DurableObjectNamespaceLike, KV } from "../../core/store/cloudflare/index.js";
+
+/**
+ * What the Worker is bound to (wrangler.toml + `wrangler secret put`): string vars and secrets
+ * (STRAIT_CONFIG_JSON, STRAIT_GATEWAY_TOKENS, STRAIT_ADMIN_TOKEN, OPENAI_API_KEY, …), the KV
+ * namespace and the Durable Object namespace.
+ */
+export interface WorkerEnv {
+  STRAIT_KV?: KV;
+  /** A separate namespace for the response cache (optional; default STRAIT_KV). */
+  STRAIT_CACHE_KV?: KV;
+  /** The StoreObject Durable Object: counters, usage, and serialized key writes. */
+  STRAIT_OBJECTS?: DurableObjectNamespaceLike;
+  [name: string]: unknown;
+}
+
+/** The string bindings only: the core's view of the environment. */
+export function stringVars(env: WorkerEnv): Env {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === "string") out[name] = value;
+  return out;
+}
+
+/** STRAIT_CONFIG_JSON: the same JSON as strait.config.json, as a var or (holding keys) a secret. */
+export function configFile(vars: Env): unknown {
+  const raw = vars.STRAIT_CONFIG_JSON;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`STRAIT_CONFIG_JSON is not valid JSON: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,39 @@
+import { ConfigError } from "../../core/config.js";
+import type { Env, Logger } from "../../core/runtime.js";
+import { cloudflareStore } from "../../core/store/cloudflare/index.js";
+import { memoryStore } from "../../core/store/memory.js";
+import type { Store } from "../../core/store/types.js";
+import type { WorkerEnv } from "./env.js";
+
+/**
+ * STRAIT_STORE picks where keys, cache and counters live:
+ *   cloudflare  Workers KV (STRAIT_KV) + the store Durable Object (STRAIT_OBJECTS); the default when both are bound
+ *   dynamodb    the same DynamoDB tables as the AWS deployment (AWS_* secrets, STRAIT_TABLE_*), over fetch
+ *   memory      this isolate's memory only: each isolate counts alone, nothing persists (trying things out)
+ *   none        no state: gateway tokens only, no virtual keys, limits or cache
+ */
+export async function workerStore(env: WorkerEnv, vars: Env, log: Logger): Promise<Store | undefined> {
+  const kind = vars.STRAIT_STORE || (env.STRAIT_KV && env.STRAIT_OBJECTS ? "cloudflare" : "none");
+  switch (kind) {
+    case "cloudflare":
+      if (!env.STRAIT_KV || !env.STRAIT_OBJECTS) {
+        throw new ConfigError("STRAIT_STORE=cloudflare needs the KV namespace binding STRAIT_KV and the Durable Object binding STRAIT_OBJECTS (see wrangler.toml).");
+      }
+      return cloudflareStore({ kv: env.STRAIT_KV, cacheKv: env.STRAIT_CACHE_KV, objects: env.STRAIT_OBJECTS });
+    case "dynamodb": {
+      if (!vars.AWS_ACCESS_KEY_ID || !vars.AWS_SECRET_ACCESS_KEY) {
+        throw new ConfigError("STRAIT_STORE=dynamodb on a Worker needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (wrangler secret put), and AWS_REGION.");
+      }
+      const { dynamodbStoreFromEnv } = await import("../../core/store/dynamodb/index.js");
+      return dynamodbStoreFromEnv(vars);
+    }
+    case "memory":
+      log.warn("STRAIT_STORE=memory: keys, limits and usage live in one isolate's memory and are lost when it stops; each isolate counts on its own.");
+      return memoryStore();
+    case "none":
+      log.warn("no store: STRAIT_KV and STRAIT_OBJECTS are not bound and STRAIT_STORE is not set, so virtual keys, limits, usage and cache are off.");
+      return undefined;
+    default:
+      throw new ConfigError(`STRAIT_STORE must be cloudflare, dynamodb, memory or none, not "${kind}".`);
+  }
+}

@@ -1,0 +1,81 @@
+/** The store contract, run inside workerd against Workers KV + the StoreObject Durable Object, and against DynamoDB over fetch. */
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflare/index.js";
+import { KV_MIN_TTL_SECONDS } from "../../../core/store/cloudflare/kv-cache.js";
+import { dynamodbStore, dynamodbClient } from "../../../core/store/dynamodb/index.js";
+import { describeStoreContract, keyRecord } from "../../store/contract.js";
+import { DYNAMO_TABLES } from "../shared.js";
+
+const kv = env.STRAIT_KV!;
+const objects = env.STRAIT_OBJECTS!;
+
+describeStoreContract("cloudflare (KV + Durable Object, in workerd)", (now) => cloudflareStore({ kv, objects, now }));
+
+describeStoreContract("dynamodb from a Worker (AWS SDK on fetch → dynalite)", (now) =>
+  dynamodbStore({
+    client: dynamodbClient({ STRAIT_DYNAMODB_ENDPOINT: inject("dynamoEndpoint"), AWS_REGION: "local", AWS_ACCESS_KEY_ID: "worker", AWS_SECRET_ACCESS_KEY: "worker" }),
+    tables: DYNAMO_TABLES,
+    transactions: false,
+    now,
+  }),
+);
+
+describe("cloudflare store specifics", () => {
+  const store = cloudflareStore({ kv, objects });
+
+  it("writes a key under its id and its hash, and a rotation removes the old hash entry from KV", async () => {
+    const rec = keyRecord();
+    await store.keys.put(rec);
+    expect(JSON.parse((await kv.get(`vk:id:${rec.id}`, "text"))!)).toEqual(rec);
+    expect(JSON.parse((await kv.get(`vk:hash:${rec.hash}`, "text"))!)).toEqual(rec);
+    const rotated = { ...rec, hash: "f".repeat(64) };
+    await store.keys.put(rotated);
+    expect(await kv.get(`vk:hash:${rec.hash}`, "text")).toBeNull();
+  });
+
+  it("rounds a cache TTL under a minute up to KV's minimum and keeps the exact expiry in metadata", async () => {
+    const before = Date.now();
+    await store.cache.put("short", "v", 5);
+    const { value, metadata } = await kv.getWithMetadata<{ expiresAt: number }>("cache:short", "text");
+    expect(value).toBe("v");
+    expect(metadata!.expiresAt).toBeGreaterThanOrEqual(before + 5_000);
+    expect(metadata!.expiresAt).toBeLessThan(before + KV_MIN_TTL_SECONDS * 1000);
+    const listed = await kv.list({ prefix: "cache:short" });
+    expect(listed.keys[0]!.expiration! * 1000).toBeGreaterThanOrEqual(before + KV_MIN_TTL_SECONDS * 1000 - 1000);
+  });
+
+  it("stores a cache key longer than KV allows under its hash", async () => {
+    const key = "k".repeat(2000);
+    await store.cache.put(key, "long", 60);
+    expect(await store.cache.get(key)).toBe("long");
+  });
+
+  it("the alarm deletes expired windows and nothing else", async () => {
+    const key = `alarm-${crypto.randomUUID()}`;
+    const W = 1_000;
+    const old = Math.floor((Date.now() - 10 * 60_000) / W) * W; // expired long ago
+    const live = Math.floor(Date.now() / W) * W;
+    const limits = cloudflareStore({ kv, objects, now: () => old + 10 }).limits;
+    await limits.add(key, old, W, 3);
+    await store.limits.add(key, live, 60_000, 4);
+    const stub = objects.get(objects.idFromName(`limit:${key}`));
+    const rows = () => runInDurableObject(stub, (_o: StoreObject, state) => state.storage.sql.exec("SELECT window_start FROM counters").toArray().map((r: any) => r.window_start));
+    expect((await rows()).sort()).toEqual([old, live].sort());
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await rows()).toEqual([live]);
+    expect(await store.limits.get(key, live)).toBe(4);
+  });
+
+  it("spreads usage over shards and still answers a query across all keys in order", async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `key_shard_${i}_${crypto.randomUUID()}`);
+    await Promise.all(ids.map((keyId) => store.usage.add({ keyId, day: "2030-01-02", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 })));
+    const rows = (await store.usage.query({ from: "2030-01-02", to: "2030-01-02" })).filter((r) => ids.includes(r.keyId));
+    expect(rows.map((r) => r.keyId)).toEqual([...ids].sort());
+  });
+
+  it("a refused call to the object is a StoreUnavailableError, so guards fail closed", async () => {
+    await expect(store.limits.hit("k", Number.NaN, 1000, 1, 1)).rejects.toMatchObject({ name: "StoreUnavailableError", code: "DurableObjectError" });
+  });
+});
