@@ -48,7 +48,8 @@ async function replayAnthropic(req: RecordedRequest, res: ServerResponse) {
     res.writeHead(200, t.headers);
     res.write(t.body.subarray(0, cut));
     await new Promise((r) => setTimeout(r, 20));
-    return res.destroy();
+    res.destroy();
+    return;
   }
   if (scenario === "claude-overloaded") {
     // The error event comes later in time than the deltas before it, as it does for real.
