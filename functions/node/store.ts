@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import type { Logger } from "../../core/runtime.js";
@@ -52,7 +52,47 @@ export async function startDynalite(path?: string): Promise<EmbeddedDynamo> {
   };
 }
 
+/**
+ * One process per data folder: LevelDB allows one opener, and dynalite crashes instead of
+ * reporting a held lock. A pid file with a liveness check says it clearly, and a stale one
+ * (the process died) is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "strait.pid");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(file);
+        } catch {}
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const pid = Number(readFileSync(file, "utf8").trim());
+      if (pid > 0 && alive(pid)) throw new Error(`the data folder ${dir} is in use by another process (pid ${pid}); stop it or set STRAIT_DATA_DIR`);
+      unlinkSync(file);
+    }
+  }
+  throw new Error(`could not lock the data folder ${dir}`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore> {
+  // The SDK warns at start that its releases after January 2027 need Node 22; the pinned one runs
+  // on Node 20, so the warning is noise for a local server. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const kind = env.STRAIT_STORE || "embedded";
   if (kind === "memory") return { store: memoryStore(), description: "memory (nothing survives a restart)", close: async () => {} };
   if (kind === "dynamodb") {
@@ -63,15 +103,28 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   if (kind !== "embedded") throw new Error(`STRAIT_STORE must be embedded, memory or dynamodb, got "${kind}"`);
 
   const dir = resolve(env.STRAIT_DATA_DIR || ".strait");
-  const db = await startDynalite(join(dir, "dynamodb"));
+  const unlock = lockDataDir(dir);
+  let db: EmbeddedDynamo | undefined;
   const tables = tableNamesFromEnv(env);
   try {
+    db = await startDynalite(join(dir, "dynamodb"));
     await createTables(db.client, tables, { ttl: false });
   } catch (e) {
-    await db.close().catch(() => {});
-    const msg = String((e as Error)?.message ?? e);
-    throw new Error(/lock/i.test(msg) ? `the data folder ${dir} is in use by another process (LevelDB lock)` : `could not open the embedded store in ${dir}: ${msg}`);
+    await db?.close().catch(() => {});
+    unlock();
+    throw new Error(`could not open the embedded store in ${dir}: ${String((e as Error)?.message ?? e)}`);
   }
   log.debug("embedded store ready", { endpoint: db.endpoint, dir });
-  return { store: dynamodbStore({ client: db.client, tables, transactions: false }), description: `embedded (dynalite) in ${dir}`, close: db.close };
+  const close = db.close;
+  return {
+    store: dynamodbStore({ client: db.client, tables, transactions: false }),
+    description: `embedded (dynalite) in ${dir}`,
+    async close() {
+      try {
+        await close();
+      } finally {
+        unlock();
+      }
+    },
+  };
 }

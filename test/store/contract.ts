@@ -112,6 +112,19 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         expect(resolving).toEqual([final.hash]);
       });
 
+      test("a rotation racing a delete leaves no hash that resolves without its record", async () => {
+        for (let round = 0; round < 3; round++) {
+          const rec = keyRecord();
+          await store.keys.put(rec);
+          const rotated = { ...rec, hash: hex() };
+          await Promise.all([store.keys.put(rotated), store.keys.delete(rec.id)]);
+          const final = await store.keys.getById(rec.id);
+          expect(await store.keys.getByHash(rec.hash)).toBeNull();
+          if (final) expect(await store.keys.getByHash(rotated.hash)).toEqual(final);
+          else expect(await store.keys.getByHash(rotated.hash)).toBeNull();
+        }
+      });
+
       test("delete removes the record and the hash lookup; a second delete says false", async () => {
         const rec = keyRecord();
         await store.keys.put(rec);

@@ -1,6 +1,6 @@
 /** The DynamoDB adapter against dynalite in-process (no transactions: the embedded store's mode). */
-import { ProvisionedThroughputExceededException, ThrottlingException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamodbStore } from "../../core/store/dynamodb/index.js";
 import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { startDynalite, type EmbeddedDynamo } from "../../functions/node/store.js";
-import { describeStoreContract, keyRecord } from "./contract.js";
+import { describeStoreContract } from "./contract.js";
+import { describeDynamoCases } from "./dynamodb-cases.js";
 
 let db: EmbeddedDynamo;
 const tables: TableNames = { keys: "t-keys", cache: "t-cache", limits: "t-limits", usage: "t-usage" };
@@ -23,47 +23,7 @@ afterAll(() => db?.close());
 
 describeStoreContract("dynalite", (now) => dynamodbStore({ client: db.client, tables, transactions: false, now }));
 
-describe("DynamoDB adapter on dynalite", () => {
-  const doc = () => DynamoDBDocumentClient.from(db.client);
-
-  it("createTables is idempotent", async () => {
-    await createTables(db.client, tables, { ttl: false });
-  });
-
-  it("ignores expired items still physically in the table", async () => {
-    const store = dynamodbStore({ client: db.client, tables, transactions: false });
-    const past = Date.now() - 1000;
-    await doc().send(new PutCommand({ TableName: tables.cache, Item: { pk: "stale", v: "old answer", exp: past, ttl: Math.floor(past / 1000) } }));
-    await doc().send(new PutCommand({ TableName: tables.limits, Item: { pk: "rpm:stale#0", c: 42, exp: past, ttl: Math.floor(past / 1000) } }));
-    expect((await doc().send(new GetCommand({ TableName: tables.cache, Key: { pk: "stale" } }))).Item).toBeDefined();
-    expect(await store.cache.get("stale")).toBeNull();
-    expect(await store.limits.get("rpm:stale", 0)).toBe(0);
-  });
-
-  it("stores a key as an id item and a hash item, nothing else", async () => {
-    const store = dynamodbStore({ client: db.client, tables, transactions: false });
-    const rec = keyRecord();
-    await store.keys.put(rec);
-    const byId = await doc().send(new GetCommand({ TableName: tables.keys, Key: { pk: `id#${rec.id}` } }));
-    const byHash = await doc().send(new GetCommand({ TableName: tables.keys, Key: { pk: `hash#${rec.hash}` } }));
-    expect(byId.Item).toEqual({ ...rec, pk: `id#${rec.id}` });
-    expect(byHash.Item).toEqual({ ...rec, pk: `hash#${rec.hash}` });
-  });
-
-  it("refuses a hash that already belongs to another key", async () => {
-    const store = dynamodbStore({ client: db.client, tables, transactions: false });
-    const a = keyRecord();
-    await store.keys.put(a);
-    await expect(store.keys.put(keyRecord({ hash: a.hash }))).rejects.toBeInstanceOf(StoreUnavailableError);
-    expect((await store.keys.getByHash(a.hash))!.id).toBe(a.id);
-  });
-
-  it("does not cache a value too large for a DynamoDB item", async () => {
-    const store = dynamodbStore({ client: db.client, tables, transactions: false });
-    await store.cache.put("huge", "x".repeat(400 * 1024), 60);
-    expect(await store.cache.get("huge")).toBeNull();
-  });
-});
+describeDynamoCases("dynalite", () => ({ client: db.client, tables, transactions: false, ttl: false }));
 
 describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
   it("from a mocked client (aws-sdk-client-mock)", async () => {

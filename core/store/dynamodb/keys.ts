@@ -14,13 +14,17 @@ import { call, isExpected } from "./errors.js";
 
 const ID = "id#";
 const HASH = "hash#";
-const MAX_ATTEMPTS = 5;
+/** Optimistic retries when another writer changed the same key between our read and write. */
+const MAX_ATTEMPTS = 10;
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(250, 5 * 2 ** attempt)));
 
 function toRecord(item: Record<string, unknown> | undefined): VirtualKeyRecord | null {
   if (!item) return null;
   const { pk: _pk, ...record } = item;
   return record as unknown as VirtualKeyRecord;
 }
+
+const hashConflict = () => new StoreUnavailableError("this key hash already belongs to another key", "HashConflict", false);
 
 export class DynamoKeys implements KeyStore {
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -48,6 +52,7 @@ export class DynamoKeys implements KeyStore {
   async put(record: VirtualKeyRecord) {
     if (!this.transactions) return this.serialized(record.id, () => this.putSequential(record));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
       const old = await this.current(record.id);
       try {
         await call("TransactWriteItems", () =>
@@ -72,6 +77,8 @@ export class DynamoKeys implements KeyStore {
         return;
       } catch (e) {
         if (!isExpected(e, "TransactionCanceledException")) throw e;
+        const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+        if (reasons?.[1]?.Code === "ConditionalCheckFailed") throw hashConflict();
         // Someone else wrote this id between our read and our write: read again and retry.
       }
     }
@@ -90,7 +97,7 @@ export class DynamoKeys implements KeyStore {
     try {
       await call("PutItem", () => this.doc.send(new PutCommand({ TableName: this.table, Item: { ...record, pk: HASH + record.hash }, ...this.ownedBy(record.id) })));
     } catch (e) {
-      if (isExpected(e, "ConditionalCheckFailedException")) throw new StoreUnavailableError(`key hash already belongs to another key`, "HashConflict", false);
+      if (isExpected(e, "ConditionalCheckFailedException")) throw hashConflict();
       throw e;
     }
     await call("PutItem", () => this.doc.send(new PutCommand({ TableName: this.table, Item: { ...record, pk: ID + record.id } })));
@@ -128,6 +135,7 @@ export class DynamoKeys implements KeyStore {
   async delete(id: string) {
     if (!this.transactions) return this.serialized(id, () => this.deleteSequential(id));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt);
       const old = await this.current(id);
       if (!old) return false;
       try {

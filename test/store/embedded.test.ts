@@ -1,0 +1,80 @@
+/** The embedded store of `npm start`: dynalite on a data folder, surviving a restart. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../core/runtime.js";
+import { createNodeStore } from "../../functions/node/store.js";
+import { keyRecord } from "./contract.js";
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "strait-store-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+describe("embedded store (STRAIT_STORE unset)", () => {
+  it("keeps keys, usage and counters across a restart on the same folder", async () => {
+    const env = { STRAIT_DATA_DIR: tempDir() };
+    const first = await createNodeStore(env, silentLogger);
+    expect(first.description).toContain(env.STRAIT_DATA_DIR);
+    const rec = keyRecord({ name: "alice", rpm: 60 });
+    await first.store.keys.put(rec);
+    await first.store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 });
+    const w = Math.floor(Date.now() / 60_000) * 60_000;
+    await first.store.limits.add(`spend:${rec.id}`, w, 60_000, 12);
+    await first.close();
+
+    const second = await createNodeStore(env, silentLogger);
+    try {
+      expect(await second.store.keys.getByHash(rec.hash)).toEqual(rec);
+      expect(await second.store.usage.query({ keyId: rec.id })).toEqual([
+        { keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 },
+      ]);
+      expect(await second.store.limits.get(`spend:${rec.id}`, w)).toBe(12);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("refuses a data folder another process holds, with a clear message", async () => {
+    const env = { STRAIT_DATA_DIR: tempDir() };
+    const first = await createNodeStore(env, silentLogger);
+    try {
+      await expect(createNodeStore(env, silentLogger)).rejects.toThrow(/in use by another process/);
+    } finally {
+      await first.close();
+    }
+  });
+});
+
+describe("STRAIT_STORE", () => {
+  it("memory: an in-memory store", async () => {
+    const s = await createNodeStore({ STRAIT_STORE: "memory" }, silentLogger);
+    expect(s.description).toMatch(/^memory/);
+    await s.store.cache.put("a", "b", 10);
+    expect(await s.store.cache.get("a")).toBe("b");
+  });
+
+  it("dynamodb: table names from STRAIT_TABLE_PREFIX / STRAIT_TABLE_*", async () => {
+    const s = await createNodeStore({ STRAIT_STORE: "dynamodb", STRAIT_DYNAMODB_ENDPOINT: "http://127.0.0.1:9", STRAIT_TABLE_PREFIX: "prod-", STRAIT_TABLE_KEYS: "my-keys" }, silentLogger);
+    expect(s.description).toContain("my-keys, prod-cache, prod-limits, prod-usage");
+  });
+
+  it("anything else is refused", async () => {
+    await expect(createNodeStore({ STRAIT_STORE: "redis" }, silentLogger)).rejects.toThrow(/STRAIT_STORE must be embedded, memory or dynamodb/);
+  });
+});
+
+describe("data folder lock", () => {
+  it("takes over the lock of a process that died", async () => {
+    const dir = tempDir();
+    const { writeFileSync, mkdirSync } = await import("node:fs");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "strait.pid"), "999999999");
+    const s = await createNodeStore({ STRAIT_DATA_DIR: dir }, silentLogger);
+    await s.close();
+  });
+});
