@@ -6,10 +6,16 @@ import { badRequest } from "../errors.js";
 const text = (max: number) => v.pipe(v.string("must be a string"), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(max, `must be at most ${max} characters`));
 const count = (max: number) => v.pipe(v.number("must be a number"), v.integer("must be an integer"), v.minValue(1, "must be at least 1"), v.maxValue(max, `must be at most ${max}`));
 
+/** Date.parse rolls "2030-02-31" over to March; a real date has its day in its month. */
+function realDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
+  return !Number.isNaN(Date.parse(s)) && m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
 const timestamp = v.pipe(
   v.string("must be an ISO 8601 date-time string"),
   v.regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/, 'must be an ISO 8601 date-time like "2027-01-01T00:00:00Z"'),
-  v.check((s) => !Number.isNaN(Date.parse(s)), "is not a real date"),
+  v.check(realDate, "is not a real date"),
   v.transform((s) => new Date(s).toISOString()),
   v.check((s) => Date.parse(s) > Date.now(), "is in the past"),
 );
@@ -64,7 +70,7 @@ export const UpdateKeySchema = v.strictObject({
   credentials: v.optional(v.nullable(fields.credentials)),
 });
 
-const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day like 2026-11-21"), v.check((s) => !Number.isNaN(Date.parse(s)), "is not a real date"));
+const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day like 2026-11-21"), v.check(realDate, "is not a real date"));
 
 export const ListQuerySchema = v.object({
   limit: v.optional(v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"), v.maxValue(100, "must be at most 100"))),

@@ -20,6 +20,8 @@ import { storeFailure } from "./store-failure.js";
  */
 
 export const MINUTE_MS = 60_000;
+/** How long after a window ends its count is still re-read rather than kept. */
+const SETTLE_MS = 2_000;
 
 export type Period = "day" | "month" | "total";
 
@@ -93,21 +95,26 @@ class LimitState {
 
   constructor(readonly store: Store) {}
 
-  /** The count of a window that has ended: read once, then kept (it no longer changes). */
-  async closed(counter: string, start: number): Promise<number> {
+  /**
+   * The count of a window that has ended: read, then kept, since it no longer changes — except
+   * just after the boundary, when hits that started before it may still be landing.
+   */
+  async closed(counter: string, start: number, now: number): Promise<number> {
     const id = `${counter}\u0000${start}`;
     const known = this.prevCounts.get(id);
     if (known !== undefined) return known;
     const n = await this.store.limits.get(counter, start);
-    if (this.prevCounts.size >= 50_000) this.prevCounts.clear();
-    this.prevCounts.set(id, n);
+    if (now - (start + MINUTE_MS) >= SETTLE_MS) {
+      if (this.prevCounts.size >= 50_000) this.prevCounts.clear();
+      this.prevCounts.set(id, n);
+    }
     return n;
   }
 
   async view(counter: string, now: number, sliding: boolean, readCurrent: boolean): Promise<WindowView> {
     const start = windowStart(now, MINUTE_MS);
     const [prev, current] = await Promise.all([
-      sliding ? this.closed(counter, start - MINUTE_MS) : 0,
+      sliding ? this.closed(counter, start - MINUTE_MS, now) : 0,
       readCurrent ? this.store.limits.get(counter, start) : 0,
     ]);
     return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
