@@ -289,6 +289,20 @@ describe("bad input", () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it("cuts off a chunked body (no Content-Length) at the limit with 413", async () => {
+    const piece = new TextEncoder().encode("x".repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 12) c.enqueue(piece);
+        else c.close();
+      },
+    });
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(upstream.requests).toHaveLength(0);
+  });
+
   it("answers an unknown path with an OpenAI-shaped 404", async () => {
     const res = await fetch(`${gateway.url}/v1/nope`);
     expect(res.status).toBe(404);

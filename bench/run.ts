@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: the same load sent straight to a local upstream and through the gateway, in one
+ * run, so the ratio means something on a shared, noisy machine. Loopback only; about a minute.
+ *
+ *   BENCH_SECONDS (default 8)  BENCH_CONNECTIONS (default 32)
+ */
+import autocannon from "autocannon";
+import { Agent, request } from "undici";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { createInterface } from "node:readline";
+
+const ROOT = join(import.meta.dirname, "..");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+
+function start(args: string[], env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const port = Number(env.PORT);
+    if (port) return resolve({ child, port });
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const found = ready(line);
+      if (found) resolve({ child, port: found });
+    });
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealth(port: number) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the gateway did not start");
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+interface Row {
+  scenario: string;
+  target: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, stream: boolean, connections: number, seconds: number): Promise<Omit<Row, "scenario" | "target">> {
+  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
+  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+
+async function run() {
+  const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
+  const configPath = join(ROOT, ".strait", "bench.config.json");
+  mkdirSync(join(ROOT, ".strait"), { recursive: true });
+  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
+  const port = await freePort();
+  // Request logs off (warn level): the benchmark measures the proxy, not a log pipe into this process.
+  const gateway = await start(["functions/node.ts"], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_STORE: "memory" }, () => undefined);
+  await waitForHealth(port);
+
+  const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
+  const through = `http://127.0.0.1:${gateway.port}/v1/chat/completions`;
+  const rows: Row[] = [];
+  try {
+    for (const stream of [false, true]) {
+      const scenario = stream ? "chat, streamed" : "chat, JSON";
+      await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
+      for (const [target, url] of [["direct", direct], ["gateway", through]] as const) {
+        rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
+      }
+      const [d, g] = await sequential(direct, through, stream, SEQUENTIAL);
+      rows.push({ scenario: `${scenario}, 1 at a time`, target: "direct", ...d }, { scenario: `${scenario}, 1 at a time`, target: "gateway", ...g });
+    }
+  } finally {
+    const rss = peakRssMb(gateway.child.pid!);
+    gateway.child.kill("SIGTERM");
+    upstream.child.kill("SIGTERM");
+    report(rows, rss);
+  }
+}
+
+/**
+ * One request at a time, direct and through the gateway in alternation, timed in microseconds:
+ * with no queueing, the difference of the medians is what the gateway adds to a request.
+ */
+async function sequential(direct: string, through: string, stream: boolean, n: number) {
+  const pool = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
+  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
+  const times: [number[], number[]] = [[], []];
+  const errors: [number, number] = [0, 0];
+  const once = async (url: string) => {
+    const t = performance.now();
+    const r = await request(url, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
+    await r.body.text();
+    return [performance.now() - t, r.statusCode] as const;
+  };
+  for (let i = 0; i < 200; i++) await once(through);
+  for (let i = 0; i < n; i++) {
+    for (const which of [0, 1] as const) {
+      const [ms, status] = await once(which === 0 ? direct : through);
+      times[which].push(ms);
+      if (status !== 200) errors[which]++;
+    }
+  }
+  await pool.close();
+  const stats = (xs: number[], e: number) => {
+    xs.sort((a, b) => a - b);
+    const at = (q: number) => Number(xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(3));
+    return { rps: 1000 / (xs.reduce((a, b) => a + b, 0) / xs.length), p50: at(0.5), p99: at(0.99), errors: e };
+  };
+  return [stats(times[0], errors[0]), stats(times[1], errors[1])] as const;
+}
+
+function report(rows: Row[], rssMb: number) {
+  const lines = [
+    `| scenario | target | req/s | p50 ms | p99 ms | errors | gateway ÷ direct (req/s) | added p50 ms |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+  ];
+  for (let i = 0; i < rows.length; i += 2) {
+    const [d, g] = [rows[i]!, rows[i + 1]!];
+    lines.push(`| ${d.scenario} | direct | ${d.rps.toFixed(0)} | ${d.p50} | ${d.p99} | ${d.errors} | | |`);
+    lines.push(`| ${g.scenario} | gateway | ${g.rps.toFixed(0)} | ${g.p50} | ${g.p99} | ${g.errors} | ${(g.rps / d.rps).toFixed(2)} | ${(g.p50 - d.p50).toFixed(3)} |`);
+  }
+  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per run, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  const table = lines.join("\n");
+  console.log(table);
+  writeFileSync(join(ROOT, "bench", "results.md"), table + "\n");
+}
+
+run().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
