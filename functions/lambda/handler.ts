@@ -1,0 +1,190 @@
+/**
+ * The gateway as Lambda handlers. Everything expensive (secrets, config, the Hono app) is built on
+ * the first invoke and cached for the life of the execution environment; module scope stays small.
+ */
+import type { Writable } from "node:stream";
+import { createApp } from "../../core/app.js";
+import { ConfigError, loadConfig } from "../../core/config.js";
+import { errorResponse, GatewayError } from "../../core/errors.js";
+import { Gateway, type CallObserver } from "../../core/gateway.js";
+import { fetchClient, type HttpClient } from "../../core/http.js";
+import type { Env, Logger } from "../../core/runtime.js";
+import type { Store } from "../../core/store/types.js";
+import { toRequest, type HttpEvent } from "./event.js";
+import { sendStreaming, toBufferedResult, type BufferedResult, type HttpResponseStreamFrom } from "./response.js";
+import { loadSecrets, type SecretReader } from "./secrets.js";
+
+/** The parts of the Lambda context object the gateway uses. */
+export interface LambdaContext {
+  getRemainingTimeInMillis?(): number;
+  awsRequestId?: string;
+}
+
+export interface LambdaGatewayOptions {
+  env: Env;
+  log: Logger;
+  /** Reads STRAIT_SECRET_ARN; defaults to Secrets Manager. */
+  readSecret?: SecretReader;
+  /** The config file's JSON; defaults to STRAIT_CONFIG_JSON. */
+  configFile?: (env: Env) => unknown;
+  /** The store for this environment (DynamoDB on AWS); none = keys, limits and cache are off. */
+  store?: (env: Env) => Store | undefined | Promise<Store | undefined>;
+  http?: HttpClient;
+  /** Extra observers of each finished call (metrics); they run as deferred work. */
+  observers?: CallObserver[];
+  /** Serve this instead of the gateway app (adapter tests). */
+  fetch?: (request: Request, defer: (work: Promise<unknown>) => void) => Response | Promise<Response>;
+}
+
+export interface LambdaGateway {
+  /** For `awslambda.streamifyResponse`: Function URLs in RESPONSE_STREAM mode. */
+  streaming(event: HttpEvent, responseStream: Writable, context: LambdaContext | undefined, from: HttpResponseStreamFrom): Promise<void>;
+  /** API Gateway (REST or HTTP API) and ALB: the whole response as one result (6 MB at most). */
+  buffered(event: HttpEvent, context?: LambdaContext): Promise<BufferedResult>;
+  /** Deferred work still running (tests). */
+  readonly pending: number;
+}
+
+/** Time kept back from the function's deadline when waiting for deferred work. */
+const DEADLINE_MARGIN_MS = 1_000;
+
+export function configFromEnv(env: Env): unknown {
+  const raw = env.STRAIT_CONFIG_JSON;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`STRAIT_CONFIG_JSON is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
+  const { log } = opts;
+  const pending = new Set<Promise<unknown>>();
+  let app: Promise<{ fetch(req: Request): Response | Promise<Response> }> | undefined;
+
+  const defer = (work: Promise<unknown>) => {
+    const tracked = work.catch((e) => log.error("deferred work failed", { error: String(e?.message ?? e) }));
+    pending.add(tracked);
+    tracked.finally(() => pending.delete(tracked));
+  };
+
+  async function build() {
+    const secrets = await loadSecrets(opts.env.STRAIT_SECRET_ARN, opts.readSecret);
+    const env: Env = { ...opts.env, ...secrets };
+    // Fail closed: a deployed function is never an open gateway.
+    const config = loadConfig((opts.configFile ?? configFromEnv)(env), env, { allowOpen: false });
+    const store = await opts.store?.(env);
+    const gateway = new Gateway(config, { http: opts.http ?? fetchClient, defer, log, env, store });
+    gateway.observers.push(...(opts.observers ?? []));
+    if (config.auth.tokens.length === 0 && !env.STRAIT_ADMIN_TOKEN) {
+      log.error("no gateway tokens or admin token are set: every API request is refused (fail closed). Put STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN in the secret.");
+    }
+    return createApp(gateway);
+  }
+
+  /** The app, built once; a failed build is retried on the next invoke. */
+  const getApp = () =>
+    (app ??= build().catch((e) => {
+      app = undefined;
+      throw e;
+    }));
+
+  async function respond(request: Request): Promise<Response> {
+    if (opts.fetch) return opts.fetch(request, defer);
+    let a;
+    try {
+      a = await getApp();
+    } catch (e) {
+      // The detail (which variable, which secret) goes to the log, not to the caller.
+      log.error("gateway initialisation failed", { error: String((e as Error)?.message ?? e) });
+      return errorResponse(new GatewayError(500, "The gateway is not configured correctly; see the function's logs.", "api_error", "gateway_misconfigured"));
+    }
+    return a.fetch(request);
+  }
+
+  /** Waits for deferred work (logs, counters), but never past the function's deadline. */
+  async function drain(context: LambdaContext | undefined) {
+    const left = context?.getRemainingTimeInMillis?.();
+    const budget = left === undefined ? Infinity : Math.max(0, left - DEADLINE_MARGIN_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((r) => {
+      if (budget !== Infinity) timer = setTimeout(() => r("timeout"), budget);
+    });
+    try {
+      while (pending.size) {
+        const r = await Promise.race([Promise.allSettled([...pending]), timeout]);
+        if (r === "timeout") {
+          log.warn("deferred work cut short by the function's deadline", { pending: pending.size });
+          return;
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    get pending() {
+      return pending.size;
+    },
+
+    async streaming(event, responseStream, context, from) {
+      try {
+        let response: Response;
+        try {
+          response = await respond(toRequest(event));
+        } catch (e) {
+          log.error("request failed", { error: String((e as Error)?.message ?? e) });
+          response = errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
+        }
+        await sendStreaming(response, responseStream, from, log);
+      } finally {
+        await drain(context);
+      }
+    },
+
+    async buffered(event, context) {
+      try {
+        let response: Response;
+        try {
+          response = await respond(toRequest(event));
+        } catch (e) {
+          log.error("request failed", { error: String((e as Error)?.message ?? e) });
+          response = errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
+        }
+        try {
+          return await toBufferedResult(response, event);
+        } catch (e) {
+          // The body failed while being read whole (an upstream cut mid-answer).
+          log.error("response body failed", { error: String((e as Error)?.message ?? e) });
+          const failed = new GatewayError(502, "The upstream answer failed before the end.", "api_error", "upstream_stream_error");
+          return await toBufferedResult(errorResponse(failed), event);
+        }
+      } finally {
+        await drain(context);
+      }
+    },
+  };
+}
+
+interface AwsLambdaGlobal {
+  streamifyResponse<H>(handler: H, options?: { highWaterMark?: number }): H;
+  HttpResponseStream: { from: HttpResponseStreamFrom };
+}
+
+/**
+ * The exported handlers over one gateway. `awslambda` is the global the Node.js runtime (and
+ * aws-lambda-ric) defines before loading the handler module.
+ */
+export function lambdaHandlers(gw: LambdaGateway) {
+  const awslambda = (globalThis as { awslambda?: AwsLambdaGlobal }).awslambda;
+  const streaming = async (event: HttpEvent, responseStream: Writable, context: LambdaContext): Promise<void> => {
+    if (!awslambda) throw new Error("streamHandler needs the Lambda Node.js runtime (the awslambda global).");
+    await gw.streaming(event, responseStream, context, (stream, prelude) => awslambda.HttpResponseStream.from(stream, prelude));
+  };
+  return {
+    streamHandler: awslambda ? awslambda.streamifyResponse(streaming) : streaming,
+    handler: (event: HttpEvent, context: LambdaContext) => gw.buffered(event, context),
+  };
+}

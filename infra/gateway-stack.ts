@@ -1,0 +1,173 @@
+/**
+ * Strait on AWS: the DynamoDB tables of core/store/dynamodb, the streaming Lambda function behind a
+ * Function URL, its secret, its log group, and least-privilege IAM. `npx cdk deploy` after
+ * `npm run build` (the function is bundled by the local esbuild; no Docker).
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export type Concern = "keys" | "cache" | "limits" | "usage";
+
+/**
+ * The store's tables (core/store/dynamodb/tables.ts) and the exact DynamoDB actions its code uses
+ * on each (a TransactWriteItems is authorized as its Put/Delete items). test/infra checks both
+ * against the store's sources.
+ */
+export const TABLES: Record<Concern, { sortKey: boolean; ttl: boolean; env: string; actions: string[] }> = {
+  keys: { sortKey: false, ttl: false, env: "STRAIT_TABLE_KEYS", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"] },
+  cache: { sortKey: false, ttl: true, env: "STRAIT_TABLE_CACHE", actions: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+  limits: { sortKey: false, ttl: true, env: "STRAIT_TABLE_LIMITS", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
+  usage: { sortKey: true, ttl: false, env: "STRAIT_TABLE_USAGE", actions: ["dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan"] },
+};
+
+/** The attribute DynamoDB TTL deletes on (epoch seconds); the store checks expiry itself on read. */
+export const TTL_ATTRIBUTE = "ttl";
+
+export const BEDROCK_ACTIONS = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse", "bedrock:ConverseStream"];
+
+export interface GatewayStackProps extends StackProps {
+  /** Explicit table names; unset ones are named by CloudFormation (unique per stack). */
+  tableNames?: Partial<Record<Concern, string>>;
+  /** MB; more memory is also more CPU. Default 1024. */
+  memorySize?: number;
+  /** Default 5 minutes; at most 15 (Lambda's limit), and a long stream must fit in it. */
+  timeout?: Duration;
+  /** Browser origins allowed by CORS (STRAIT_CORS_ORIGINS); unset = the gateway's default. */
+  allowedOrigins?: string[];
+  /** Keys and usage tables and the secret. Default RETAIN: they hold what can't be rebuilt. */
+  dataRemovalPolicy?: RemovalPolicy;
+  /** Cache and limits tables. Default DESTROY: both are rebuilt as traffic flows. */
+  ephemeralRemovalPolicy?: RemovalPolicy;
+  /** Default one month. */
+  logRetention?: logs.RetentionDays;
+  /** Gateway config (providers, model aliases …), passed as STRAIT_CONFIG_JSON. No secrets here: they go in the secret. */
+  gatewayConfig?: Record<string, unknown>;
+  /** Extra plain environment variables for the function (no secrets). */
+  environment?: Record<string, string>;
+  /** Bedrock models the role may call; default every foundation model and inference profile in the account. */
+  bedrockResources?: string[];
+  /**
+   * "bundled" (default): the AWS SDK clients the function uses are bundled, minified and
+   * tree-shaken into index.mjs. "external": left to the SDK copy in the Lambda runtime.
+   * docs/readme/deploy-aws.md has the measurements behind the default.
+   */
+  sdk?: "bundled" | "external";
+}
+
+export class GatewayStack extends Stack {
+  readonly tables: Record<Concern, dynamodb.Table>;
+  readonly fn: NodejsFunction;
+  readonly url: lambda.FunctionUrl;
+  readonly secret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
+    super(scope, id, props);
+    const timeout = props.timeout ?? Duration.minutes(5);
+    if (!timeout.isUnresolved() && (timeout.toSeconds() < 10 || timeout.toSeconds() > 900)) {
+      throw new Error(`timeout must be between 10 seconds and 15 minutes, got ${timeout.toHumanString()}`);
+    }
+    const memorySize = props.memorySize ?? 1024;
+    const dataPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const ephemeralPolicy = props.ephemeralRemovalPolicy ?? RemovalPolicy.DESTROY;
+
+    const table = (concern: Concern, durable: boolean) => {
+      const spec = TABLES[concern];
+      return new dynamodb.Table(this, `${concern[0]!.toUpperCase()}${concern.slice(1)}Table`, {
+        tableName: props.tableNames?.[concern],
+        partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
+        sortKey: spec.sortKey ? { name: "sk", type: dynamodb.AttributeType.STRING } : undefined,
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        timeToLiveAttribute: spec.ttl ? TTL_ATTRIBUTE : undefined,
+        pointInTimeRecoverySpecification: durable ? { pointInTimeRecoveryEnabled: true } : undefined,
+        deletionProtection: durable && dataPolicy === RemovalPolicy.RETAIN,
+        removalPolicy: durable ? dataPolicy : ephemeralPolicy,
+        encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      });
+    };
+    this.tables = { keys: table("keys", true), cache: table("cache", false), limits: table("limits", false), usage: table("usage", true) };
+
+    // The admin token is generated at deploy time; provider keys and gateway tokens are added by the operator.
+    this.secret = new secretsmanager.Secret(this, "Secret", {
+      description: "Strait gateway: STRAIT_ADMIN_TOKEN, STRAIT_GATEWAY_TOKENS and provider keys (OPENAI_API_KEY, ...), as one JSON object.",
+      generateSecretString: { secretStringTemplate: "{}", generateStringKey: "STRAIT_ADMIN_TOKEN", passwordLength: 48, excludePunctuation: true },
+      removalPolicy: dataPolicy,
+    });
+
+    const logGroup = new logs.LogGroup(this, "Logs", { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: ephemeralPolicy });
+
+    const environment: Record<string, string> = {
+      ...props.environment,
+      STRAIT_STORE: "dynamodb",
+      STRAIT_SECRET_ARN: this.secret.secretArn,
+      ...Object.fromEntries((Object.keys(TABLES) as Concern[]).map((c) => [TABLES[c].env, this.tables[c].tableName])),
+    };
+    if (props.allowedOrigins?.length) environment.STRAIT_CORS_ORIGINS = props.allowedOrigins.join(",");
+    if (props.gatewayConfig) environment.STRAIT_CONFIG_JSON = JSON.stringify(props.gatewayConfig);
+
+    const sdkExternal = props.sdk === "external";
+    this.fn = new NodejsFunction(this, "Function", {
+      description: "Strait AI gateway (response streaming)",
+      entry: join(root, "functions/lambda.ts"),
+      handler: "streamHandler",
+      projectRoot: root,
+      depsLockFilePath: join(root, "package-lock.json"),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout,
+      logGroup,
+      environment,
+      bundling: {
+        // Same options as scripts/build.mjs's lambda target.
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        minify: true,
+        sourceMap: false,
+        mainFields: ["module", "main"],
+        banner: "import { createRequire as __straitRequire } from 'node:module'; const require = __straitRequire(import.meta.url);",
+        externalModules: ["aws-lambda-ric", ...(sdkExternal ? ["@aws-sdk/*", "@smithy/*"] : [])],
+      },
+    });
+
+    this.url = this.fn.addFunctionUrl({
+      // The gateway authenticates every request itself (gateway tokens, virtual keys).
+      authType: lambda.FunctionUrlAuthType.NONE,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+    });
+
+    // Least privilege: the exact actions the store uses, on its exact tables; no wildcards.
+    for (const concern of Object.keys(TABLES) as Concern[]) {
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: TABLES[concern].actions, resources: [this.tables[concern].tableArn] }));
+    }
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secret.secretArn] }));
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: BEDROCK_ACTIONS,
+        resources: props.bedrockResources ?? [
+          "arn:aws:bedrock:*::foundation-model/*",
+          `arn:aws:bedrock:*:${this.account}:inference-profile/*`,
+          `arn:aws:bedrock:*:${this.account}:application-inference-profile/*`,
+        ],
+      }),
+    );
+
+    new CfnOutput(this, "FunctionUrl", { value: this.url.url, description: "The gateway's URL" });
+    new CfnOutput(this, "OpenAIBaseUrl", { value: `${this.url.url}v1`, description: "OPENAI_BASE_URL for any OpenAI client" });
+    new CfnOutput(this, "SecretArn", { value: this.secret.secretArn, description: "Admin token and provider keys (JSON)" });
+    new CfnOutput(this, "FunctionName", { value: this.fn.functionName });
+    for (const concern of Object.keys(TABLES) as Concern[]) {
+      new CfnOutput(this, `${concern[0]!.toUpperCase()}${concern.slice(1)}TableName`, { value: this.tables[concern].tableName });
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// `npm run build`: the deployable bundles, built with esbuild's JS API.
+//   lambda  functions/lambda.ts → dist/lambda/index.mjs  (ESM, Node 22, for the Lambda runtime)
+//   worker  functions/worker.ts → dist/worker/index.js   (ESM, workerd)
+// Worker engineer: the `worker` target below is yours to tune (conditions, externals, defines);
+// keep its output path, which bench/coldstart.ts and CI read. The AWS side owns the rest of this file.
+//
+//   node scripts/build.mjs                 both targets
+//   node scripts/build.mjs lambda          one target
+//   node scripts/build.mjs --metafile      also writes dist/<target>/meta.json (what takes the bytes)
+//   STRAIT_SDK=external node scripts/build.mjs lambda   leave @aws-sdk/* to the Lambda runtime's copy
+import { build } from "esbuild";
+import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// Bundled ESM still meets CommonJS dependencies that call require() for Node built-ins.
+const requireShim = "import { createRequire as __straitRequire } from 'node:module'; const require = __straitRequire(import.meta.url);";
+
+/** Options shared with infra/gateway-stack.ts's NodejsFunction bundling (keep them in step). */
+export const lambdaOptions = (sdk = process.env.STRAIT_SDK ?? "bundled") => ({
+  entryPoints: [join(root, "functions/lambda.ts")],
+  outfile: join(root, "dist/lambda/index.mjs"),
+  platform: "node",
+  target: "node22",
+  format: "esm",
+  bundle: true,
+  minify: true,
+  treeShaking: true,
+  sourcemap: false,
+  legalComments: "none",
+  // Several AWS SDK packages ship an ESM build under "module"; prefer it, it tree-shakes.
+  mainFields: ["module", "main"],
+  banner: { js: requireShim },
+  // aws-lambda-ric only provides the runtime in tests; never part of the function.
+  external: ["aws-lambda-ric", ...(sdk === "external" ? ["@aws-sdk/*", "@smithy/*"] : [])],
+  logLevel: "warning",
+});
+
+export const workerOptions = () => ({
+  entryPoints: [join(root, "functions/worker.ts")],
+  outfile: join(root, "dist/worker/index.js"),
+  // "browser", not "neutral": only then does esbuild honour package.json "browser" maps, which
+  // swap the AWS SDK's Node runtime config (node-http-handler, IMDS, ini files) for its fetch one.
+  platform: "browser",
+  target: "es2022",
+  format: "esm",
+  bundle: true,
+  minify: true,
+  treeShaking: true,
+  sourcemap: false,
+  legalComments: "none",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["workerd", "worker", "browser", "module", "main"],
+  external: ["cloudflare:*", "node:*"],
+  logLevel: "warning",
+});
+
+const targets = { lambda: lambdaOptions, worker: workerOptions };
+
+/** `entry` / `outfile` build another entry with a target's options (tests bundle fixtures this way). */
+export async function buildTarget(name, { metafile = false, sdk, entry, outfile } = {}) {
+  const options = name === "lambda" ? lambdaOptions(sdk) : targets[name]();
+  if (entry) options.entryPoints = [entry];
+  if (outfile) options.outfile = outfile;
+  if (!existsSync(options.entryPoints[0])) throw new Error(`${name}: ${options.entryPoints[0]} does not exist yet`);
+  await mkdir(dirname(options.outfile), { recursive: true });
+  const result = await build({ ...options, metafile });
+  if (metafile) await writeFile(join(dirname(options.outfile), "meta.json"), JSON.stringify(result.metafile));
+  return options.outfile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const names = args.filter((a) => !a.startsWith("--"));
+  const metafile = args.includes("--metafile");
+  let failed = false;
+  for (const name of names.length ? names : Object.keys(targets)) {
+    if (!(name in targets)) {
+      console.error(`unknown target "${name}" (known: ${Object.keys(targets).join(", ")})`);
+      process.exit(2);
+    }
+    try {
+      const out = await buildTarget(name, { metafile });
+      console.log(`built ${name}: ${out.slice(root.length + 1)}`);
+    } catch (e) {
+      failed = true;
+      console.error(`build ${name} failed: ${e.message}`);
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}

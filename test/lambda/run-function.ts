@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { startLambdaEmulator, type LambdaEmulator } from "../helpers/lambda-runtime-api.js";
+
+const require = createRequire(import.meta.url);
+
+/** The runtime client's CLI (`npx aws-lambda-ric <handler>` runs this file). */
+export function ricBin(): string {
+  return join(dirname(require.resolve("aws-lambda-ric/package.json")), "bin/index.mjs");
+}
+
+export interface RunningFunction {
+  emu: LambdaEmulator;
+  child: ChildProcess;
+  output(): string;
+  exited(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts aws-lambda-ric on `dir`/index.mjs's `handler` export, as the Lambda Node.js runtime would,
+ * polling a fresh emulator. The environment is only what is given (plus PATH): no AWS credentials.
+ */
+export async function runFunction(dir: string, handler: string, env: Record<string, string> = {}): Promise<RunningFunction> {
+  const emu = await startLambdaEmulator();
+  let out = "";
+  let exited = false;
+  const child = spawn(process.execPath, [ricBin(), `index.${handler}`], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? "",
+      AWS_LAMBDA_RUNTIME_API: emu.runtimeApi,
+      AWS_LAMBDA_FUNCTION_NAME: "strait",
+      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1024",
+      LAMBDA_TASK_ROOT: dir,
+      _HANDLER: `index.${handler}`,
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  child.on("exit", () => (exited = true));
+  return {
+    emu,
+    child,
+    output: () => out,
+    exited: () => exited,
+    async stop() {
+      if (!exited) {
+        const gone = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await gone;
+      }
+      await emu.close();
+    },
+  };
+}
