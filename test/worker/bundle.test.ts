@@ -1,0 +1,113 @@
+/**
+ * The deployable Worker: `wrangler deploy --dry-run` bundles it offline (what `wrangler deploy`
+ * would upload), and that exact bundle then serves a streamed chat in workerd (Miniflare), with
+ * KV and the StoreObject Durable Object bound as in wrangler.toml and a provider on 127.0.0.1.
+ * Part of the main `npm test`; the in-workerd unit and contract tests are `npm run test:worker`.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendStream, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+/** Budget for the minified bundle, AWS SDK (for STRAIT_STORE=dynamodb) included: it is cold start. */
+const MAX_BUNDLE_BYTES = 600 * 1024;
+const TOKEN = "bundle-test-token";
+
+let outdir: string;
+let upstream: MockUpstream;
+let mf: Miniflare;
+let dryRunLog = "";
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), "strait-worker-"));
+  const home = join(ROOT, ".home");
+  mkdirSync(home, { recursive: true });
+  const { stdout, stderr } = await promisify(execFile)(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", XDG_CONFIG_HOME: home, CLOUDFLARE_API_TOKEN: "", CI: "true" },
+    timeout: 60_000,
+  });
+  dryRunLog = stdout + stderr;
+
+  // A provider that sends one word every 150 ms: the first word must reach the client long before the last.
+  upstream = await startMockUpstream(async (req, res) => {
+    const words = ["one", " two", " three", " four"];
+    const chunk = (content: string) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+    await sendStream(res, [...words.map(chunk), "data: [DONE]\n\n"], { delayMs: 150 });
+  });
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: join(outdir, "worker.js"),
+    modulesRoot: outdir,
+    compatibilityDate: "2026-04-20",
+    kvNamespaces: ["STRAIT_KV"],
+    durableObjects: { STRAIT_OBJECTS: { className: "StoreObject", useSQLite: true } },
+    bindings: {
+      STRAIT_GATEWAY_TOKENS: TOKEN,
+      STRAIT_LOG_LEVEL: "silent",
+      STRAIT_CONFIG_JSON: JSON.stringify({ providers: { slow: { type: "openai-compatible", baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-upstream"] } } }),
+    },
+  });
+  await mf.ready;
+}, 90_000);
+
+afterAll(async () => {
+  await mf?.dispose();
+  await upstream?.close();
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+describe("wrangler deploy --dry-run", () => {
+  it("bundles functions/worker.ts with the bindings of wrangler.toml, offline", () => {
+    expect(dryRunLog).toContain("STRAIT_KV");
+    expect(dryRunLog).toContain("STRAIT_OBJECTS (StoreObject)");
+    expect(dryRunLog).toContain("--dry-run: exiting now.");
+  });
+
+  it("stays within the bundle budget and needs no Node.js compatibility", () => {
+    const code = readFileSync(join(outdir, "worker.js"));
+    const size = statSync(join(outdir, "worker.js")).size;
+    console.log(`[worker bundle] ${(size / 1024).toFixed(1)} KiB minified, ${(gzipSync(code).length / 1024).toFixed(1)} KiB gzip`);
+    expect(size).toBeLessThan(MAX_BUNDLE_BYTES);
+    expect(code.toString("utf8")).not.toMatch(/from\s*["']node:/);
+  });
+});
+
+describe("the bundle in workerd", () => {
+  it("streams a chat from a provider on 127.0.0.1 chunk by chunk, ending with [DONE]", async () => {
+    const started = Date.now();
+    const res = await mf.dispatchFetch("https://strait.example.workers.dev/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "slow/model", stream: true, messages: [{ role: "user", content: "count" }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const decoder = new TextDecoder();
+    let text = "";
+    let firstAt: number | undefined;
+    for await (const piece of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += decoder.decode(piece, { stream: true });
+      if (firstAt === undefined && text.includes('"one"')) firstAt = Date.now() - started;
+    }
+    const total = Date.now() - started;
+    const data = text.split("\n\n").filter((e) => e.startsWith("data: ")).map((e) => e.slice(6));
+    expect(data.at(-1)).toBe("[DONE]");
+    expect(data.slice(0, -1).map((d) => JSON.parse(d).choices[0].delta.content).join("")).toBe("one two three four");
+    // Not buffered: the first word arrived while the provider was still sending the rest (≥ 450 ms more).
+    expect(firstAt).toBeDefined();
+    expect(total - firstAt!).toBeGreaterThan(300);
+  });
+
+  it("refuses a request without the gateway token", async () => {
+    const res = await mf.dispatchFetch("https://strait.example.workers.dev/v1/models");
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as any).error.code).toBe("missing_api_key");
+  });
+});
