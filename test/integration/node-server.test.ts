@@ -1,0 +1,89 @@
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+/** `npm start` as a user runs it: a child process, its stdout, its signals. */
+const ROOT = join(import.meta.dirname, "../..");
+const children: ChildProcessWithoutNullStreams[] = [];
+afterEach(() => children.splice(0).forEach((c) => c.kill("SIGKILL")));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startNode(env: Record<string, string>) {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", "functions/node.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, STRAIT_STORE: "memory", PORT: String(port), ...env },
+  });
+  children.push(child);
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300 && child.exitCode === null; i++) {
+    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url, exited, output: () => out };
+}
+
+describe("the local server (npm start)", () => {
+  it("finishes an in-flight stream on SIGTERM, then exits 0", async () => {
+    const { child, url, exited } = await startNode({});
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      body: JSON.stringify({ model: "mock/slow-100", messages: [{ role: "user", content: "one two three four five" }], stream: true }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    child.kill("SIGTERM");
+    let text = "";
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('"five"');
+    expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect(await exited).toBe(0);
+  });
+
+  it("writes one JSON line per event and never a key or token", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "strait-"));
+    const config = join(dir, "config.json");
+    writeFileSync(config, JSON.stringify({ providers: { openai: { baseUrl: "http://127.0.0.1:9/v1", apiKeys: ["sk-provider-secret-0001"] } } }));
+    const { child, url, exited, output } = await startNode({ STRAIT_CONFIG: config, STRAIT_GATEWAY_TOKENS: "gw-secret-token-0002" });
+    const call = (auth: string, model: string) =>
+      fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${auth}` }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) });
+    expect((await call("gw-secret-token-0002", "mock/echo")).status).toBe(200);
+    expect((await call("wrong-token-0003", "mock/echo")).status).toBe(401);
+    expect((await call("gw-secret-token-0002", "openai/gpt-4o-mini")).status).toBe(502);
+    child.kill("SIGTERM");
+    await exited;
+    const lines = output().trim().split("\n");
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.some((l) => JSON.parse(l).msg === "request")).toBe(true);
+    expect(output()).not.toMatch(/sk-provider-secret|gw-secret-token|wrong-token/);
+  });
+
+  it("stops at start with the path of a bad config setting", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "strait-"));
+    const config = join(dir, "config.json");
+    writeFileSync(config, JSON.stringify({ providers: { "my-vllm": { type: "openai-compatible", baseUrl: "not a url" } } }));
+    const { exited, output } = await startNode({ STRAIT_CONFIG: config });
+    expect(await exited).toBe(1);
+    expect(output()).toContain("providers.my-vllm.baseUrl");
+  });
+});
