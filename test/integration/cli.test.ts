@@ -1,0 +1,141 @@
+/** The `strait` CLI against a running gateway: the real bin (bin/strait.mjs, and npx) and main() in-process. */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../functions/cli.js";
+import { ADMIN_TOKEN, chat, startKeysGateway, type TestGateway } from "./keys-helpers.js";
+
+const exec = promisify(execFile);
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startKeysGateway();
+});
+afterAll(() => gw?.close());
+
+/** Runs the real executable as a user would; never throws, returns exit code and output. */
+async function strait(args: string[], env: Record<string, string> = {}, viaNpx = false) {
+  const fullEnv = { ...process.env, STRAIT_URL: gw.url, STRAIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env };
+  try {
+    const { stdout, stderr } = viaNpx ? await exec("npx", ["--offline", "strait", ...args], { env: fullEnv }) : await exec(process.execPath, ["bin/strait.mjs", ...args], { env: fullEnv });
+    return { code: 0, stdout, stderr };
+  } catch (e: any) {
+    return { code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string };
+  }
+}
+
+/** main() in this process: same code, no process start-up cost. */
+async function run(args: string[], env: Record<string, string | undefined> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, { STRAIT_URL: gw.url, STRAIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, { out: (t) => (stdout += t + "\n"), err: (t) => (stderr += t + "\n") });
+  return { code, stdout, stderr };
+}
+
+describe("strait CLI", () => {
+  it("bin/strait.mjs creates a key that works, and lists it as a table", async () => {
+    const created = await strait(["keys", "create", "--name", "bob", "--models", "mock/*,openai/gpt-4o*", "--rpm", "10", "--tpm", "5000", "--budget-usd", "5", "--budget-period", "day", "--expires-at", "2099-01-01T00:00:00Z", "--metadata", "team=ml", "--max-parallel", "3"]);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain("shown only once");
+    const k = JSON.parse(created.stdout);
+    expect(k).toMatchObject({ name: "bob", models: ["mock/*", "openai/gpt-4o*"], rpm: 10, tpm: 5000, maxParallel: 3, budget: { usd: 5, period: "day" }, expiresAt: "2099-01-01T00:00:00.000Z", metadata: { team: "ml" } });
+    expect(k.key).toMatch(/^sk-strait-/);
+    expect((await chat(gw, k.key)).status).toBe(200);
+
+    const list = await strait(["keys", "list"]);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KEY\s+MODELS\s+RPM\s+TPM\s+BUDGET\s+EXPIRES\s+STATUS$/);
+    const row = lines.find((l) => l.startsWith(k.id))!;
+    expect(row).toContain("bob");
+    expect(row).toContain(k.hint);
+    expect(row).toContain("$5/day");
+    expect(row).toMatch(/active$/);
+    expect(list.stdout).not.toContain(k.key);
+  });
+
+  it("npx strait runs the same CLI", async () => {
+    const res = await strait(["keys", "list", "--json"], {}, true);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout).object).toBe("list");
+  });
+
+  it("show, update, rotate, usage and delete", async () => {
+    const { stdout } = await run(["keys", "create", "--name", "carol"]);
+    const k = JSON.parse(stdout);
+    expect((await chat(gw, k.key)).status).toBe(200);
+
+    const shown = await run(["keys", "show", k.id]);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: k.id, name: "carol", spend: { day: 0, month: 0, total: 0 } });
+
+    const updated = await run(["keys", "update", k.id, "--rpm", "20", "--disable", "--owner", "team-a"]);
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ rpm: 20, disabled: true, owner: "team-a" });
+    expect((await chat(gw, k.key)).status).toBe(401);
+    const enabled = await run(["keys", "update", k.id, "--enable", "--no-rpm", "--no-owner"]);
+    expect(JSON.parse(enabled.stdout)).toMatchObject({ rpm: null, disabled: false, owner: null });
+    expect((await chat(gw, k.key)).status).toBe(200);
+
+    const rotated = await run(["keys", "rotate", k.id]);
+    expect(rotated.code).toBe(0);
+    const fresh = JSON.parse(rotated.stdout).key;
+    expect((await chat(gw, k.key)).status).toBe(401);
+    expect((await chat(gw, fresh)).status).toBe(200);
+
+    await new Promise((r) => setTimeout(r, 50));
+    const usage = await run(["usage", "--key", k.id]);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout).toMatch(/^DAY\s+KEY\s+MODEL\s+REQUESTS\s+TOKENS_IN\s+TOKENS_OUT\s+COST_USD/);
+    expect(usage.stdout).toMatch(new RegExp(`${k.id}\\s+mock/echo\\s+3\\s+6\\s+12\\s+0`));
+    expect(usage.stdout).toMatch(/TOTAL\s+3\s+6\s+12/);
+    const usageJson = JSON.parse((await run(["usage", "--key", k.id, "--json"])).stdout);
+    expect(usageJson.totals).toMatchObject({ requests: 3, tokensIn: 6, tokensOut: 12 });
+
+    const deleted = await run(["keys", "delete", k.id]);
+    expect(JSON.parse(deleted.stdout)).toEqual({ id: k.id, object: "virtual_key", deleted: true });
+    expect((await chat(gw, fresh)).status).toBe(401);
+  });
+
+  it("pages through every key with --all", async () => {
+    for (let i = 0; i < 3; i++) await run(["keys", "create", "--name", `page-${i}`]);
+    const one = JSON.parse((await run(["keys", "list", "--limit", "1", "--json"])).stdout);
+    expect(one.data).toHaveLength(1);
+    expect(one.nextCursor).toEqual(expect.any(String));
+    const all = JSON.parse((await run(["keys", "list", "--limit", "2", "--all", "--json"])).stdout);
+    expect(all.data.length).toBeGreaterThanOrEqual(4);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it("clear errors and exit codes", async () => {
+    const wrong = await run(["keys", "list"], { STRAIT_ADMIN_TOKEN: "wrong" });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("The admin token is not valid. (HTTP 401, invalid_admin_token)");
+
+    const missing = await run(["keys", "show", "key_nope"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('No virtual key with id "key_nope"');
+
+    const invalid = await run(["keys", "create", "--name", "x", "--expires-at", "yesterday"]);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("expiresAt");
+
+    expect((await run(["keys", "list"], { STRAIT_ADMIN_TOKEN: undefined })).code).toBe(2);
+    expect((await run(["keys", "create"])).stderr).toContain("needs --name");
+    expect((await run(["keys", "create", "--name", "x", "--rpm", "ten"])).stderr).toContain("--rpm must be a whole number");
+    expect((await run(["keys", "create", "--name", "x", "--no-budget"])).code).toBe(2);
+    expect((await run(["keys", "frobnicate"])).code).toBe(2);
+    expect((await run(["keys", "list", "--colour"])).code).toBe(2);
+    expect((await run(["keys", "update", "key_x"])).stderr).toContain("Nothing to update");
+    expect((await run(["keys", "create", "--name", "x", "--credential", "openai"])).stderr).not.toContain("openai=");
+
+    const down = await run(["keys", "list"], { STRAIT_URL: "http://127.0.0.1:9" });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain("Could not reach the gateway at http://127.0.0.1:9");
+
+    const real = await strait(["keys", "list"], { STRAIT_ADMIN_TOKEN: "wrong" });
+    expect(real.code).toBe(1);
+    const help = await run(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("strait keys create");
+  });
+});
