@@ -35,8 +35,9 @@ export class DynamoKeys implements KeyStore {
     private readonly transactions: boolean,
   ) {}
 
+  // Strongly consistent: a rotated or deleted key must stop resolving at once, on every host.
   async getByHash(hash: string) {
-    const r = await call("GetItem", () => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: HASH + hash } })));
+    const r = await call("GetItem", () => this.doc.send(new GetCommand({ TableName: this.table, Key: { pk: HASH + hash }, ConsistentRead: true })));
     return toRecord(r.Item);
   }
 
