@@ -17,10 +17,14 @@ export function signatureOf(id: string): string | undefined {
   return at >= 0 ? id.slice(at + SIGNATURE_MARK.length) || undefined : undefined;
 }
 
-/** 64-bit FNV-1a as 16 hex digits: fast, synchronous, stable everywhere. Not a security measure. */
+/** Two 32-bit FNV-1a hashes (different offsets) as 16 hex digits: fast, synchronous, stable everywhere. Not a security measure. */
 function fnv1a(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const bytes = new TextEncoder().encode(text);
-  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
-  return h.toString(16).padStart(16, "0");
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
 }

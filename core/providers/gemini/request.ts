@@ -169,14 +169,18 @@ function functionResponse(m: ChatMessage, i: number, callNames: Map<string, stri
   const name = m.tool_call_id ? callNames.get(m.tool_call_id) : undefined;
   if (!name) throw badRequest(`messages[${i}].tool_call_id does not match a tool call of an earlier assistant message (Gemini needs the function's name).`, `messages[${i}].tool_call_id`);
   const text = typeof m.content === "string" ? m.content : parts(m.content, `messages[${i}].content`).map((p) => (p.type === "text" ? String(p.text ?? "") : "")).join("");
-  let response: unknown;
+  return { functionResponse: { name, response: jsonObject(text) ?? { result: text } } };
+}
+
+/** The text as a JSON object, or undefined. Plain text is not parsed at all: a failed JSON.parse costs a thrown exception. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  if (!/^\s*\{/.test(text)) return undefined;
   try {
-    response = JSON.parse(text);
+    const v = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? v : undefined;
   } catch {
-    response = undefined;
+    return undefined;
   }
-  if (!response || typeof response !== "object" || Array.isArray(response)) response = { result: response ?? text };
-  return { functionResponse: { name, response } };
 }
 
 function applyTools(body: ChatRequest, out: Record<string, unknown>) {
