@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest, redact, upstreamError } from "../errors.js";
 import type { Gateway, ProviderRoute } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
@@ -128,7 +129,11 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
   let ctx: CallContext;
   let base: Omit<CallContext, "credential">;
   let body: Uint8Array | undefined;
+  let retry: RetryPolicy;
+  let timeoutMs: number;
   try {
+    retry = retryPolicy(gw.config, headers);
+    timeoutMs = requestTimeout(gw.config, headers);
     if (!METHODS.has(method)) {
       throw new GatewayError(405, `Pass-through routes accept ${[...METHODS].join(", ")}.`, "invalid_request_error", "method_not_allowed", null, { allow: [...METHODS].join(", ") });
     }
@@ -152,8 +157,6 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
     return fail(e);
   }
 
-  const retry = retryPolicy(gw.config, headers);
-  const timeoutMs = requestTimeout(gw.config, headers);
   const signal = c.req.raw.signal;
   const tried = new Set<string>();
   let attempt = 1;
@@ -171,8 +174,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
     const onClientGone = () => timer.abort();
     signal.addEventListener("abort", onClientGone, { once: true });
     const t = setTimeout(() => timer.abort(), timeoutMs);
-    const settle = () => clearTimeout(t);
-    const release = () => (settle(), signal.removeEventListener("abort", onClientGone));
+    const release = () => (clearTimeout(t), signal.removeEventListener("abort", onClientGone));
     authorized.signal = timer.signal;
 
     let res: UpstreamResponse;
@@ -188,7 +190,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
         ? upstreamError(504, `Provider "${route.name}" did not answer within ${timeoutMs} ms.`, "upstream_timeout")
         : upstreamError(502, `Could not reach provider "${route.name}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
       if (attempt < retry.attempts) {
-        await pause(retry, attempt++, signal);
+        await pause(retry, attempt++, signal).catch(fail);
         continue;
       }
       return fail(err);
@@ -208,7 +210,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
     if (RETRYABLE(res.status) && attempt < retry.attempts) {
       await drain(res);
       release();
-      await pause(retry, attempt++, signal);
+      await pause(retry, attempt++, signal).catch(fail);
       continue;
     }
     return answer(gw, record, ctx, res, req.url, release, () => (release(), timer.abort()));
@@ -294,9 +296,10 @@ async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: Up
         }
       },
       async cancel() {
+        // Recorded first: aborting fails the read still pending in pull(), which must not count as an upstream failure.
+        close(undefined, true);
         abort();
         await upstream.return?.();
-        close(undefined, true);
       },
     },
     { highWaterMark: 0 },
@@ -350,7 +353,7 @@ async function drain(res: UpstreamResponse) {
   await res.bytes().catch(() => undefined);
 }
 
-function pause(p: { delayMs: number; backoff: string }, n: number, signal: AbortSignal): Promise<void> {
+function pause(p: RetryPolicy, n: number, signal: AbortSignal): Promise<void> {
   const ms = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new ClientGoneError());

@@ -351,6 +351,69 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
     }
   });
 
+  it("a refused gateway key sits out and the next is tried at once; cf-aig-max-attempts retries a 503", async () => {
+    let failNext = 0;
+    const flaky = await startMockUpstream((req, res) => {
+      if (req.headers["authorization"] === "Bearer sk-revoked-key-0000000") return sendJson(res, 401, { error: { message: "Incorrect API key provided", type: "invalid_request_error" } });
+      if (failNext > 0) {
+        failNext--;
+        return sendJson(res, 503, { error: { message: "overloaded" } });
+      }
+      sendJson(res, 200, { ok: true });
+    });
+    const gw = await startGateway({ providers: { openai: { baseUrl: `${flaky.url}/v1`, apiKeys: ["sk-revoked-key-0000000", "sk-good-key-00000000000"] } } });
+    try {
+      const first = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
+      expect(first.status).toBe(200);
+      expect(flaky.requests.map((r) => r.headers["authorization"])).toEqual(["Bearer sk-revoked-key-0000000", "Bearer sk-good-key-00000000000"]);
+
+      flaky.requests.length = 0;
+      failNext = 1;
+      const retried = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", headers: { "cf-aig-max-attempts": "2", "cf-aig-retry-delay": "10" }, body: "{}" });
+      expect(retried.status).toBe(200);
+      expect(flaky.requests).toHaveLength(2);
+
+      flaky.requests.length = 0;
+      failNext = 1;
+      const once = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
+      expect(once.status).toBe(503);
+      expect(flaky.requests).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await flaky.close();
+    }
+  });
+
+  it("a client that leaves mid-stream cancels the upstream request and is logged as 499", async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((r) => (upstreamClosed = r));
+    const endless = await startMockUpstream(async (_req, res) => {
+      res.on("close", () => upstreamClosed());
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (let i = 0; i < 200 && !res.destroyed; i++) {
+        res.write(`data: {"n":${i}}\n\n`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      res.end();
+    });
+    const gw = await startGateway({ providers: { openai: { baseUrl: `${endless.url}/v1`, apiKeys: [OPENAI_KEY] } } });
+    const records: CallRecord[] = [];
+    gw.gateway.observers.push((r) => void records.push(r));
+    try {
+      const abort = new AbortController();
+      const res = await fetch(`${gw.url}/openai/v1/chat/completions`, { method: "POST", body: '{"stream":true}', signal: abort.signal });
+      const reader = res.body!.getReader();
+      await reader.read();
+      abort.abort();
+      await closed;
+      await settle();
+      expect(records[0]).toMatchObject({ endpoint: "passthrough", status: 499, stream: true });
+    } finally {
+      await gw.close();
+      await endless.close();
+    }
+  });
+
   it("Gemini's native paths with the key in x-goog-api-key", async () => {
     const gw = await startGateway({ providers: { "google-ai-studio": { baseUrl: upstream.url, apiKeys: ["AIzaGatewayOwnedKey000000000000000000"] } } });
     try {
