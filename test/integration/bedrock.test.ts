@@ -283,6 +283,15 @@ describe("Bedrock errors", () => {
     expect(upstream.received).toBe(before);
   });
 
+  it("sends a data-URL image inline as bytes", async () => {
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    await configured.chat.completions.create({
+      model: `aws-bedrock/${MODEL}`,
+      messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: `data:image/png;base64,${png}` } }] }],
+    });
+    expect(upstream.requests[0]!.json.messages[0].content[1]).toEqual({ image: { format: "png", source: { bytes: png } } });
+  });
+
   it("refuses n > 1", async () => {
     const err = await configured.chat.completions.create({ model: `aws-bedrock/${MODEL}`, messages, n: 2 }).catch((e) => e);
     expect(err.status).toBe(400);

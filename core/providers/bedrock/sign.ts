@@ -3,7 +3,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { unauthorized } from "../../errors.js";
 import type { UpstreamRequest } from "../../http.js";
 import type { CallContext } from "../types.js";
-import { gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
+import { clientAwsCredential, gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
 import { endpointFor, regionFor } from "./region.js";
 import { Sha256Impl } from "./web-sha256.js";
 
@@ -20,11 +20,11 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
   let credential = ctx.credential;
   if (credential.kind === "key" && credential.source === "client" && !isBedrockApiKey(credential.value)) {
     // The caller's Authorization was not a Bedrock API key (the openai SDK always sends some key):
-    // the gateway's own AWS credential serves the call instead. Recorded on ctx, so errors are
+    // their x-aws-* keys or else the gateway's own AWS credential serve the call instead. Recorded on ctx, so errors are
     // reported and redacted for the credential actually used.
-    const own = gatewayAwsCredential(ctx);
-    if (!own) throw unauthorized(NO_CREDENTIAL, "missing_provider_key");
-    ctx.credential = credential = own;
+    const instead = (ctx.config.passthrough !== "never" && clientAwsCredential(ctx.clientHeaders)) || gatewayAwsCredential(ctx);
+    if (!instead) throw unauthorized(NO_CREDENTIAL, "missing_provider_key");
+    ctx.credential = credential = instead;
   }
 
   const headers: Record<string, string> = {};

@@ -7,6 +7,7 @@ import { converseStreamTranslator } from "../../../core/providers/bedrock/conver
 import { bedrockProvider } from "../../../core/providers/bedrock/index.js";
 import type { CallContext, StreamPart } from "../../../core/providers/types.js";
 import type { ChatRequest } from "../../../core/types.js";
+import { encodeTranscript } from "../../fixtures/bedrock/generate.js";
 import { fixtureBytes, fixtureJson } from "../../helpers/fixtures.js";
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({
@@ -305,6 +306,28 @@ describe("ConverseStream → OpenAI chunks", () => {
       expect((e as GatewayError).status).toBe(429);
       expect((e as GatewayError).message).toContain("Too many tokens");
     }
+  });
+
+  it("streams a forced JSON tool's input as content, finished with stop", () => {
+    const bytes = encodeTranscript([
+      { event: "messageStart", body: { role: "assistant" } },
+      { event: "contentBlockStart", body: { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_x", name: "city_info" } } } },
+      { event: "contentBlockDelta", body: { contentBlockIndex: 0, delta: { toolUse: { input: '{"city":' } } } },
+      { event: "contentBlockDelta", body: { contentBlockIndex: 0, delta: { toolUse: { input: '"Paris"}' } } } },
+      { event: "contentBlockStop", body: { contentBlockIndex: 0 } },
+      { event: "messageStop", body: { stopReason: "tool_use" } },
+    ]);
+    const t = converseStreamTranslator(ctx({ stream: true }), { jsonTool: "city_info" });
+    const chunks = new EventStreamDecoder().push(bytes).flatMap((m) => t.push(m)).map((p) => p.chunk);
+    expect(chunks.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe('{"city":"Paris"}');
+    expect(chunks.some((c) => c.choices[0]?.delta.tool_calls)).toBe(false);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("stop");
+  });
+
+  it("turns an :message-type error frame into an upstream error", () => {
+    const t = converseStreamTranslator(ctx({ stream: true }), {});
+    const frame = { headers: { ":message-type": "error", ":error-code": "InternalFailure", ":error-message": "boom" }, body: new Uint8Array() };
+    expect(() => t.push(frame)).toThrow(/InternalFailure: boom/);
   });
 
   it("throws at the end when no messageStop arrived", () => {

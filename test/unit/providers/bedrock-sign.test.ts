@@ -147,6 +147,16 @@ describe("Bedrock SigV4 signing", () => {
     expect(err.status).toBe(401);
     expect((await gatewayError(authorizeBedrock(request("/model/m/converse"), ctx({ credential: { kind: "none", source: "config" } })))).status).toBe(401);
   });
+
+  it("prefers the caller's x-aws-* keys to the gateway's when their Authorization was not a Bedrock key (passthrough: always)", async () => {
+    const c = ctx({
+      config: { passthrough: "always", accessKeyId: "AKIACONFIG", secretAccessKey: "config-secret" },
+      credential: { kind: "key", value: "sk-placeholder", source: "client" },
+      clientHeaders: new Headers({ "x-aws-access-key-id": TEMP.accessKeyId, "x-aws-secret-access-key": TEMP.secretAccessKey, "x-aws-session-token": TEMP.sessionToken! }),
+    });
+    expect(verify(await authorizeBedrock(request("/model/m/converse"), c))).toMatchObject({ accessKeyId: TEMP.accessKeyId });
+    expect(c.credential.source).toBe("client");
+  });
 });
 
 describe("Bedrock credentials", () => {
