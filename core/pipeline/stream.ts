@@ -50,11 +50,12 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        // What this read translated before a failure still reaches the client, ahead of the error event.
+        let text = "";
         try {
           for (;;) {
             const { done, value } = await upstream.next();
             if (done) {
-              let text = "";
               for (const ev of decoder.flush()) text += encode(translator.push(ev));
               text += encode(translator.end()) + DONE;
               controller.enqueue(encoder.encode(text));
@@ -62,7 +63,6 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
               finish({});
               return;
             }
-            let text = "";
             for (const ev of decoder.push(value)) text += encode(translator.push(ev));
             // An upstream read that completed no event produces nothing; read on rather than enqueue "".
             if (text) {
@@ -72,7 +72,7 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
           }
         } catch (e) {
           const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
-          controller.enqueue(encoder.encode(`data: ${JSON.stringify(error)}\n\n`));
+          controller.enqueue(encoder.encode(`${text}data: ${JSON.stringify(error)}\n\n`));
           controller.close();
           answer.abort();
           finish({ error });

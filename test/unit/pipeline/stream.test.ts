@@ -1,0 +1,73 @@
+import { describe, expect, it, vi } from "vitest";
+import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
+import type { Answer } from "../../../core/pipeline/dispatch.js";
+import { clientStream, type StreamEnd } from "../../../core/pipeline/stream.js";
+import type { ChatAdapter } from "../../../core/providers/types.js";
+
+const enc = new TextEncoder();
+const adapter = { stream: { framing: "sse", translator: openAIStreamTranslator } } as unknown as ChatAdapter;
+const chunk = (content: string, finish: string | null = null) =>
+  JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+const usage = JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+
+function answerOf(pieces: string[], clientWantsUsage = false, fail?: Error) {
+  const abort = vi.fn();
+  const answer = {
+    ctx: { clientWantsUsage },
+    res: {
+      chunks: async function* () {
+        for (const p of pieces) yield enc.encode(p);
+        if (fail) throw fail;
+      },
+    },
+    settle: vi.fn(),
+    abort,
+  } as unknown as Answer;
+  return { answer, abort };
+}
+
+async function read(stream: ReadableStream<Uint8Array>) {
+  return new Response(stream).text();
+}
+
+describe("clientStream", () => {
+  it("drops the usage chunk the gateway asked for, keeps the usage for the log, and ends with [DONE]", async () => {
+    const ends: StreamEnd[] = [];
+    const { answer } = answerOf([`data: ${chunk("Hi", "stop")}\n\n`, `data: ${usage}\n\ndata: [DONE]\n\n`]);
+    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    expect(text).toBe(`data: ${chunk("Hi", "stop")}\n\ndata: [DONE]\n\n`);
+    expect(ends).toEqual([{ usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }]);
+  });
+
+  it("passes the usage chunk to a client that asked for it", async () => {
+    const { answer } = answerOf([`data: ${chunk("Hi", "stop")}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`], true);
+    expect(await read(clientStream(answer, adapter, () => {}))).toContain(usage);
+  });
+
+  it("delivers what came before an upstream error in the same read, then the error event, and no [DONE]", async () => {
+    const ends: StreamEnd[] = [];
+    const { answer, abort } = answerOf([`data: ${chunk("Once upon")}\n\ndata: {"error":{"message":"Overloaded"}}\n\n`]);
+    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    expect(text.startsWith(`data: ${chunk("Once upon")}\n\ndata: {"error":{"message":"Overloaded"`)).toBe(true);
+    expect(text).not.toContain("[DONE]");
+    expect(abort).toHaveBeenCalled();
+    expect(ends[0]!.error?.status).toBe(502);
+  });
+
+  it("turns a connection reset into an error event", async () => {
+    const { answer } = answerOf([`data: ${chunk("Hi")}\n\n`], false, new Error("other side closed"));
+    const text = await read(clientStream(answer, adapter, () => {}));
+    expect(text).toContain('"code":"upstream_stream_error"');
+    expect(text).toContain("other side closed");
+  });
+
+  it("aborts the upstream when the client cancels", async () => {
+    const ends: StreamEnd[] = [];
+    const { answer, abort } = answerOf([`data: ${chunk("a")}\n\n`, `data: ${chunk("b")}\n\n`]);
+    const reader = clientStream(answer, adapter, (e) => ends.push(e)).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(abort).toHaveBeenCalled();
+    expect(ends).toEqual([{ cancelled: true }]);
+  });
+});
