@@ -136,7 +136,7 @@ export class GatewayStack extends Stack {
         sourceMap: false,
         mainFields: ["module", "main"],
         banner: "import { createRequire as __straitRequire } from 'node:module'; const require = __straitRequire(import.meta.url);",
-        externalModules: ["aws-lambda-ric", ...(sdkExternal ? ["@aws-sdk/*", "@smithy/*"] : [])],
+        externalModules: ["aws-lambda-ric", ...(sdkExternal ? ["@aws-sdk/*"] : [])],
       },
     });
 

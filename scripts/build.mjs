@@ -35,7 +35,9 @@ export const lambdaOptions = (sdk = process.env.STRAIT_SDK ?? "bundled") => ({
   mainFields: ["module", "main"],
   banner: { js: requireShim },
   // aws-lambda-ric only provides the runtime in tests; never part of the function.
-  external: ["aws-lambda-ric", ...(sdk === "external" ? ["@aws-sdk/*", "@smithy/*"] : [])],
+  // "external": the SDK clients come from the runtime's copy (their @smithy deps with them); the
+  // @smithy packages the core imports directly (SigV4, event-stream) stay bundled at our versions.
+  external: ["aws-lambda-ric", ...(sdk === "external" ? ["@aws-sdk/*"] : [])],
   logLevel: "warning",
 });
 
