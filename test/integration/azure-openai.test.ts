@@ -252,6 +252,13 @@ describe("Azure OpenAI credentials and settings", () => {
     expect(() => make({}, { AZURE_OPENAI_RESOURCE: "bad.host" })).toThrow(/resource must be an Azure OpenAI resource name/);
     expect(() => make({ resource: "ok-res", apiVersion: "yesterday" })).toThrow(/apiVersion/);
     expect(() => make({ resource: "ok-res", deployments: { "gpt-4o": "../admin" } })).toThrow(/deployments\.gpt-4o/);
+    // A second resource is one more entry of the same type.
+    const two = new Gateway(loadConfig({ providers: { "azure-openai": { resource: "us-res" }, "azure-eu": { type: "azure-openai", resource: "eu-res", apiKeys: ["k"] } } }, {}), {
+      http: async () => { throw new Error("no network in tests"); }, defer() {}, log: silentLogger, env: {},
+    });
+    expect(two.baseUrl(two.route("azure-eu")!)).toBe("https://eu-res.openai.azure.com");
+    const badSecond = () => new Gateway(loadConfig({ providers: { "azure-eu": { type: "azure-openai", resource: "EU.evil" } } }, {}), two.runtime);
+    expect(badSecond).toThrow(/providers\.azure-eu/);
     expect(make({}, { AZURE_OPENAI_ENDPOINT: "https://env-res.openai.azure.com/" }).baseUrl(make({}, { AZURE_OPENAI_ENDPOINT: "https://env-res.openai.azure.com/" }).route("azure-openai")!)).toBe("https://env-res.openai.azure.com");
   });
 
