@@ -53,6 +53,9 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
     // id's ":" travels as %3A and is signed as %253A — what Bedrock computes on its side.
     uriEscapePath: true,
   });
+  // Only headers no HTTP client or proxy rewrites are signed (fetch may change accept-encoding,
+  // content-length, …; a pass-through call forwards more headers than a Converse call).
+  const unsignableHeaders = new Set(Object.keys(headers).filter((h) => !SIGNED.test(h)));
   const signed = await signer.sign(
     new HttpRequest({
       method: req.method,
@@ -64,12 +67,15 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
       headers: { ...headers, host: u.host },
       body: req.body,
     }),
+    { unsignableHeaders },
   );
   const out: Record<string, string> = {};
   // The HTTP client derives Host from the URL (fetch may not set it): the same value that was signed.
   for (const [k, v] of Object.entries(signed.headers)) if (k !== "host") out[k] = v;
   return { ...req, url, headers: out };
 }
+
+const SIGNED = /^(host|content-type|x-amz-.*|x-amzn-.*)$/;
 
 const NO_CREDENTIAL =
   'The gateway has no AWS credential for provider "aws-bedrock": send x-aws-access-key-id and x-aws-secret-access-key, ' +

@@ -87,6 +87,16 @@ describe("Bedrock SigV4 signing", () => {
     expect((verify(signed) as any).signedHeaders).toContain("x-amz-security-token");
   });
 
+  it("signs host, content-type and x-amz(n)-* headers only, so a client rewriting others cannot break it", async () => {
+    const req = request("/model/m/invoke");
+    req.headers = { ...req.headers, "accept-encoding": "gzip", "content-length": "57", "x-amzn-bedrock-guardrailidentifier": "g1" };
+    const signed = await authorizeBedrock(req, ctx());
+    const verdict = verify(signed) as any;
+    expect(verdict.signedHeaders).toEqual(["content-type", "host", "x-amz-content-sha256", "x-amz-date", "x-amzn-bedrock-guardrailidentifier"]);
+    expect(signed.headers.accept).toBe("application/json");
+    expect(signed.headers["accept-encoding"]).toBe("gzip");
+  });
+
   it("replaces stale credentials headers instead of signing them", async () => {
     const req = request("/model/m/converse");
     req.headers = { ...req.headers, authorization: "Bearer old", "x-amz-date": "20000101T000000Z", Host: "evil.example" };
