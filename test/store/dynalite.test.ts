@@ -5,7 +5,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamodbStore } from "../../core/store/dynamodb/index.js";
+import { dynamodbClient, dynamodbStore } from "../../core/store/dynamodb/index.js";
 import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
 import { startDynalite, type EmbeddedDynamo } from "../../functions/node/store.js";
@@ -74,5 +74,34 @@ describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
       expect(calls).toBe(2);
       client.destroy();
     });
+  });
+});
+
+describe("a DynamoDB endpoint that never answers", () => {
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer(() => {}); // accepts, reads, never responds
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((ok) => server.close(() => ok()));
+  });
+
+  it("fails with StoreUnavailableError after STRAIT_DYNAMODB_TIMEOUT_MS instead of hanging", async () => {
+    const env = {
+      STRAIT_DYNAMODB_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      STRAIT_DYNAMODB_TIMEOUT_MS: "200",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+    };
+    const client = dynamodbClient(env, { maxAttempts: 1 });
+    const store = dynamodbStore({ client, tables, transactions: false });
+    const t = Date.now();
+    const err = await store.keys.getByHash("ab").catch((e) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(err.throttled).toBe(false);
+    expect(Date.now() - t).toBeLessThan(2_000);
+    client.destroy();
   });
 });

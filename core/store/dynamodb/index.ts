@@ -42,15 +42,19 @@ type Env = Readonly<Record<string, string | undefined>>;
 /**
  * A client from the environment: AWS_REGION (or AWS_DEFAULT_REGION), STRAIT_DYNAMODB_ENDPOINT for a
  * non-AWS endpoint, and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN when set
- * (otherwise the SDK's default chain: the Lambda role, profiles, ...).
+ * (otherwise the SDK's default chain: the Lambda role, profiles, ...). Each attempt gives up after
+ * STRAIT_DYNAMODB_TIMEOUT_MS (default 3000): a hung store must fail a guarded request, not hold it.
  */
 export function dynamodbClient(env: Env, overrides: Partial<DynamoDBClientConfig> = {}): DynamoDBClient {
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
       : undefined;
+  const timeout = Number(env.STRAIT_DYNAMODB_TIMEOUT_MS || 3000);
+  if (!(timeout > 0)) throw new Error(`STRAIT_DYNAMODB_TIMEOUT_MS must be a positive number of milliseconds, got "${env.STRAIT_DYNAMODB_TIMEOUT_MS}"`);
   return new DynamoDBClient({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
+    requestHandler: { requestTimeout: timeout, connectionTimeout: Math.min(timeout, 1000), throwOnRequestTimeout: true },
     ...(env.STRAIT_DYNAMODB_ENDPOINT ? { endpoint: env.STRAIT_DYNAMODB_ENDPOINT } : {}),
     ...(credentials ? { credentials } : {}),
     ...overrides,
