@@ -1,4 +1,5 @@
-import { sha256Hex } from "../crypto.js";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { toHex } from "../crypto.js";
 
 /** Every virtual key starts with this, so it is recognisable in a config file or a leaked log line. */
 export const KEY_PREFIX = "sk-strait-";
@@ -34,9 +35,14 @@ export function isVirtualKey(value: string): boolean {
   return value.startsWith(KEY_PREFIX);
 }
 
-/** What the store holds instead of the key: SHA-256, hex. */
-export function hashKey(key: string): Promise<string> {
-  return sha256Hex(key);
+/**
+ * What the store holds instead of the key: SHA-256, hex. Computed in JS (the library SigV4 already
+ * uses): on Node, crypto.subtle.digest hops to the thread pool and costs several times more per call.
+ */
+export async function hashKey(key: string): Promise<string> {
+  const h = new Sha256();
+  h.update(key);
+  return toHex(await h.digest());
 }
 
 /** Enough to recognise a key in a list, far too little to guess it: "sk-strait-Ab12…xY9z". */
