@@ -5,14 +5,18 @@ import { memoryStore } from "../../core/store/memory.js";
 import type { Store } from "../../core/store/types.js";
 import type { WorkerEnv } from "./env.js";
 
+/** The DynamoDB adapter, bundled only into functions/worker-dynamodb.ts. */
+export type DynamoLoader = () => Promise<Pick<typeof import("../../core/store/dynamodb/index.js"), "dynamodbStoreFromEnv">>;
+
 /**
  * STRAIT_STORE picks where keys, cache and counters live:
  *   cloudflare  Workers KV (STRAIT_KV) + the store Durable Object (STRAIT_OBJECTS); the default when both are bound
- *   dynamodb    the same DynamoDB tables as the AWS deployment (AWS_* secrets, STRAIT_TABLE_*), over fetch
+ *   dynamodb    the same DynamoDB tables as the AWS deployment (AWS_* secrets, STRAIT_TABLE_*), over fetch;
+ *               only in the functions/worker-dynamodb.ts build (`wrangler deploy --env dynamodb`)
  *   memory      this isolate's memory only: each isolate counts alone, nothing persists (trying things out)
  *   none        no state: gateway tokens only, no virtual keys, limits or cache
  */
-export async function workerStore(env: WorkerEnv, vars: Env, log: Logger): Promise<Store | undefined> {
+export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamodb?: DynamoLoader): Promise<Store | undefined> {
   const kind = vars.STRAIT_STORE || (env.STRAIT_KV && env.STRAIT_OBJECTS ? "cloudflare" : "none");
   switch (kind) {
     case "cloudflare":
@@ -21,11 +25,13 @@ export async function workerStore(env: WorkerEnv, vars: Env, log: Logger): Promi
       }
       return cloudflareStore({ kv: env.STRAIT_KV, cacheKv: env.STRAIT_CACHE_KV, objects: env.STRAIT_OBJECTS });
     case "dynamodb": {
+      if (!dynamodb) {
+        throw new ConfigError("STRAIT_STORE=dynamodb needs the DynamoDB build of the Worker: deploy it with `npx wrangler deploy --env dynamodb` (main = functions/worker-dynamodb.ts).");
+      }
       if (!vars.AWS_ACCESS_KEY_ID || !vars.AWS_SECRET_ACCESS_KEY) {
         throw new ConfigError("STRAIT_STORE=dynamodb on a Worker needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (wrangler secret put), and AWS_REGION.");
       }
-      const { dynamodbStoreFromEnv } = await import("../../core/store/dynamodb/index.js");
-      return dynamodbStoreFromEnv(vars);
+      return (await dynamodb()).dynamodbStoreFromEnv(vars);
     }
     case "memory":
       log.warn("STRAIT_STORE=memory: keys, limits and usage live in one isolate's memory and are lost when it stops; each isolate counts on its own.");

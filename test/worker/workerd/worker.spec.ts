@@ -7,8 +7,9 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../../functions/worker.js";
+import dynamoWorker from "../../../functions/worker-dynamodb.js";
 import type { WorkerEnv } from "../../../functions/worker/env.js";
-import { GATEWAY_TOKEN } from "../shared.js";
+import { DYNAMO_TABLES, GATEWAY_TOKEN } from "../shared.js";
 
 const ADMIN_TOKEN = "worker-admin-token-0123456789abcdef";
 
@@ -20,12 +21,12 @@ const upstreamConfig = () =>
   JSON.stringify({ providers: { loopback: { type: "openai-compatible", baseUrl: `${inject("upstreamUrl")}/v1`, apiKeys: ["sk-upstream-test"] } } });
 
 /** One request through the Worker's fetch, then its deferred work (ctx.waitUntil) run out. */
-async function call(e: WorkerEnv, path: string, init: RequestInit & { token?: string } = {}) {
+async function call(e: WorkerEnv, path: string, init: RequestInit & { token?: string } = {}, handler: typeof worker = worker) {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   if (init.body) headers.set("content-type", "application/json");
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`https://strait.example.workers.dev${path}`, { ...init, headers }), e, ctx);
+  const res = await handler.fetch(new Request(`https://strait.example.workers.dev${path}`, { ...init, headers }), e, ctx);
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
@@ -64,9 +65,10 @@ describe("the Worker fails closed", () => {
     expect(res.text).not.toContain("not json");
   });
 
-  it("refuses STRAIT_STORE=dynamodb without AWS credentials", async () => {
-    const res = await call(workerEnv({ STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN, STRAIT_STORE: "dynamodb" }), "/v1/models", { token: GATEWAY_TOKEN });
-    expect(res.json().error.code).toBe("gateway_misconfigured");
+  it("refuses STRAIT_STORE=dynamodb in the KV build, and in the DynamoDB build without AWS credentials", async () => {
+    const e = workerEnv({ STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN, STRAIT_STORE: "dynamodb" });
+    expect((await call(e, "/v1/models", { token: GATEWAY_TOKEN })).json().error.code).toBe("gateway_misconfigured");
+    expect((await call(e, "/v1/models", { token: GATEWAY_TOKEN }, dynamoWorker)).json().error.code).toBe("gateway_misconfigured");
   });
 });
 
@@ -147,5 +149,36 @@ describe("virtual keys, limits and usage on KV + the Durable Object", () => {
     expect((await call(e, "/v1/models", { token: key })).status).toBe(200);
     expect((await call(e, `/admin/keys/${id}`, { method: "DELETE", token: ADMIN_TOKEN })).status).toBeLessThan(300);
     expect((await call(e, "/v1/models", { token: key })).status).toBe(401);
+  });
+});
+
+describe("the DynamoDB build (functions/worker-dynamodb.ts) on the AWS tables", () => {
+  const e = () =>
+    workerEnv({
+      STRAIT_ADMIN_TOKEN: ADMIN_TOKEN,
+      STRAIT_STORE: "dynamodb",
+      STRAIT_DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
+      // dynalite has no transactions; real DynamoDB keeps the default (on).
+      STRAIT_DYNAMODB_TRANSACTIONS: "false",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDWORKERTEST",
+      AWS_SECRET_ACCESS_KEY: "worker-test-secret",
+      STRAIT_TABLE_KEYS: DYNAMO_TABLES.keys,
+      STRAIT_TABLE_CACHE: DYNAMO_TABLES.cache,
+      STRAIT_TABLE_LIMITS: DYNAMO_TABLES.limits,
+      STRAIT_TABLE_USAGE: DYNAMO_TABLES.usage,
+    });
+
+  it("creates a key, streams a chat with it, enforces its rpm and records its usage in DynamoDB", async () => {
+    const env = e();
+    const created = await call(env, "/admin/keys", { method: "POST", token: ADMIN_TOKEN, body: JSON.stringify({ name: "on-dynamo", rpm: 1 }) }, dynamoWorker);
+    expect(created.status).toBe(201);
+    const { id, key } = created.json();
+    const streamed = await call(env, "/v1/chat/completions", { method: "POST", token: key, body: chatBody("mock/echo", true) }, dynamoWorker);
+    expect(streamed.status).toBe(200);
+    expect(events(streamed.text).at(-1)).toBe("[DONE]");
+    expect((await call(env, "/v1/chat/completions", { method: "POST", token: key, body: chatBody("mock/echo", false) }, dynamoWorker)).status).toBe(429);
+    const usage = await call(env, `/admin/usage?key=${id}`, { token: ADMIN_TOKEN }, dynamoWorker);
+    expect(usage.json().data.reduce((n: number, r: { requests: number }) => n + r.requests, 0)).toBe(1);
   });
 });
