@@ -5,7 +5,8 @@ import { kvCall } from "./errors.js";
 
 const BY_ID = "vk:id:";
 const BY_HASH = "vk:hash:";
-const MAX_PAGE = 1000;
+/** A Worker may make 1,000 KV operations per request: a page of N keys costs N + 1. */
+const MAX_PAGE = 250;
 
 /**
  * Virtual keys in KV, each written twice: under its id (admin look-ups, listing) and under its
