@@ -18,6 +18,7 @@ import { loadSecrets, type SecretReader } from "./secrets.js";
 export interface LambdaContext {
   getRemainingTimeInMillis?(): number;
   awsRequestId?: string;
+  callbackWaitsForEmptyEventLoop?: boolean;
 }
 
 export interface LambdaGatewayOptions {
@@ -181,10 +182,16 @@ export function lambdaHandlers(gw: LambdaGateway) {
   const awslambda = (globalThis as { awslambda?: AwsLambdaGlobal }).awslambda;
   const streaming = async (event: HttpEvent, responseStream: Writable, context: LambdaContext): Promise<void> => {
     if (!awslambda) throw new Error("streamHandler needs the Lambda Node.js runtime (the awslambda global).");
+    // The invocation ends when the handler returns (deferred work is awaited inside it), not when the
+    // event loop is empty: a keep-alive socket or a cache timer must not hold every invocation open.
+    context.callbackWaitsForEmptyEventLoop = false;
     await gw.streaming(event, responseStream, context, (stream, prelude) => awslambda.HttpResponseStream.from(stream, prelude));
   };
   return {
     streamHandler: awslambda ? awslambda.streamifyResponse(streaming) : streaming,
-    handler: (event: HttpEvent, context: LambdaContext) => gw.buffered(event, context),
+    handler: (event: HttpEvent, context: LambdaContext) => {
+      context.callbackWaitsForEmptyEventLoop = false;
+      return gw.buffered(event, context);
+    },
   };
 }

@@ -261,6 +261,13 @@ describe("the adapter under aws-lambda-ric (echo fixture)", () => {
     expect(inv.chunks.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("a timer left running does not hold the invocation open (the runtime takes the next event)", async () => {
+    const t0 = Date.now();
+    expect(await (await fetch(`${fn.emu.url}/timer`)).text()).toBe("ok");
+    await fn.emu.invocations.at(-1)!.returned;
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it("deferred work finishes before the invocation does", async () => {
     const t0 = Date.now();
     const res = await fetch(`${fn.emu.url}/deferred`);
