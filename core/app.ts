@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { GatewayError, errorResponse, internalError, notFound, upstreamError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
 import { adminApp } from "./admin/index.js";
+import { visibleModels } from "./keys/models.js";
 import { selfRotate } from "./keys/self-rotate.js";
 import { authenticate, type AuthResult } from "./pipeline/auth.js";
 import { bodyGuard } from "./pipeline/body-limit.js";
@@ -11,7 +12,7 @@ import { admitTargets, limitsStage } from "./pipeline/limits.js";
 import { registerUsage } from "./pipeline/usage.js";
 import { ClientGoneError, dispatch, type Endpoint } from "./pipeline/dispatch.js";
 import { finish } from "./pipeline/finish.js";
-import { passthrough, passthroughPath } from "./pipeline/passthrough.js";
+import { passthrough, passthroughPaths } from "./pipeline/passthrough.js";
 import { requestTimeout, retryPolicy } from "./pipeline/options.js";
 import { resolveTargets } from "./pipeline/route.js";
 import { clientStream } from "./pipeline/stream.js";
@@ -48,7 +49,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   // The OpenAI API and the pass-through routes (/{provider}/…) share every guard stage.
-  for (const path of ["/v1/*", passthroughPath(gw)]) {
+  for (const path of ["/v1/*", ...passthroughPaths(gw)]) {
     app.use(path, cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS], maxAge: 600 }));
     app.use(path, bodyGuard(gw.config.maxBodyBytes));
     app.use(path, async (c, next) => {
@@ -59,7 +60,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   }
   registerUsage(gw);
 
-  app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(gw) }));
+  app.get("/v1/models", (c) => c.json({ object: "list", data: visibleModels(c.get("auth").key, listModels(gw)) }));
   app.post("/v1/chat/completions", (c) => proxy(gw, c, "chat", ChatSchema));
   app.post("/v1/completions", (c) => proxy(gw, c, "completions", CompletionSchema));
   app.post("/v1/embeddings", (c) => proxy(gw, c, "embeddings", EmbeddingsSchema));
@@ -67,7 +68,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));
   // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.
-  app.all(passthroughPath(gw), (c) => passthrough(gw, c));
+  for (const path of passthroughPaths(gw)) app.all(path, (c) => passthrough(gw, c));
 
   return app;
 }

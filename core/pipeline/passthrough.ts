@@ -41,18 +41,18 @@ const RESPONSE_HEADER_PREFIXES = ["x-ratelimit-", "anthropic-ratelimit-", "opena
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE"]);
 const RETRYABLE = (s: number) => s === 408 || s === 429 || s >= 500;
 
-/** The route pattern: exactly the configured and built-in provider names and aliases. */
-export function passthroughPath(gw: Gateway): string {
+/**
+ * The route paths: one static `/{name}/*` per configured or built-in provider name and alias.
+ * Static prefixes keep Hono on its RegExpRouter (a `/:provider/*` pattern beside `/v1/*` would
+ * push every request, /v1 included, onto the slower TrieRouter), and other names never match.
+ */
+export function passthroughPaths(gw: Gateway): string[] {
   const names = new Set<string>();
   for (const name of gw.routeNames()) {
     names.add(name);
     for (const alias of gw.route(name)!.provider.aliases ?? []) if (gw.route(alias)) names.add(alias);
   }
-  const pattern = [...names]
-    .filter((n) => !RESERVED.has(n))
-    .map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
-    .join("|");
-  return `/:provider{(?:${pattern})}/*`;
+  return [...names].filter((n) => !RESERVED.has(n)).map((n) => `/${n}/*`);
 }
 
 /**
@@ -104,9 +104,9 @@ export function clientPath(pathname: string, provider: string): string {
 }
 
 export async function passthrough(gw: Gateway, c: Context<any>): Promise<Response> {
-  const name = c.req.param("provider") as string;
-  const route = gw.route(name)!;
   const url = new URL(c.req.url);
+  const name = url.pathname.split("/", 2)[1]!;
+  const route = gw.route(name)!;
   const method = c.req.method.toUpperCase() as UpstreamRequest["method"];
   const headers = c.req.raw.headers;
   const auth = c.get("auth");
