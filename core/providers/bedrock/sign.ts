@@ -5,7 +5,7 @@ import type { UpstreamRequest } from "../../http.js";
 import type { CallContext } from "../types.js";
 import { clientAwsCredential, gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
 import { endpointFor, regionFor } from "./region.js";
-import { Sha256Impl } from "./web-sha256.js";
+import { SigningSha256 } from "./signing-sha256.js";
 
 /**
  * Adds the credential to any Bedrock request — a translated Converse call or a raw pass-through
@@ -47,7 +47,7 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
   const signer = new SignatureV4({
     service: "bedrock",
     region,
-    sha256: Sha256Impl,
+    sha256: SigningSha256,
     credentials: { accessKeyId: credential.accessKeyId, secretAccessKey: credential.secretAccessKey, sessionToken: credential.sessionToken },
     // Default, spelled out: the canonical URI is the request path URI-encoded once more, so a model
     // id's ":" travels as %3A and is signed as %253A — what Bedrock computes on its side.

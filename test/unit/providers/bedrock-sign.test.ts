@@ -5,6 +5,8 @@ import type { UpstreamRequest } from "../../../core/http.js";
 import { bedrockProvider } from "../../../core/providers/bedrock/index.js";
 import { regionFor } from "../../../core/providers/bedrock/region.js";
 import { authorizeBedrock } from "../../../core/providers/bedrock/sign.js";
+import { SigningSha256 } from "../../../core/providers/bedrock/signing-sha256.js";
+import { createHash, createHmac } from "node:crypto";
 import type { CallContext, Credential } from "../../../core/providers/types.js";
 import { verifySigV4, type AwsKeys } from "../../helpers/bedrock-upstream.js";
 
@@ -195,5 +197,31 @@ describe("Bedrock credentials", () => {
     expect(bedrockProvider.checkConfig!({ region: "us-east-1.evil.com" }, {})).toMatch(/not a valid region/);
     expect(bedrockProvider.checkConfig!({}, { AWS_REGION: "nowhere" })).toMatch(/not a valid region/);
     expect(bedrockProvider.checkConfig!({ region: "eu-west-1" }, {})).toBeUndefined();
+  });
+});
+
+describe("SigningSha256", () => {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  it("hashes small and large inputs, in one or many parts, like node:crypto", async () => {
+    for (const size of [0, 1, 100, 4095, 4096, 70_000]) {
+      const data = new Uint8Array(size).map((_, i) => (i * 31) & 0xff);
+      const whole = new SigningSha256();
+      whole.update(data);
+      const parts = new SigningSha256();
+      for (let i = 0; i < size; i += 1000) parts.update(data.subarray(i, i + 1000));
+      const want = createHash("sha256").update(data).digest("hex");
+      expect([size, hex(await whole.digest()), hex(await parts.digest())]).toEqual([size, want, want]);
+    }
+  });
+
+  it("computes HMACs", async () => {
+    const h = new SigningSha256("AWS4secret");
+    h.update(new TextEncoder().encode("20250101"));
+    expect(hex(await h.digest())).toBe(createHmac("sha256", "AWS4secret").update("20250101").digest("hex"));
+  });
+
+  it("signs a large body (hashed natively) that still verifies", async () => {
+    const body = JSON.stringify({ messages: [{ role: "user", content: [{ image: { format: "png", source: { bytes: "A".repeat(300_000) } } }] }] });
+    expect(verify(await authorizeBedrock(request("/model/m/converse", body), ctx()))).toMatchObject({ service: "bedrock" });
   });
 });
