@@ -1,14 +1,16 @@
 /**
  * Which Store the local server runs on (STRAIT_STORE):
- *   embedded (default)  dynalite — the DynamoDB API served in-process on 127.0.0.1 — over LevelDB in
+ *   embedded (default)  dynalite — the DynamoDB API served in-process, on a private socket — over LevelDB in
  *                       STRAIT_DATA_DIR (default ".strait"): keys and usage survive a restart
  *   memory              everything in memory, gone at exit
  *   dynamodb            a real DynamoDB (AWS_REGION, STRAIT_DYNAMODB_ENDPOINT, STRAIT_TABLE_*)
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { Agent } from "node:http";
+import { createConnection, type AddressInfo, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "../../core/runtime.js";
 import { dynamodbStore, dynamodbStoreFromEnv } from "../../core/store/dynamodb/index.js";
@@ -26,30 +28,55 @@ export interface NodeStore {
 }
 
 export interface EmbeddedDynamo {
+  /** Where dynalite listens: a Unix socket path, or http://127.0.0.1:<port> on Windows. */
   endpoint: string;
   client: DynamoDBClient;
   close(): Promise<void>;
 }
 
-/** dynalite on 127.0.0.1, an ephemeral port; on LevelDB in `path`, or in memory without one. */
+/**
+ * dynalite in this process, on LevelDB in `path` (in memory without one). dynalite checks no
+ * credentials, so it listens on a Unix socket inside a fresh 0700 folder: only this user can reach
+ * it — a TCP port, even on loopback, would let any local process read and write keys.
+ * (Windows has no such sockets here: 127.0.0.1 on an ephemeral port.)
+ */
 export async function startDynalite(path?: string): Promise<EmbeddedDynamo> {
-  if (path) mkdirSync(path, { recursive: true });
+  if (path) mkdirSync(path, { recursive: true, mode: 0o700 });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const socketDir = process.platform === "win32" ? undefined : mkdtempSync(join(tmpdir(), "strait-"));
+  const socket = socketDir && join(socketDir, "dynamodb.sock");
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
+    if (socket) server.listen(socket, () => ok());
+    else server.listen(0, "127.0.0.1", () => ok());
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // dynalite does not check signatures; the SDK still wants credentials to sign with.
-  const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "embedded", secretAccessKey: "embedded" } });
+  const endpoint = socket ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({
+    endpoint: socket ? "http://localhost" : endpoint,
+    region: "local",
+    // dynalite does not check signatures; the SDK still wants credentials to sign with.
+    credentials: { accessKeyId: "embedded", secretAccessKey: "embedded" },
+    ...(socket ? { requestHandler: { httpAgent: new SocketAgent(socket) } } : {}),
+  });
   return {
     endpoint,
     client,
     async close() {
       client.destroy();
       await new Promise<void>((ok, fail) => server.close((e?: Error) => (e ? fail(e) : ok())));
+      if (socketDir) rmSync(socketDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A keep-alive HTTP agent whose connections go to a Unix socket, whatever the URL's host. */
+class SocketAgent extends Agent {
+  constructor(private readonly socketPath: string) {
+    super({ keepAlive: true, maxSockets: 50 });
+  }
+  override createConnection(): Socket {
+    return createConnection(this.socketPath);
+  }
 }
 
 /**
@@ -58,7 +85,7 @@ export async function startDynalite(path?: string): Promise<EmbeddedDynamo> {
  * (the process died) is taken over.
  */
 function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, "strait.pid");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

@@ -1,10 +1,11 @@
 /** The embedded store of `npm start`: dynalite on a data folder, surviving a restart. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/runtime.js";
-import { createNodeStore } from "../../functions/node/store.js";
+import { createNodeStore, startDynalite } from "../../functions/node/store.js";
 import { keyRecord } from "./contract.js";
 
 const dirs: string[] = [];
@@ -76,5 +77,26 @@ describe("data folder lock", () => {
     writeFileSync(join(dir, "strait.pid"), "999999999");
     const s = await createNodeStore({ STRAIT_DATA_DIR: dir }, silentLogger);
     await s.close();
+  });
+});
+
+describe("dynalite's endpoint", () => {
+  it.skipIf(process.platform === "win32")("is a Unix socket in a folder only this user can enter, removed on close", async () => {
+    const db = await startDynalite();
+    try {
+      expect(db.endpoint).toMatch(/dynamodb\.sock$/);
+      expect(statSync(dirname(db.endpoint)).mode & 0o777).toBe(0o700);
+      expect(statSync(db.endpoint).isSocket()).toBe(true);
+    } finally {
+      await db.close();
+    }
+    expect(() => statSync(dirname(db.endpoint))).toThrow();
+  });
+
+  it("a new data folder is private (0700)", async () => {
+    const dir = join(tempDir(), "fresh");
+    const s = await createNodeStore({ STRAIT_DATA_DIR: dir }, silentLogger);
+    await s.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

@@ -45,7 +45,7 @@ const tables: TableNames = { keys: "m-keys", cache: "m-cache", limits: "m-limits
 await measure("memory", memoryStore());
 const db = await startDynalite();
 await createTables(db.client, tables, { ttl: false });
-await measure("dynalite (in-process, over loopback HTTP)", dynamodbStore({ client: db.client, tables, transactions: false }));
+await measure("dynalite (in-process, HTTP over a Unix socket)", dynamodbStore({ client: db.client, tables, transactions: false }));
 await db.close();
 const endpoint = process.env.STRAIT_DDB_LOCAL_ENDPOINT;
 if (endpoint) {
