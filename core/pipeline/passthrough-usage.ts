@@ -92,7 +92,7 @@ export class SSEUsageScanner {
   }
 
   private take(data: string) {
-    if (!data.includes('sage"')) return; // "usage" or "usageMetadata"
+    if (!data.includes('"usage')) return; // "usage" or "usageMetadata"
     let json: unknown;
     try {
       json = JSON.parse(data);

@@ -14,15 +14,15 @@ const OPENAI_KEY = "sk-proj-gateway-owned-openai-key-000";
 /** A recorded HTTP answer (status line, headers, blank line, body) as its parts. */
 function httpFixture(path: string) {
   const text = fixtureText(path);
-  const split = text.indexOf("\n\n");
-  const [status, ...lines] = text.slice(0, split).split("\n");
+  const blank = /\r?\n\r?\n/.exec(text)!;
+  const [status, ...lines] = text.slice(0, blank.index).split(/\r?\n/);
   const headers: Record<string, string> = {};
   for (const l of lines) {
     const i = l.indexOf(":");
     headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
   delete headers["connection"];
-  return { status: Number(status!.split(" ")[1]), headers, body: text.slice(split + 2) };
+  return { status: Number(status!.split(" ")[1]), headers, body: text.slice(blank.index + blank[0].length) };
 }
 
 const anthropicStream = httpFixture("anthropic/stream-text.http");
@@ -422,8 +422,20 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       const req = upstream.requests.at(-1)!;
       expect(req.url).toBe("/v1beta/models/gemini-2.5-flash:generateContent");
       expect(req.headers["x-goog-api-key"]).toBe("AIzaGatewayOwnedKey000000000000000000");
+
+      // Streamed with alt=sse: Gemini's bytes as they were, usage from the last usageMetadata.
+      const geminiStream = httpFixture("gemini/stream-text.http");
+      upstream.handle((_req, res) => sendStream(res, [geminiStream.body], { headers: geminiStream.headers }));
+      const records: CallRecord[] = [];
+      gw.gateway.observers.push((r) => void records.push(r));
+      const streamed = await fetch(`${gw.url}/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"contents":[]}' });
+      expect(await streamed.text()).toBe(geminiStream.body);
+      expect(upstream.requests.at(-1)!.url).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
+      await settle();
+      expect(records[0]).toMatchObject({ provider: "google-ai-studio", model: "gemini-2.5-flash", stream: true, usage: { prompt_tokens: 9, total_tokens: 61 } });
     } finally {
       await gw.close();
+      upstream.handle((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
     }
   });
 });

@@ -120,6 +120,14 @@ describe("usage from native answers", () => {
     }
   });
 
+  it("SSE: Gemini's usageMetadata, the last one wins, CRLF framing", () => {
+    const text = fixtureText("gemini/stream-text.http");
+    const body = new TextEncoder().encode(text.slice(/\r?\n\r?\n/.exec(text)!.index));
+    const s = new SSEUsageScanner();
+    for (let i = 0; i < body.length; i += 5) s.push(body.subarray(i, i + 5));
+    expect(s.end()).toMatchObject({ prompt_tokens: 9, total_tokens: 61 });
+  });
+
   it("SSE: OpenAI's usage chunk (usage: null before it) and no usage at all", () => {
     const s = new SSEUsageScanner();
     s.push(new TextEncoder().encode(fixtureText("openai/chat-stream.sse")));
