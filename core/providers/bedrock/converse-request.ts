@@ -93,6 +93,7 @@ export function toConverse(body: ChatRequest, state: ConverseCallState = {}): Co
     }
   });
 
+  if (messages.length === 0) throw badRequest("Bedrock needs at least one user message besides system messages.", "messages", "invalid_value");
   const out: ConverseRequest = { messages };
   if (system.length) out.system = system;
 

@@ -159,6 +159,10 @@ describe("OpenAI chat → Converse", () => {
     expect(status(() => toConverse(req({ messages: bad })))).toBe(400);
   });
 
+  it("rejects a conversation with nothing but system messages", () => {
+    expect(status(() => toConverse(req({ messages: [{ role: "system", content: "x" }] })))).toBe(400);
+  });
+
   it("rejects n > 1 and logprobs", () => {
     expect(status(() => toConverse(req({ n: 2 })))).toBe(400);
     expect(toConverse(req({ n: 1 })).messages).toHaveLength(1);
