@@ -4,6 +4,7 @@ import * as v from "valibot";
 import { GatewayError, errorResponse, internalError, notFound, upstreamError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
 import { adminApp } from "./admin/index.js";
+import { visibleModels } from "./keys/models.js";
 import { selfRotate } from "./keys/self-rotate.js";
 import { authenticate, type AuthResult } from "./pipeline/auth.js";
 import { bodyGuard } from "./pipeline/body-limit.js";
@@ -59,7 +60,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   }
   registerUsage(gw);
 
-  app.get("/v1/models", (c) => c.json({ object: "list", data: listModels(gw) }));
+  app.get("/v1/models", (c) => c.json({ object: "list", data: visibleModels(c.get("auth").key, listModels(gw)) }));
   app.post("/v1/chat/completions", (c) => proxy(gw, c, "chat", ChatSchema));
   app.post("/v1/completions", (c) => proxy(gw, c, "completions", CompletionSchema));
   app.post("/v1/embeddings", (c) => proxy(gw, c, "embeddings", EmbeddingsSchema));

@@ -37,3 +37,9 @@ export function allowedTargets(key: VirtualKeyRecord | undefined, requested: str
     "model_not_allowed",
   );
 }
+
+/** GET /v1/models for a key with an allow-list: only the names its globs match. */
+export function visibleModels<T extends { id: string }>(key: VirtualKeyRecord | undefined, models: T[]): T[] {
+  const globs = key?.models;
+  return globs ? models.filter((m) => matchesAny(globs, m.id)) : models;
+}

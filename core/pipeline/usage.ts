@@ -23,7 +23,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const usage = record.usage;
     if (!usage && record.status >= 400) return;
 
-    const model = record.model ?? "";
+    const model = record.model || "unknown";
     const name = `${record.provider}/${model}`;
     const tokensIn = Number(usage?.prompt_tokens) || 0;
     const tokensOut = Number(usage?.completion_tokens) || 0;

@@ -159,6 +159,10 @@ describe("virtual keys: the admin's curl session", () => {
     const pt = await fetch(`${gw.url}/openai/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" }, body: "{}" });
     expect(pt.status).toBe(403);
 
+    // GET /v1/models shows such a key only what it may use.
+    const listed = (await (await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } })).json()) as any;
+    expect(listed.data.map((m: any) => m.id)).toEqual(["mock/echo"]);
+
     const { json: byName } = await admin(gw, "POST", "/admin/keys", { name: "alias-only", models: ["fast"] });
     expect((await chat(gw, byName.key, "fast")).status).toBe(200);
     expect((await chat(gw, byName.key, "mock/echo")).status).toBe(403);

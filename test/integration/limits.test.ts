@@ -1,6 +1,6 @@
 /** Rate limits, budgets and the fail-closed store, against the real server on memory and dynalite. */
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,6 +47,17 @@ const stores: Array<[string, () => Store]> = [
   ["memory", () => memoryStore()],
   ["dynalite", () => dynamodbStore({ client: db.client, tables, transactions: false })],
 ];
+
+// DynamoDB Local, when test/store/run-dynamodb-local.sh runs this file inside its loopback-only namespace.
+const ddbLocal = process.env.STRAIT_DDB_LOCAL_ENDPOINT;
+if (ddbLocal) {
+  const client = new DynamoDBClient({ endpoint: ddbLocal, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const localTables: TableNames = { keys: "lim-keys", cache: "lim-cache", limits: "lim-limits", usage: "lim-usage" };
+  let created: Promise<void> | undefined;
+  beforeAll(() => (created ??= createTables(client, localTables, { ttl: true })));
+  afterAll(() => client.destroy());
+  stores.push(["DynamoDB Local", () => dynamodbStore({ client, tables: localTables, transactions: true })]);
+}
 
 for (const [name, makeStore] of stores) {
   describe(`200 requests at once against rpm 50 (${name})`, () => {
@@ -177,6 +188,42 @@ describe("rate limits", () => {
       expect((await chat(gw, one.key)).status).toBe(200);
     } finally {
       await gw.close();
+    }
+  });
+
+  it("streams and pass-through calls carry the headers and count against the key", async () => {
+    const upstream = await startMockUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ id: "c", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
+    });
+    const gw = await startKeysGateway({ file: { providers: { openai: { baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-gateway-key-123456"] } } } });
+    try {
+      const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "stream", rpm: 3, tpm: 1000 });
+      await awayFromMinuteEdge();
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "mock/echo", stream: true, messages: [{ role: "user", content: "a b" }] }),
+      });
+      expect(res.headers.get("content-type")).toContain("text/event-stream");
+      expect(res.headers.get("x-ratelimit-limit-requests")).toBe("3");
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+      expect(res.headers.get("x-ratelimit-limit-tokens")).toBe("1000");
+      await res.text();
+      const pt = await fetch(`${gw.url}/openai/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-4o-mini", messages: [] }) });
+      expect(pt.status).toBe(200);
+      expect(pt.headers.get("x-ratelimit-remaining-requests")).toBe("1");
+      expect(upstream.requests.at(-1)!.headers.authorization).toBe("Bearer sk-gateway-key-123456");
+      expect((await chat(gw, k.key)).status).toBe(200);
+      expect((await chat(gw, k.key)).status).toBe(429);
+      // The models listing is not an upstream call: never limited.
+      expect((await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${k.key}` } })).status).toBe(200);
+      await until(async () => (await admin(gw, "GET", `/admin/usage?key=${k.id}`)).json.totals.requests === 3);
+      const models = (await admin(gw, "GET", `/admin/usage?key=${k.id}`)).json.data.map((r: any) => r.model);
+      expect(models.sort()).toEqual(["mock/echo", "openai/gpt-4o-mini"]);
+    } finally {
+      await gw.close();
+      await upstream.close();
     }
   });
 
