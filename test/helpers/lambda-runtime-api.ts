@@ -44,6 +44,8 @@ export interface LambdaEmulator {
   url: string;
   invocations: Invocation[];
   initErrors: string[];
+  /** Resolves when a runtime first asks for an event (it has loaded the handler). */
+  polled: Promise<void>;
   /** Queues an event directly (no HTTP front) and resolves with its invocation record. */
   invoke(event: Record<string, any>): Invocation;
   close(): Promise<void>;
@@ -73,6 +75,8 @@ export async function startLambdaEmulator(opts: { timeoutMs?: number; functionAr
   let seq = 0;
   /** The invocation the runtime is working on: it is over when the runtime polls for the next one. */
   let current: Pending | undefined;
+  let markPolled!: () => void;
+  const polled = new Promise<void>((r) => (markPolled = r));
   const timeoutMs = opts.timeoutMs ?? 60_000;
 
   function enqueue(event: Record<string, any>, client?: ServerResponse): Invocation {
@@ -98,6 +102,7 @@ export async function startLambdaEmulator(opts: { timeoutMs?: number; functionAr
     const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url.pathname);
     try {
       if (req.method === "GET" && url.pathname === "/2018-06-01/runtime/invocation/next") {
+        markPolled();
         current?.markReturned();
         current = undefined;
         const p = queue.shift() ?? (await new Promise<Pending>((r) => waiting.push(r)));
@@ -232,6 +237,7 @@ export async function startLambdaEmulator(opts: { timeoutMs?: number; functionAr
     url: `http://127.0.0.1:${frontPort}`,
     invocations,
     initErrors,
+    polled,
     invoke: (event) => enqueue(event),
     async close() {
       for (const s of [runtime, front]) {

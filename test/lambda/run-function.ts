@@ -42,7 +42,20 @@ export async function runFunction(dir: string, handler: string, env: Record<stri
   });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  child.on("exit", () => (exited = true));
+  const exit = new Promise<void>((r) => child.on("exit", () => ((exited = true), r())));
+  // Ready when the runtime has loaded the handler and polls for work; fail loudly if it dies first.
+  let timer: NodeJS.Timeout | undefined;
+  const ready = await Promise.race([
+    emu.polled.then(() => "ready"),
+    exit.then(() => "exited"),
+    new Promise<string>((r) => (timer = setTimeout(() => r("timeout"), 30_000))),
+  ]);
+  clearTimeout(timer);
+  if (ready !== "ready") {
+    if (!exited) child.kill("SIGKILL");
+    await emu.close();
+    throw new Error(`aws-lambda-ric ${ready} before polling for an event:\n${out}\n${emu.initErrors.join("\n")}`);
+  }
   return {
     emu,
     child,
