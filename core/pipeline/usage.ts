@@ -10,7 +10,8 @@ const PERIODS: Period[] = ["day", "month", "total"];
 /**
  * After each response (deferred, never on the request's path): the call's cost from the price
  * table, a usage row per key/day/model, the spend counters budgets read, and the token counters
- * tokens-per-minute limits read. Calls by an open gateway (no key at all) are not recorded.
+ * tokens-per-minute limits read. An open gateway (no key at all) keeps no usage rows; its
+ * gateway-wide token counters still count.
  */
 export function usageObserver(gw: Gateway): CallObserver {
   const prices = priceTable(gw.config.prices);
@@ -19,9 +20,13 @@ export function usageObserver(gw: Gateway): CallObserver {
 
   return async (record: CallRecord) => {
     const store = gw.runtime.store;
-    if (!store || !record.provider || !record.principal || record.principal === "open") return;
+    if (!store || !record.provider) return;
     const usage = record.usage;
     if (!usage && record.status >= 400) return;
+    // An open gateway (no key at all) keeps no usage rows, but its gateway-wide token limits still count.
+    const principal = record.principal && record.principal !== "open" ? record.principal : undefined;
+    const isKey = principal?.startsWith("key_") === true;
+    const key = isKey ? await keyRecord(gw, principal!) : undefined;
 
     const model = record.model || "unknown";
     const name = `${record.provider}/${model}`;
@@ -36,12 +41,11 @@ export function usageObserver(gw: Gateway): CallObserver {
     const cost = price && usage ? costMicros(price, usage) : 0;
     const now = Date.now();
     const minute = windowStart(now, MINUTE_MS);
-    const writes: Array<Promise<unknown>> = [
-      store.usage.add({ keyId: record.principal, day: new Date(record.startedAt).toISOString().slice(0, 10), model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }),
-    ];
-
-    const isKey = record.principal.startsWith("key_");
-    const key = isKey ? await keyRecord(gw, record.principal) : undefined;
+    const writes: Array<Promise<unknown>> = [];
+    if (principal) {
+      const day = new Date(record.startedAt).toISOString().slice(0, 10);
+      writes.push(store.usage.add({ keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }));
+    }
     if (tokens > 0) {
       if (key?.tpm) writes.push(store.limits.add(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens));
       if (limits.tpm) writes.push(store.limits.add("tpm:gateway", minute, MINUTE_MS, tokens));
@@ -51,7 +55,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     if (isKey && cost > 0) {
       for (const p of PERIODS) {
         const w = periodWindow(p, now);
-        writes.push(store.limits.add(spendCounter(record.principal, p), w.start, w.ms, cost));
+        writes.push(store.limits.add(spendCounter(principal!, p), w.start, w.ms, cost));
       }
     }
     await Promise.all(writes);

@@ -167,6 +167,24 @@ describe("rate limits", () => {
     }
   });
 
+  it("gateway-wide tokens per minute count on an open gateway too", async () => {
+    const gw = await startKeysGateway({ admin: false, file: { limits: { tpm: 10 } } });
+    try {
+      await awayFromMinuteEdge();
+      const counted = async (n: number) => (await gw.store.limits.get("tpm:gateway", Date.now() - (Date.now() % 60_000))) >= n;
+      expect((await chat(gw, undefined)).status).toBe(200);
+      await until(() => counted(6));
+      expect((await chat(gw, undefined)).status).toBe(200);
+      await until(() => counted(12));
+      const refused = await chat(gw, undefined);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error.message).toContain("The gateway has used its 10 tokens per minute");
+      expect(await gw.store.usage.query({})).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it("maxParallel caps requests in flight per key (streams hold their slot until they end)", async () => {
     const gw = await startKeysGateway();
     try {
