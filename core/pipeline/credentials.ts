@@ -12,7 +12,8 @@ export interface ClientCredentials {
 /**
  * The credential for one upstream call, first match wins (passthrough "always" puts the client's
  * key first; "never" ignores it): the client's own provider credential, the virtual key's bound
- * key, the gateway's keys, the client's key as a fallback, the runtime's ambient credential.
+ * key, the gateway's keys, the runtime's ambient credential (AWS environment / IAM role: also the
+ * gateway's own), and only then the client's key as a fallback.
  */
 export async function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">, tried?: ReadonlySet<string>): Promise<Credential> {
   const mode = route.config.passthrough ?? "fallback";
@@ -26,9 +27,9 @@ export async function credentialFor(route: ProviderRoute, client: ClientCredenti
   if (bound) return { kind: "key", value: bound, source: "virtual-key" };
   const pooled = route.pool.next(tried);
   if (pooled !== undefined) return { kind: "key", value: pooled, source: "config" };
-  if (own && mode !== "never") return { kind: "key", value: own, source: "client" };
   const ambient = await route.provider.ambientCredential?.(base);
   if (ambient) return ambient;
+  if (own && mode !== "never") return { kind: "key", value: own, source: "client" };
   if (!route.provider.needsCredential) return { kind: "none", source: "config" };
   const env = route.provider.keyEnv?.length ? ` (${route.provider.keyEnv.join(" or ")})` : "";
   throw unauthorized(`The gateway has no credential for provider "${route.name}": configure its apiKeys${env}, or send your own provider key.`, "missing_provider_key");
