@@ -111,6 +111,24 @@ describe("the Worker with a gateway token", () => {
     expect(res.json().object).toBe("chat.completion");
   });
 
+  it("a client that goes away mid-stream: the Worker stops, and its deferred work still completes", async () => {
+    const ctx = createExecutionContext();
+    const req = new Request("https://strait.example.workers.dev/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
+      body: chatBody("mock/slow-100", true),
+    });
+    const res = await worker.fetch(req, e, ctx);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("chat.completion.chunk");
+    const started = Date.now();
+    await reader.cancel();
+    await waitOnExecutionContext(ctx);
+    // Well before the mock would have finished its answer (a word every 100 ms).
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it("gives an upstream that cannot be reached a 502, not a crash", async () => {
     const dead = workerEnv({ STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN, STRAIT_CONFIG_JSON: JSON.stringify({ providers: { dead: { type: "openai-compatible", baseUrl: "http://127.0.0.1:9/v1" } } }) });
     const res = await call(dead, "/v1/chat/completions", { method: "POST", token: GATEWAY_TOKEN, body: chatBody("dead/x", false) });
@@ -157,6 +175,7 @@ describe("the DynamoDB build (functions/worker-dynamodb.ts) on the AWS tables", 
     workerEnv({
       STRAIT_ADMIN_TOKEN: ADMIN_TOKEN,
       STRAIT_STORE: "dynamodb",
+      STRAIT_LOG_LEVEL: "error",
       STRAIT_DYNAMODB_ENDPOINT: inject("dynamoEndpoint"),
       // dynalite has no transactions; real DynamoDB keeps the default (on).
       STRAIT_DYNAMODB_TRANSACTIONS: "false",

@@ -1,0 +1,77 @@
+/** The Worker's deferred-work plumbing: waitUntil must cover work that a stream defers at its end. */
+import { describe, expect, it } from "vitest";
+import { DeferredWork, watchBody } from "../../functions/worker/deferred.js";
+
+const encoder = new TextEncoder();
+
+/** An SSE body that defers `onEnd` work when its last chunk has been pulled, like the core's clientStream. */
+function sseResponse(chunks: string[], onEnd: () => void, onCancel = () => {}) {
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(encoder.encode(chunks[i++]!));
+      else {
+        onEnd();
+        c.close();
+      }
+    },
+    cancel: onCancel,
+  });
+  return new Response(body, { headers: { "content-type": "text/event-stream; charset=utf-8" } });
+}
+
+describe("watchBody + DeferredWork", () => {
+  it("passes a non-streamed answer through untouched, delivered at once", async () => {
+    const res = new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
+    const { response, delivered } = watchBody(res);
+    expect(response).toBe(res);
+    await delivered;
+  });
+
+  it("resolves delivered only after the stream was read to its end, then drains the work it deferred", async () => {
+    const work = new DeferredWork(() => {});
+    const done: string[] = [];
+    const res = sseResponse(["data: a\n\n", "data: [DONE]\n\n"], () =>
+      work.defer(new Promise<void>((r) => setTimeout(() => (done.push("usage written"), r()), 20))),
+    );
+    const { response, delivered } = watchBody(res);
+    let isDelivered = false;
+    const waited = delivered.then(() => ((isDelivered = true), work.drained()));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(isDelivered).toBe(false);
+    expect(await response.text()).toBe("data: a\n\ndata: [DONE]\n\n");
+    await waited;
+    expect(done).toEqual(["usage written"]);
+    expect(work.size).toBe(0);
+  });
+
+  it("a client that goes away cancels the source and still lets the deferred work finish", async () => {
+    const work = new DeferredWork(() => {});
+    let cancelled = false;
+    const done: string[] = [];
+    const res = sseResponse(["data: a\n\n", "data: b\n\n", "data: c\n\n"], () => {}, () => {
+      cancelled = true;
+      // The core reports a cancelled stream a little after the cancel (cancelled: true in its record).
+      queueMicrotask(() => work.defer(Promise.resolve().then(() => void done.push("cancelled call logged"))));
+    });
+    const { response, delivered } = watchBody(res);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await delivered;
+    await work.drained();
+    expect(cancelled).toBe(true);
+    expect(done).toEqual(["cancelled call logged"]);
+  });
+
+  it("a failing piece of deferred work is reported, and the rest still runs", async () => {
+    const errors: unknown[] = [];
+    const work = new DeferredWork((e) => errors.push(e));
+    let ran = false;
+    work.defer(Promise.reject(new Error("DynamoDB throttled")));
+    work.defer(Promise.resolve().then(() => void (ran = true)));
+    await work.drained();
+    expect(ran).toBe(true);
+    expect(String(errors[0])).toContain("throttled");
+  });
+});
