@@ -1,6 +1,6 @@
 /** The DynamoDB adapter against dynalite in-process (no transactions: the embedded store's mode). */
-import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,7 +9,7 @@ import { dynamodbClient, dynamodbStore } from "../../core/store/dynamodb/index.j
 import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
 import { startDynalite, type EmbeddedDynamo } from "../../functions/node/store.js";
-import { describeStoreContract } from "./contract.js";
+import { describeStoreContract, keyRecord } from "./contract.js";
 import { describeDynamoCases } from "./dynamodb-cases.js";
 
 let db: EmbeddedDynamo;
@@ -39,6 +39,25 @@ describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
       await expect(store.usage.add({ keyId: "k", day: "2026-11-21", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 })).rejects.toBeInstanceOf(
         StoreUnavailableError,
       );
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it("inside a cancelled transaction (a key write), instead of retrying", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      mock.on(GetCommand).resolves({});
+      mock.on(TransactWriteCommand).rejects(
+        new TransactionCanceledException({
+          message: "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]",
+          CancellationReasons: [{ Code: "None" }, { Code: "ThrottlingError" }],
+          $metadata: {},
+        }),
+      );
+      const store = dynamodbStore({ client: db.client, tables, transactions: true });
+      await expect(store.keys.put(keyRecord())).rejects.toMatchObject({ name: "StoreUnavailableError", code: "ThrottlingError", throttled: true });
+      expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(1);
     } finally {
       mock.restore();
     }

@@ -24,6 +24,22 @@ function toRecord(item: Record<string, unknown> | undefined): VirtualKeyRecord |
   return record as unknown as VirtualKeyRecord;
 }
 
+/**
+ * The per-item reasons of a cancelled transaction, when all of them are worth a retry (a condition
+ * that failed because another writer got there first, a conflicting transaction). Anything else
+ * — throttling, validation — is rethrown as the failure it is.
+ */
+function cancellation(e: unknown): string[] {
+  if (!isExpected(e, "TransactionCanceledException")) throw e;
+  const codes = ((e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? "None");
+  const bad = codes.find((c) => c !== "None" && c !== "ConditionalCheckFailed" && c !== "TransactionConflict");
+  if (bad) {
+    const throttled = bad === "ThrottlingError" || bad === "ProvisionedThroughputExceeded" || bad === "RequestLimitExceeded";
+    throw new StoreUnavailableError(`DynamoDB TransactWriteItems failed: ${bad}`, bad, throttled, { cause: e });
+  }
+  return codes;
+}
+
 const hashConflict = () => new StoreUnavailableError("this key hash already belongs to another key", "HashConflict", false);
 
 export class DynamoKeys implements KeyStore {
@@ -77,10 +93,9 @@ export class DynamoKeys implements KeyStore {
         );
         return;
       } catch (e) {
-        if (!isExpected(e, "TransactionCanceledException")) throw e;
-        const reasons = (e as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-        if (reasons?.[1]?.Code === "ConditionalCheckFailed") throw hashConflict();
-        // Someone else wrote this id between our read and our write: read again and retry.
+        const codes = cancellation(e);
+        if (codes[1] === "ConditionalCheckFailed") throw hashConflict();
+        // Otherwise someone else wrote this id between our read and our write: read again and retry.
       }
     }
     throw new StoreUnavailableError(`DynamoDB TransactWriteItems kept conflicting on key ${record.id}`, "TransactionConflict", false);
@@ -160,7 +175,7 @@ export class DynamoKeys implements KeyStore {
         );
         return true;
       } catch (e) {
-        if (!isExpected(e, "TransactionCanceledException")) throw e;
+        cancellation(e);
       }
     }
     throw new StoreUnavailableError(`DynamoDB TransactWriteItems kept conflicting on key ${id}`, "TransactionConflict", false);
