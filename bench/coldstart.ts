@@ -14,6 +14,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
+import { loadavg } from "node:os";
 import { buildTarget } from "../scripts/build.mjs";
 
 const run = promisify(execFile);
@@ -103,7 +104,7 @@ const table = [
 ].join("\n");
 
 const when = new Date().toISOString().slice(0, 10);
-const note = `Measured ${when} with \`npm run coldstart\` on Node ${process.version}, ${process.arch}, a shared 2-core machine (no Lambda involved: a fresh \`node\` process per run).`;
+const note = `Measured ${when} with \`npm run coldstart\` on Node ${process.version}, ${process.arch}, a shared 2-core machine, load average ${loadavg()[0]!.toFixed(1)} (no Lambda involved: a fresh \`node\` process per run; absolute times on Lambda differ, the comparison holds).`;
 console.log(table);
 console.log();
 console.log(note);
