@@ -34,6 +34,15 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   admin.use("*", bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: () => { throw tooLarge(MAX_ADMIN_BODY); } }));
 
   const service = () => keysOf(gw)!;
+  // Ids the gateway never issues are answered without a store read.
+  admin.use("/keys/:id/*", async (c, next) => {
+    if (!KEY_ID.test(c.req.param("id"))) throw missing(c.req.param("id"));
+    await next();
+  });
+  admin.use("/keys/:id", async (c, next) => {
+    if (!KEY_ID.test(c.req.param("id"))) throw missing(c.req.param("id"));
+    await next();
+  });
   const body = async (c: Context<AppEnv>) => parseJson(await c.req.text());
 
   admin.post("/keys", async (c) => {
@@ -86,7 +95,8 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   return admin;
 }
 
-const missing = (id: string) => notFound(`No virtual key with id "${id}".`, "key_not_found", "id");
+const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;
+const missing = (id: string) => notFound(`No virtual key with id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}".`, "key_not_found", "id");
 
 /** A store failure in the admin API is a 503 with a clear message, logged like the request path's. */
 async function store<T>(gw: Gateway, work: () => Promise<T>): Promise<T> {

@@ -130,6 +130,14 @@ describe("admin API: bad input", () => {
     expect(patched.json.updatedAt >= k.updatedAt).toBe(true);
     expect((await admin(gw, "PATCH", "/admin/keys/key_doesnotexist", { rpm: 1 })).status).toBe(404);
     expect((await admin(gw, "POST", "/admin/keys/key_doesnotexist/rotate")).status).toBe(404);
+    for (const id of ["not-a-key-id", "key_", "key_a%2F..%2Fb", "x".repeat(300)]) {
+      for (const [method, suffix] of [["GET", ""], ["PATCH", ""], ["DELETE", ""], ["POST", "/rotate"]] as const) {
+        const res = await admin(gw, method, `/admin/keys/${id}${suffix}`, method === "PATCH" ? { rpm: 1 } : undefined);
+        expect(res.status).toBe(404);
+        expect(res.json.error.code).toBe("key_not_found");
+        expect(res.json.error.message.length).toBeLessThan(200);
+      }
+    }
     const missing = await admin(gw, "GET", "/admin/keys/key_doesnotexist");
     expect(missing.status).toBe(404);
     expect(missing.json.error.code).toBe("key_not_found");
