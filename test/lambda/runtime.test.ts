@@ -7,7 +7,10 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
 import OpenAI from "openai";
+import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../scripts/build.mjs";
 import { runFunction, type RunningFunction } from "./run-function.js";
@@ -214,6 +217,72 @@ describe("the gateway bundle under aws-lambda-ric (streamHandler)", () => {
     expect(res.status).toBe(400);
     expect((await res.json()).error.type).toBe("invalid_request_error");
     expect(fn.output()).not.toContain(TOKEN);
+  });
+});
+
+describe("as deployed: secret with only the admin token, DynamoDB store (dynalite), virtual keys", () => {
+  let fn: RunningFunction;
+  const ADMIN = "admin-deployed-test-0123456789abcdef";
+  const secrets = fakeSecretsManager({ STRAIT_ADMIN_TOKEN: ADMIN });
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let client: DynamoDBClient;
+  const tableEnv = { STRAIT_TABLE_PREFIX: "lambda-test-" };
+
+  beforeAll(async () => {
+    const dir = join(root, "dist/test-lambda");
+    await buildTarget("lambda", { outfile: join(dir, "index.mjs") });
+    const dbUrl = await listen(db);
+    client = new DynamoDBClient({ endpoint: dbUrl, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    await createTables(client, tableNamesFromEnv(tableEnv), { ttl: false });
+    fn = await runFunction(dir, "streamHandler", {
+      ...tableEnv,
+      STRAIT_SECRET_ARN: "arn:aws:secretsmanager:us-east-1:123456789012:secret:strait-AbCdEf",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: await listen(secrets.server),
+      STRAIT_STORE: "dynamodb",
+      STRAIT_DYNAMODB_ENDPOINT: dbUrl,
+      // dynalite has no TransactWriteItems.
+      STRAIT_DYNAMODB_TRANSACTIONS: "false",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDTESTTESTTESTTEST",
+      AWS_SECRET_ACCESS_KEY: "test-secret",
+      STRAIT_LOG_LEVEL: "warn",
+    });
+  });
+  afterAll(async () => {
+    await fn?.stop();
+    client?.destroy();
+    db.close();
+    secrets.server.close();
+  });
+
+  it("refuses API calls until a key exists; the admin token from the secret issues one; it streams", async () => {
+    const anon = new OpenAI({ baseURL: `${fn.emu.url}/v1`, apiKey: "sk-strait-not-a-key", maxRetries: 0 });
+    expect(await anon.chat.completions.create({ model: "mock/echo", messages: [{ role: "user", content: "x" }] }).catch((e) => e)).toBeInstanceOf(OpenAI.AuthenticationError);
+
+    const created = await fetch(`${fn.emu.url}/admin/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "lambda-test" }),
+    });
+    expect(created.status).toBe(201);
+    const { key, id } = await created.json();
+    expect(key).toMatch(/^sk-strait-/);
+
+    const openai = new OpenAI({ baseURL: `${fn.emu.url}/v1`, apiKey: key, maxRetries: 0 });
+    const stream = await openai.chat.completions.create({ model: "mock/echo", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "counted words" }] });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    expect(text).toBe("You said: counted words");
+
+    // Usage is deferred work: written to DynamoDB before the invocation returned.
+    await fn.emu.invocations.at(-1)!.returned;
+    const usage = await fetch(`${fn.emu.url}/admin/usage?key=${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(usage.status).toBe(200);
+    const report = await usage.json();
+    expect(report.data).toHaveLength(1);
+    expect(report.data[0]).toMatchObject({ requests: 1 });
+    expect(fn.output()).not.toContain(key);
+    expect(fn.output()).not.toContain(ADMIN);
   });
 });
 
