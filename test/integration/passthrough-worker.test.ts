@@ -90,6 +90,6 @@ describe("pass-through in workerd", () => {
   it("path tricks are refused there too", async () => {
     const res = await mf.dispatchFetch("http://gateway.local/anthropic/v1/..%2f..%2fadmin", { method: "POST", headers: { "x-api-key": TOKEN }, body: "{}" });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe("invalid_path");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_path");
   });
 });
