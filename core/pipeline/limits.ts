@@ -179,50 +179,8 @@ export function limitsStage(gw: Gateway): MiddlewareHandler<AppEnv> {
     const state = stateOf(gw);
     const now = Date.now();
     const headers: Record<string, string> = {};
-    let requestViews: WindowView[];
-    let tokenViews: WindowView[];
-    let spent = 0;
-    try {
-      [requestViews, tokenViews, spent] = await Promise.all([
-        Promise.all(requests.map((r) => state.view(r.counter, now, sliding, false))),
-        Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
-        budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
-      ]);
-    } catch (e) {
-      throw storeFailure(gw, e, "limits");
-    }
 
-    // Tokens: refuse once the window already holds the limit.
-    let tightest = Infinity;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      const w = tokenViews[i]!;
-      const used = effective(w);
-      if (t.limit - used < tightest) {
-        tightest = t.limit - used;
-        Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
-      }
-      if (used >= t.limit) {
-        const wait = retryAfterMs(w, t.limit, 1, now);
-        throw limited(`${t.who} has used its ${t.limit} tokens per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
-      }
-    }
-
-    if (budget && key) {
-      const cap = Math.round(budget.usd * 1_000_000);
-      if (spent >= cap) {
-        const p = periodWindow(budget.period, now);
-        const when = p.end ? ` It resets at ${new Date(p.end).toISOString()}.` : "";
-        const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
-        throw limited(
-          `This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`,
-          "budget_exceeded",
-          p.end === undefined ? undefined : p.end - now,
-          headers,
-        );
-      }
-    }
-
+    // In flight (this process): checked first, it costs no store call.
     let release = () => {};
     if (parallel && key) {
       const running = state.inFlight.get(key.id) ?? 0;
@@ -241,37 +199,69 @@ export function limitsStage(gw: Gateway): MiddlewareHandler<AppEnv> {
     }
 
     try {
-      if (requests.length) {
-        let results;
-        try {
-          // Sliding: what the previous window still weighs is taken off this window's allowance,
-          // so the atomic hit on the current window enforces prev × weight + current ≤ limit.
-          results = await Promise.all(
-            requests.map((r, i) => {
-              const w = requestViews[i]!;
-              return state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
+      // One round trip: the request counters are hit while the token and spend counters are read.
+      // Sliding: what the previous window still weighs is taken off this window's allowance, so
+      // the atomic hit on the current window enforces prev × weight + current ≤ limit.
+      let hits: Array<{ w: WindowView; allowed: boolean }>;
+      let tokenViews: WindowView[];
+      let spent: number;
+      try {
+        [hits, tokenViews, spent] = await Promise.all([
+          Promise.all(
+            requests.map(async (r) => {
+              const w = await state.view(r.counter, now, sliding, false);
+              const res = await state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
+              return { w: { ...w, current: res.count }, allowed: res.allowed };
             }),
-          );
-        } catch (e) {
-          throw storeFailure(gw, e, "limits");
+          ),
+          Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
+          budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+        ]);
+      } catch (e) {
+        throw storeFailure(gw, e, "limits");
+      }
+
+      let refused: GatewayError | undefined;
+      let tightest = Infinity;
+      for (let i = 0; i < requests.length; i++) {
+        const r = requests[i]!;
+        const { w, allowed } = hits[i]!;
+        if (!allowed) {
+          const wait = retryAfterMs(w, r.limit, 1, now);
+          Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
+          refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+          tightest = -1;
+        } else if (r.limit - effective(w) < tightest) {
+          tightest = r.limit - effective(w);
+          Object.assign(headers, rateHeaders("requests", r.limit, tightest, w.start + w.ms - now));
         }
-        let tightestReq = Infinity;
-        let refused: GatewayError | undefined;
-        for (let i = 0; i < requests.length; i++) {
-          const r = requests[i]!;
-          const w = { ...requestViews[i]!, current: results[i]!.count };
-          const remaining = r.limit - effective(w);
-          if (!results[i]!.allowed) {
-            const wait = retryAfterMs(w, r.limit, 1, now);
-            Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
-            refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
-            tightestReq = -1;
-          } else if (remaining < tightestReq) {
-            tightestReq = remaining;
-            Object.assign(headers, rateHeaders("requests", r.limit, remaining, w.start + w.ms - now));
-          }
+      }
+
+      // Tokens: refuse once the window already holds the limit.
+      tightest = Infinity;
+      for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        const w = tokenViews[i]!;
+        const used = effective(w);
+        if (t.limit - used < tightest) {
+          tightest = t.limit - used;
+          Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
         }
-        if (refused) throw refused;
+        if (used >= t.limit && !refused) {
+          const wait = retryAfterMs(w, t.limit, 1, now);
+          refused = limited(`${t.who} has used its ${t.limit} tokens per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+        }
+      }
+
+      if (budget && key && !refused && spent >= Math.round(budget.usd * 1_000_000)) {
+        const p = periodWindow(budget.period, now);
+        const when = p.end ? ` It resets at ${new Date(p.end).toISOString()}.` : "";
+        const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
+        refused = limited(`This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`, "budget_exceeded", p.end === undefined ? undefined : p.end - now, headers);
+      }
+      if (refused) {
+        for (const [name, value] of Object.entries(headers)) refused.headers[name] ??= value;
+        throw refused;
       }
       await next();
     } catch (e) {

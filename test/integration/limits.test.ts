@@ -277,7 +277,7 @@ describe("budgets", () => {
     // $100 / $400 / $10 per 1M tokens: 800 × 100 + 200 × 10 + 500 × 400 = 282,000 micro-dollars a call.
     const gw = await startKeysGateway({ file: { providers: { openai: { baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-gateway-key-123456"] } }, prices: { "openai/gpt-4o-mini": { input: 100, output: 400, cachedInput: 10 } } } });
     try {
-      const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "budget", budget: { usd: 0.5, period: "day" } });
+      const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "budget", rpm: 100, budget: { usd: 0.5, period: "day" } });
       const spendOf = async () => (await admin(gw, "GET", `/admin/keys/${k.id}`)).json.spend;
       expect((await chat(gw, k.key, "openai/gpt-4o-mini")).status).toBe(200);
       await until(async () => (await spendOf()).day >= 0.282);
@@ -291,6 +291,7 @@ describe("budgets", () => {
       expect(refused.json.error).toMatchObject({ code: "budget_exceeded", type: "insufficient_quota" });
       expect(refused.json.error.message).toMatch(/spent \$0\.56 of its \$0\.50 daily budget\. It resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z/);
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(refused.headers.get("x-ratelimit-limit-requests")).toBe("100");
       expect(upstream.requests.length).toBe(before);
 
       const usage = await admin(gw, "GET", `/admin/usage?key=${k.id}`);
