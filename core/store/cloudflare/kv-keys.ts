@@ -1,4 +1,4 @@
-import type { KeyStore, VirtualKeyRecord } from "../types.js";
+import { StoreUnavailableError, type KeyStore, type VirtualKeyRecord } from "../types.js";
 import type { DurableObjectNamespaceLike, KV } from "./bindings.js";
 import { callObject } from "./call.js";
 import { kvCall } from "./errors.js";
@@ -43,13 +43,28 @@ export function kvKeys(kv: KV, objects: DurableObjectNamespaceLike): KeyStore {
 /** Runs inside the key's Durable Object: both entries written, then the old hash removed. */
 export async function writeKey(kv: KV, record: VirtualKeyRecord, previousHash: string | null): Promise<void> {
   const text = JSON.stringify(record);
-  await kvCall("put", () => kv.put(BY_HASH + record.hash, text));
-  await kvCall("put", () => kv.put(BY_ID + record.id, text));
-  if (previousHash !== null && previousHash !== record.hash) await kvCall("delete", () => kv.delete(BY_HASH + previousHash));
+  await paced("put", () => kv.put(BY_HASH + record.hash, text));
+  await paced("put", () => kv.put(BY_ID + record.id, text));
+  if (previousHash !== null && previousHash !== record.hash) await paced("delete", () => kv.delete(BY_HASH + previousHash));
 }
 
 /** Runs inside the key's Durable Object: the hash entry first, so the key stops working first. */
 export async function deleteKey(kv: KV, id: string, hash: string): Promise<void> {
-  await kvCall("delete", () => kv.delete(BY_HASH + hash));
-  await kvCall("delete", () => kv.delete(BY_ID + id));
+  await paced("delete", () => kv.delete(BY_HASH + hash));
+  await paced("delete", () => kv.delete(BY_ID + id));
+}
+
+/**
+ * KV takes one write a second per key and answers 429 to more. Key writes are rare and already
+ * queued one at a time in the key's object, so a throttled write waits out the second and retries.
+ */
+async function paced(operation: string, write: () => Promise<void>, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await kvCall(operation, write);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailableError && e.throttled) || attempt >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 1_100));
+    }
+  }
 }
