@@ -6,18 +6,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamodbClient, dynamodbStore } from "../../core/store/dynamodb/index.js";
-import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
+import type { TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
-import { startDynalite, type EmbeddedDynamo } from "../../functions/node/store.js";
+import { dynaliteStore, type TestDynamoStore } from "../helpers/dynamodb-local.js";
 import { describeStoreContract, keyRecord } from "./contract.js";
 import { describeDynamoCases } from "./dynamodb-cases.js";
 
-let db: EmbeddedDynamo;
-const tables: TableNames = { keys: "t-keys", cache: "t-cache", limits: "t-limits", usage: "t-usage" };
+let db: TestDynamoStore;
+let tables: TableNames;
 
 beforeAll(async () => {
-  db = await startDynalite();
-  await createTables(db.client, tables, { ttl: false });
+  db = await dynaliteStore();
+  tables = db.tables;
 });
 afterAll(() => db?.close());
 
