@@ -34,9 +34,28 @@ const REQUEST_HEADERS = new Set([
 /** Bedrock InvokeModel options (guardrail, trace, performance config) travel as x-amzn-bedrock-* headers. */
 const REQUEST_HEADER_PREFIXES = ["x-amzn-bedrock-"];
 
-/** Provider answer headers the client sees; hop-by-hop, encoding and cookie headers never pass. */
-const RESPONSE_HEADERS = new Set(["content-type", "content-disposition", "retry-after", "request-id", "x-amzn-requestid", "apim-request-id", "x-ms-region"]);
-const RESPONSE_HEADER_PREFIXES = ["x-ratelimit-", "anthropic-ratelimit-", "openai-", "x-amzn-bedrock-"];
+/**
+ * Provider answer headers the client sees. Hop-by-hop, encoding and cookie headers never pass,
+ * nor the account behind the gateway's key (openai-organization, anthropic-organization-id).
+ */
+const RESPONSE_HEADERS = new Set([
+  "content-type",
+  "content-disposition",
+  "retry-after",
+  "request-id",
+  "x-amzn-requestid",
+  "apim-request-id",
+  "x-ms-region",
+  "openai-processing-ms",
+  "openai-version",
+]);
+const RESPONSE_HEADER_PREFIXES = ["x-amzn-bedrock-"];
+/**
+ * The provider's rate-limit headers describe the account of the key used. They reach the caller
+ * only when that key is the caller's own: the gateway's key is shared, and on the gateway's key
+ * x-ratelimit-* are the gateway's own limits for the caller (set by the limits stage).
+ */
+const OWN_KEY_HEADER_PREFIXES = ["x-ratelimit-", "anthropic-ratelimit-"];
 
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE"]);
 const RETRYABLE = (s: number) => s === 408 || s === 429 || s >= 500;
@@ -220,8 +239,9 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
 /** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
 async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: UpstreamResponse, target: string, release: () => void, abort: () => void): Promise<Response> {
   const headers = new Headers();
+  const ownKey = ctx.credential.source === "client";
   for (const [k, v] of Object.entries(res.headers)) {
-    if (RESPONSE_HEADERS.has(k) || RESPONSE_HEADER_PREFIXES.some((p) => k.startsWith(p))) headers.set(k, v);
+    if (RESPONSE_HEADERS.has(k) || RESPONSE_HEADER_PREFIXES.some((p) => k.startsWith(p)) || (ownKey && OWN_KEY_HEADER_PREFIXES.some((p) => k.startsWith(p)))) headers.set(k, v);
   }
   // The gateway's own x-request-id names this call; the provider's travels beside it.
   if (res.headers["x-request-id"]) headers.set("x-upstream-request-id", res.headers["x-request-id"]);

@@ -61,7 +61,9 @@ describe("pass-through routes against mock upstreams, through the real local ser
 
   beforeAll(async () => {
     anthropic = await startMockUpstream(replayAnthropic);
-    openai = await startMockUpstream((req, res) => sendJson(res, 200, { id: "resp_1", object: "response", usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 4 }, output_tokens: 7, total_tokens: 19 } }, { "x-request-id": "req_upstream_1" }));
+    openai = await startMockUpstream((req, res) =>
+      sendJson(res, 200, { id: "resp_1", object: "response", usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 4 }, output_tokens: 7, total_tokens: 19 } }, fixtureJson("openai/headers.json").json),
+    );
     gw = await startGateway(
       {
         providers: {
@@ -131,8 +133,9 @@ describe("pass-through routes against mock upstreams, through the real local ser
     const res = await fetch(`${gw.url}/anthropic/v1/messages`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ model: "m", stream: true }) });
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
     expect(res.headers.get("request-id")).toBe("req_011CVJ3k8Z1tq2nH7vUo5bQm");
-    expect(res.headers.get("anthropic-ratelimit-requests-remaining")).toBe("3999");
-    for (const h of ["server", "via", "cf-cache-status", "x-robots-tag"]) expect(res.headers.get(h), h).toBeNull();
+    // The gateway's key is shared: its account's rate-limit headers are not the caller's business.
+    expect(res.headers.get("anthropic-ratelimit-requests-remaining")).toBeNull();
+    for (const h of ["server", "via", "cf-cache-status", "x-robots-tag", "anthropic-organization-id"]) expect(res.headers.get(h), h).toBeNull();
     expect(await res.text()).toBe(anthropicStream.body);
   });
 
@@ -150,7 +153,10 @@ describe("pass-through routes against mock upstreams, through the real local ser
     for (const path of ["/openai/v1/responses?trace=1", "/openai/responses?trace=1"]) {
       const res = await fetch(`${gw.url}${path}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: '{"model":"gpt-4.1","input":"hi"}' });
       expect(res.status).toBe(200);
-      expect(res.headers.get("x-upstream-request-id")).toBe("req_upstream_1");
+      expect(res.headers.get("x-upstream-request-id")).toBe("req_7f1c2b9e4a5d4c3f8e2a1b0c9d8e7f6a");
+      expect(res.headers.get("openai-processing-ms")).toBe("412");
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBeNull();
+      expect(res.headers.get("openai-organization")).toBeNull();
       const req = openai.requests.at(-1)!;
       expect(req.url).toBe("/v1/responses?trace=1");
       expect(req.headers["authorization"]).toBe(`Bearer ${OPENAI_KEY}`);
@@ -258,7 +264,7 @@ describe("pass-through routes against mock upstreams, through the real local ser
 describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
   let upstream: MockUpstream;
   beforeAll(async () => {
-    upstream = await startMockUpstream((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
+    upstream = await startMockUpstream((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
   });
   afterAll(async () => {
     await upstream?.close();
@@ -278,6 +284,8 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       expect(req.url).toBe("/openai/v1/chat/completions");
       expect(req.headers["authorization"]).toBe("Bearer gsk_client_own_key_123");
       expect(req.headers["cf-aig-authorization"]).toBeUndefined();
+      // The caller's own key: its account's rate-limit headers are the caller's.
+      expect(res.headers.get("x-ratelimit-remaining-requests")).toBe("42");
 
       const none = await fetch(`${gw.url}/groq/openai/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${GATEWAY_TOKEN}` }, body: "{}" });
       expect(none.status).toBe(401);
@@ -435,7 +443,7 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       expect(records[0]).toMatchObject({ provider: "google-ai-studio", model: "gemini-2.5-flash", stream: true, usage: { prompt_tokens: 9, total_tokens: 61 } });
     } finally {
       await gw.close();
-      upstream.handle((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }));
+      upstream.handle((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
     }
   });
 });
