@@ -13,6 +13,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lambdaOptions } from "../scripts/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -114,7 +115,9 @@ export class GatewayStack extends Stack {
     if (props.allowedOrigins?.length) environment.STRAIT_CORS_ORIGINS = props.allowedOrigins.join(",");
     if (props.gatewayConfig) environment.STRAIT_CONFIG_JSON = JSON.stringify(props.gatewayConfig);
 
-    const sdkExternal = props.sdk === "external";
+    // The same esbuild options as `npm run build` (scripts/build.mjs), so what the tests and the
+    // cold-start bench measure is what gets deployed.
+    const esbuild = lambdaOptions(props.sdk ?? "bundled") as { target: string; mainFields: string[]; banner: { js: string }; external: string[]; minify: boolean };
     this.fn = new NodejsFunction(this, "Function", {
       description: "Strait AI gateway (response streaming)",
       entry: join(root, "functions/lambda.ts"),
@@ -128,15 +131,14 @@ export class GatewayStack extends Stack {
       logGroup,
       environment,
       bundling: {
-        // Same options as scripts/build.mjs's lambda target.
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: "node22",
-        minify: true,
+        target: esbuild.target,
+        minify: esbuild.minify,
         sourceMap: false,
-        mainFields: ["module", "main"],
-        banner: "import { createRequire as __straitRequire } from 'node:module'; const require = __straitRequire(import.meta.url);",
-        externalModules: ["aws-lambda-ric", ...(sdkExternal ? ["@aws-sdk/*"] : [])],
+        mainFields: esbuild.mainFields,
+        banner: esbuild.banner.js,
+        externalModules: esbuild.external,
       },
     });
 
