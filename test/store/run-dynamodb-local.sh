@@ -20,12 +20,14 @@ export DDB_LIB="$(pwd)/$lib"
 exec unshare "${userns[@]}" --net --fork bash -c '
   set -euo pipefail
   ip link set lo up
-  java -Djava.library.path="$DDB_LIB/DynamoDBLocal_lib" -jar "$DDB_LIB/DynamoDBLocal.jar" -inMemory -port 8000 >/tmp/dynamodb-local.$$.log 2>&1 &
+  # Its working folder is a temp dir: DynamoDB Local writes dynamodb-local-metadata.json there.
+  work=$(mktemp -d)
+  (cd "$work" && exec java -Djava.library.path="$DDB_LIB/DynamoDBLocal_lib" -jar "$DDB_LIB/DynamoDBLocal.jar" -inMemory -disableTelemetry -port 8000 >"$work/log" 2>&1) &
   java_pid=$!
-  trap "kill $java_pid 2>/dev/null || true; rm -f /tmp/dynamodb-local.$$.log" EXIT
+  trap "kill $java_pid 2>/dev/null || true; rm -rf $work" EXIT
   for i in $(seq 1 600); do
     if (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null; then break; fi
-    if ! kill -0 $java_pid 2>/dev/null; then cat /tmp/dynamodb-local.$$.log >&2; echo "DynamoDB Local exited" >&2; exit 1; fi
+    if ! kill -0 $java_pid 2>/dev/null; then cat "$work/log" >&2; echo "DynamoDB Local exited" >&2; exit 1; fi
     sleep 0.1
   done
   STRAIT_DDB_LOCAL_ENDPOINT=http://127.0.0.1:8000 ./node_modules/.bin/vitest run "$@"
