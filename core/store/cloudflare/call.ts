@@ -16,7 +16,15 @@ export async function callObject<T>(ns: DurableObjectNamespaceLike, objectName: 
     const overloaded = (e as { overloaded?: boolean })?.overloaded === true;
     throw new StoreUnavailableError(`Durable Object ${op} ${overloaded ? "overloaded" : "failed"}: ${String((e as Error)?.message ?? e).slice(0, 200)}`, "DurableObjectError", overloaded, { cause: e });
   }
-  if (!res.ok) throw new StoreUnavailableError(`Durable Object ${op} refused (${res.status}): ${text.slice(0, 200)}`, "DurableObjectError", false);
+  if (!res.ok) {
+    // The object's own error: { error, code?, throttled? } (503 when the backend behind it failed).
+    let detail: { error?: string; code?: string; throttled?: boolean } = {};
+    try {
+      detail = JSON.parse(text);
+    } catch {}
+    const message = `Durable Object ${op} ${res.status === 503 ? "failed" : "refused"} (${res.status}): ${(detail.error ?? text).slice(0, 200)}`;
+    throw new StoreUnavailableError(message, detail.code ?? "DurableObjectError", detail.throttled === true);
+  }
   return JSON.parse(text) as T;
 }
 

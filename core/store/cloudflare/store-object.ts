@@ -1,5 +1,5 @@
 import { compareUsage, counterExpiry } from "../rules.js";
-import type { UsageRow, VirtualKeyRecord } from "../types.js";
+import { StoreUnavailableError, type UsageRow, type VirtualKeyRecord } from "../types.js";
 import type { DurableObjectStateLike, KV } from "./bindings.js";
 import { writeKey, deleteKey } from "./kv-keys.js";
 
@@ -75,6 +75,8 @@ export class StoreObject {
           return reply(404, { error: `unknown operation "${op}"` });
       }
     } catch (e) {
+      // KV failing under a key write is the backend being unavailable; anything else is bad input.
+      if (e instanceof StoreUnavailableError) return reply(503, { error: e.message, code: e.code, throttled: e.throttled });
       return reply(400, { error: String((e as Error)?.message ?? e) });
     }
   }
