@@ -162,6 +162,15 @@ describe("virtual keys, limits and usage on KV + the Durable Object", () => {
     expect(rows.reduce((n, r) => n + r.requests, 0)).toBe(2);
   });
 
+  it("200 requests at once against a key with rpm 50: exactly 50 pass", async () => {
+    const { key } = (await call(e, "/admin/keys", { method: "POST", token: ADMIN_TOKEN, body: JSON.stringify({ name: "burst", rpm: 50 }) })).json();
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async () => (await call(e, "/v1/chat/completions", { method: "POST", token: key, body: chatBody("mock/echo", false) })).status),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(50);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(150);
+  });
+
   it("a deleted key stops working at once where it was deleted", async () => {
     const { id, key } = (await call(e, "/admin/keys", { method: "POST", token: ADMIN_TOKEN, body: JSON.stringify({ name: "doomed" }) })).json();
     expect((await call(e, "/v1/models", { token: key })).status).toBe(200);
