@@ -31,6 +31,8 @@ export interface Invocation {
   /** Set by an /error post or by error trailers on a streamed response. */
   error?: { type?: string; body?: string };
   clientGone: boolean;
+  /** A buffered handler's result object, as returned. */
+  result?: any;
   /** Resolves when the runtime has sent the whole response (or an error). */
   done: Promise<void>;
   /** Resolves when the handler has returned: the runtime asks for the next event (deferred work is over). */
@@ -188,6 +190,7 @@ export async function startLambdaEmulator(opts: { timeoutMs?: number; functionAr
     } catch {
       result = body.toString("utf8");
     }
+    p.inv.result = result;
     if (result && typeof result === "object" && "statusCode" in result) {
       const payload = result.body == null ? Buffer.alloc(0) : Buffer.from(String(result.body), result.isBase64Encoded ? "base64" : "utf8");
       p.inv.chunks.push({ at: Date.now() - p.started, bytes: payload.length });

@@ -351,6 +351,51 @@ describe("the adapter under aws-lambda-ric (echo fixture)", () => {
   });
 });
 
+describe("the adapter's buffered handler under aws-lambda-ric (API Gateway REST and ALB events)", () => {
+  let fn: RunningFunction;
+  beforeAll(async () => {
+    const dir = join(root, "dist/test-lambda-echo");
+    await buildTarget("lambda", { entry: join(root, "test/lambda/fixtures/echo-handler.ts"), outfile: join(dir, "index.mjs") });
+    fn = await runFunction(dir, "handler");
+  });
+  afterAll(() => fn?.stop());
+
+  it("API Gateway REST (payload 1.0): multi-value query and headers in, multiValueHeaders with every cookie out", async () => {
+    const inv = fn.emu.invoke({
+      resource: "/{proxy+}",
+      path: "/echo",
+      httpMethod: "POST",
+      headers: { "content-type": "text/plain", cookie: "s=1" },
+      multiValueHeaders: { "content-type": ["text/plain"], cookie: ["s=1"], "x-custom": ["yes"] },
+      queryStringParameters: { q: "a b" },
+      multiValueQueryStringParameters: { q: ["a b", "c"] },
+      requestContext: { requestId: "r1" },
+      body: Buffer.from([7, 8, 9]).toString("base64"),
+      isBase64Encoded: true,
+    });
+    await inv.returned;
+    expect(inv.mode).toBe("buffered");
+    expect(inv.result).toMatchObject({ statusCode: 201, isBase64Encoded: false, multiValueHeaders: { "x-echo": ["yes"], "set-cookie": ["a=1; Path=/", "b=2; HttpOnly"] } });
+    expect(inv.result.multiValueHeaders).not.toHaveProperty("connection");
+    expect(JSON.parse(inv.result.body)).toEqual({ method: "POST", path: "/echo", query: "?q=a%20b&q=c", cookie: "s=1", custom: "yes", body: [7, 8, 9] });
+  });
+
+  it("ALB: a status description, single-value headers, encoded query kept", async () => {
+    const inv = fn.emu.invoke({
+      requestContext: { elb: { targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/strait/1" } },
+      httpMethod: "GET",
+      path: "/echo",
+      queryStringParameters: { q: "a%20b" },
+      headers: { "x-custom": "alb" },
+      body: "",
+      isBase64Encoded: false,
+    });
+    await inv.returned;
+    expect(inv.result).toMatchObject({ statusCode: 201, statusDescription: "201 Created", headers: { "x-echo": "yes", "set-cookie": "b=2; HttpOnly" } });
+    expect(JSON.parse(inv.result.body)).toMatchObject({ method: "GET", query: "?q=a%20b", custom: "alb" });
+  });
+});
+
 describe("the gateway bundle under aws-lambda-ric (buffered handler)", () => {
   let fn: RunningFunction;
   beforeAll(async () => {
