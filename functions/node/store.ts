@@ -16,7 +16,7 @@ import type { Logger } from "../../core/runtime.js";
 import { dynamodbStore, dynamodbStoreFromEnv } from "../../core/store/dynamodb/index.js";
 import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { memoryStore } from "../../core/store/memory.js";
-import type { Store } from "../../core/store/types.js";
+import { StoreUnavailableError, type Store } from "../../core/store/types.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -116,6 +116,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** One read per table with the calls the store makes anyway: a missing table or permission fails the start, not every request. */
+async function probe(store: Store, where: string): Promise<void> {
+  const id = "strait-startup-probe";
+  try {
+    await Promise.all([store.keys.getById(id), store.cache.get(id), store.limits.get(id, 0), store.usage.query({ keyId: id })]);
+  } catch (e) {
+    const code = e instanceof StoreUnavailableError ? e.code : String((e as Error)?.message ?? e);
+    throw new Error(`STRAIT_STORE=dynamodb: the tables can't be read (${code}) at ${where}. Create them (the CDK stack, or createTables in core/store/dynamodb/tables.ts) and check the credentials.`);
+  }
+}
+
 export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore> {
   // The SDK warns at start that its releases after January 2027 need Node 22; the pinned one runs
   // on Node 20, so the warning is noise for a local server. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it.
@@ -125,7 +136,9 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   if (kind === "dynamodb") {
     const store = dynamodbStoreFromEnv(env);
     const tables = tableNamesFromEnv(env);
-    return { store, description: `dynamodb (${env.STRAIT_DYNAMODB_ENDPOINT || env.AWS_REGION || "us-east-1"}; tables ${Object.values(tables).join(", ")})`, close: async () => {} };
+    const where = `${env.STRAIT_DYNAMODB_ENDPOINT || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1"}; tables ${Object.values(tables).join(", ")}`;
+    await probe(store, where);
+    return { store, description: `dynamodb (${where})`, close: async () => {} };
   }
   if (kind !== "embedded") throw new Error(`STRAIT_STORE must be embedded, memory or dynamodb, got "${kind}"`);
 

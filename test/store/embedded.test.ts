@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/runtime.js";
+import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { createNodeStore, startDynalite } from "../../functions/node/store.js";
 import { keyRecord } from "./contract.js";
 
@@ -59,9 +60,33 @@ describe("STRAIT_STORE", () => {
     expect(await s.store.cache.get("a")).toBe("b");
   });
 
-  it("dynamodb: table names from STRAIT_TABLE_PREFIX / STRAIT_TABLE_*", async () => {
-    const s = await createNodeStore({ STRAIT_STORE: "dynamodb", STRAIT_DYNAMODB_ENDPOINT: "http://127.0.0.1:9", STRAIT_TABLE_PREFIX: "prod-", STRAIT_TABLE_KEYS: "my-keys" }, silentLogger);
-    expect(s.description).toContain("my-keys, prod-cache, prod-limits, prod-usage");
+  it("dynamodb: a real endpoint, table names from STRAIT_TABLE_PREFIX / STRAIT_TABLE_*", async () => {
+    const db = await startDynalite();
+    try {
+      const env = { STRAIT_TABLE_PREFIX: "prod-", STRAIT_TABLE_KEYS: "my-keys" };
+      await createTables(db.client, tableNamesFromEnv(env), { ttl: false });
+      const port = await tcpProxyTo(db.endpoint);
+      const s = await createNodeStore({ ...env, STRAIT_STORE: "dynamodb", STRAIT_DYNAMODB_ENDPOINT: port.url, AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" }, silentLogger);
+      expect(s.description).toContain("my-keys, prod-cache, prod-limits, prod-usage");
+      await s.store.cache.put("x", "y", 10);
+      expect(await s.store.cache.get("x")).toBe("y");
+      port.close();
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("dynamodb: missing tables stop the start with a clear message", async () => {
+    const db = await startDynalite();
+    try {
+      const port = await tcpProxyTo(db.endpoint);
+      await expect(
+        createNodeStore({ STRAIT_STORE: "dynamodb", STRAIT_DYNAMODB_ENDPOINT: port.url, AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" }, silentLogger),
+      ).rejects.toThrow(/the tables can't be read \(ResourceNotFoundException\)/);
+      port.close();
+    } finally {
+      await db.close();
+    }
   });
 
   it("anything else is refused", async () => {
@@ -100,3 +125,17 @@ describe("dynalite's endpoint", () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });
+
+/** 127.0.0.1:<port> forwarding to dynalite's Unix socket: STRAIT_DYNAMODB_ENDPOINT takes a URL. */
+async function tcpProxyTo(socketPath: string): Promise<{ url: string; close(): void }> {
+  const { createServer, createConnection } = await import("node:net");
+  const server = createServer((c) => {
+    const up = createConnection(socketPath);
+    c.pipe(up).pipe(c);
+    c.on("error", () => up.destroy());
+    up.on("error", () => c.destroy());
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+}

@@ -9,6 +9,14 @@ import type { CounterResult, LimitStore } from "../types.js";
 import { call, isExpected } from "./errors.js";
 import { TTL_ATTRIBUTE } from "./tables.js";
 
+/** The count in the item a failed condition returned (ReturnValuesOnConditionCheckFailure), when the backend sent it. */
+function countOf(e: unknown): number | undefined {
+  const c = (e as { Item?: { c?: unknown } }).Item?.c;
+  if (typeof c === "number") return c;
+  const n = (c as { N?: string } | undefined)?.N;
+  return n === undefined ? undefined : Number(n);
+}
+
 export class DynamoLimits implements LimitStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -39,8 +47,7 @@ export class DynamoLimits implements LimitStore {
       return { allowed: true, count: Number(r.Attributes?.c ?? cost) };
     } catch (e) {
       if (!isExpected(e, "ConditionalCheckFailedException")) throw e;
-      const old = (e as { Item?: { c?: { N?: string } } }).Item?.c?.N;
-      return { allowed: false, count: old !== undefined ? Number(old) : await this.get(key, windowStart) };
+      return { allowed: false, count: countOf(e) ?? (await this.get(key, windowStart)) };
     }
   }
 
