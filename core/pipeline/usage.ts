@@ -1,8 +1,9 @@
 import type { CallObserver, Gateway } from "../gateway.js";
 import { keysOf } from "../keys/service.js";
 import { costMicros, priceTable } from "../pricing/cost.js";
-import type { VirtualKeyRecord } from "../store/types.js";
+import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
+import { Coalescer } from "./coalesce.js";
 import { MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "./limits.js";
 
 const PERIODS: Period[] = ["day", "month", "total"];
@@ -17,10 +18,21 @@ export function usageObserver(gw: Gateway): CallObserver {
   const prices = priceTable(gw.config.prices);
   const unpriced = new Set<string>();
   const limits = gw.config.limits;
+  const store = gw.runtime.store;
+  if (!store) return () => {};
+  // Concurrent calls add to the same rows and counters: merged while a write is in flight.
+  const rows = new Coalescer<UsageRow>(
+    (a, b) => ({ ...a, requests: a.requests + b.requests, tokensIn: a.tokensIn + b.tokensIn, tokensOut: a.tokensOut + b.tokensOut, costMicros: a.costMicros + b.costMicros }),
+    (row) => store.usage.add(row),
+  );
+  const counters = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
+    (a, b) => ({ ...a, n: a.n + b.n }),
+    (c) => store.limits.add(c.key, c.start, c.ms, c.n),
+  );
+  const count = (key: string, start: number, ms: number, n: number) => counters.add(`${key}\u0000${start}`, { key, start, ms, n });
 
   return async (record: CallRecord) => {
-    const store = gw.runtime.store;
-    if (!store || !record.provider) return;
+    if (!record.provider) return;
     const usage = record.usage;
     if (!usage && record.status >= 400) return;
     // An open gateway (no key at all) keeps no usage rows, but its gateway-wide token limits still count.
@@ -44,18 +56,18 @@ export function usageObserver(gw: Gateway): CallObserver {
     const writes: Array<Promise<unknown>> = [];
     if (principal) {
       const day = new Date(record.startedAt).toISOString().slice(0, 10);
-      writes.push(store.usage.add({ keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }));
+      writes.push(rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }));
     }
     if (tokens > 0) {
-      if (key?.tpm) writes.push(store.limits.add(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens));
-      if (limits.tpm) writes.push(store.limits.add("tpm:gateway", minute, MINUTE_MS, tokens));
-      if (limits.providers[record.provider]?.tpm) writes.push(store.limits.add(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens));
+      if (key?.tpm) writes.push(count(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens));
+      if (limits.tpm) writes.push(count("tpm:gateway", minute, MINUTE_MS, tokens));
+      if (limits.providers[record.provider]?.tpm) writes.push(count(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens));
     }
     // Spend is kept for every period, so a budget added later sees what was already spent.
     if (isKey && cost > 0) {
       for (const p of PERIODS) {
         const w = periodWindow(p, now);
-        writes.push(store.limits.add(spendCounter(principal!, p), w.start, w.ms, cost));
+        writes.push(count(spendCounter(principal!, p), w.start, w.ms, cost));
       }
     }
     await Promise.all(writes);

@@ -7,6 +7,7 @@ import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, typ
 import { silentLogger } from "../../core/runtime.js";
 import { memoryStore } from "../../core/store/memory.js";
 import { keysOf } from "../../core/keys/service.js";
+import { Coalescer } from "../../core/pipeline/coalesce.js";
 
 const view = (v: Partial<WindowView>): WindowView => ({ start: 0, ms: 60_000, prev: 0, current: 0, weight: 0, ...v });
 
@@ -89,5 +90,48 @@ describe("the limits stage on a fake clock", () => {
     expect(await calls(11)).toEqual([...Array(10).fill(200), 429]);
     at(61);
     expect(await calls(11)).toEqual([...Array(10).fill(200), 429]);
+  });
+});
+
+describe("coalescing counter writes", () => {
+  it("writes the first addition at once and merges the ones that arrive while it is in flight", async () => {
+    const writes: number[] = [];
+    let release!: () => void;
+    const c = new Coalescer<number>(
+      (a, b) => a + b,
+      async (n) => {
+        writes.push(n);
+        if (writes.length === 1) await new Promise<void>((r) => (release = r));
+      },
+    );
+    let settled = 0;
+    const all = Array.from({ length: 10 }, (_, i) => c.add("k", i + 1).then(() => settled++));
+    const other = c.add("other", 100);
+    await Promise.resolve();
+    expect(writes).toEqual([1, 100]);
+    expect(settled).toBe(0);
+    release();
+    await Promise.all([...all, other]);
+    expect(writes).toEqual([1, 100, 54]);
+    expect(settled).toBe(10);
+    await c.add("k", 5);
+    expect(writes).toEqual([1, 100, 54, 5]);
+  });
+
+  it("a failed write fails exactly the additions it carried", async () => {
+    let fail = true;
+    let release!: () => void;
+    const c = new Coalescer<number>((a, b) => a + b, async () => {
+      if (fail) {
+        await new Promise<void>((r) => (release = r));
+        fail = false;
+        throw new Error("throttled");
+      }
+    });
+    const first = c.add("k", 1);
+    const second = c.add("k", 2);
+    release();
+    await expect(first).rejects.toThrow("throttled");
+    await expect(second).resolves.toBeUndefined();
   });
 });
