@@ -360,6 +360,17 @@ describe("createLambdaGateway", () => {
     expect((await gw.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }))).statusCode).toBe(200);
   });
 
+  it("entries in the secret win over the environment (a config holding keys lives there)", async () => {
+    const gw = createLambdaGateway({
+      env: { STRAIT_SECRET_ARN: "arn:s", STRAIT_CONFIG_JSON: "{}" },
+      log: silentLogger,
+      readSecret: async () => JSON.stringify({ STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_CONFIG_JSON: JSON.stringify({ models: { fast: "mock/echo" } }) }),
+    });
+    const r = await gw.buffered(chat({ model: "fast", messages: [{ role: "user", content: "alias" }] }));
+    expect(r.statusCode).toBe(200);
+    expect(JSON.parse(r.body).choices[0].message.content).toBe("You said: alias");
+  });
+
   it("a bad STRAIT_CONFIG_JSON is a logged 500, not a crash", async () => {
     const { log, lines } = recordingLog();
     const gw = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_CONFIG_JSON: "{nope" }, log });
