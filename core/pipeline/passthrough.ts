@@ -232,12 +232,21 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
       await pause(retry, attempt++, signal).catch(fail);
       continue;
     }
-    return answer(gw, record, ctx, res, req.url, release, () => (release(), timer.abort()));
+    return answer(gw, record, ctx, res, req.url, { client: signal, timer, release });
   }
 }
 
 /** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
-async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: UpstreamResponse, target: string, release: () => void, abort: () => void): Promise<Response> {
+/** One upstream attempt's controls: the client's signal, the attempt's timer (aborts the upstream request), and its release. */
+interface Attempt {
+  client: AbortSignal;
+  timer: AbortController;
+  release(): void;
+}
+
+async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: UpstreamResponse, target: string, attempt: Attempt): Promise<Response> {
+  const { release } = attempt;
+  const abort = () => (release(), attempt.timer.abort());
   const headers = new Headers();
   const ownKey = ctx.credential.source === "client";
   for (const [k, v] of Object.entries(res.headers)) {
@@ -267,7 +276,13 @@ async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: Up
       bytes = await res.bytes();
     } catch {
       release();
-      const err = upstreamError(504, `Provider "${ctx.providerName}" did not finish its answer in time.`, "upstream_timeout");
+      if (attempt.client.aborted) {
+        finish(gw, record, { status: 499, error: "client closed the request" });
+        throw new ClientGoneError();
+      }
+      const err = attempt.timer.signal.aborted
+        ? upstreamError(504, `Provider "${ctx.providerName}" did not finish its answer in time.`, "upstream_timeout")
+        : upstreamError(502, `The connection to provider "${ctx.providerName}" failed before its answer was complete.`, "upstream_stream_error");
       finish(gw, record, { status: err.status, error: err.message });
       throw err;
     }

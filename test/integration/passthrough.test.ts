@@ -326,6 +326,27 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
     }
   });
 
+  it("an upstream that drops the connection inside a JSON answer: 502, OpenAI-shaped, recorded", async () => {
+    const cut = await startMockUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+      res.write('{"id":"resp_1","output":[');
+      setTimeout(() => res.destroy(), 20);
+    });
+    const gw = await startGateway({ providers: { openai: { baseUrl: `${cut.url}/v1`, apiKeys: [OPENAI_KEY] } } });
+    const records: CallRecord[] = [];
+    gw.gateway.observers.push((r) => void records.push(r));
+    try {
+      const res = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
+      expect(res.status).toBe(502);
+      expect((await res.json()).error.code).toBe("upstream_stream_error");
+      await settle();
+      expect(records[0]).toMatchObject({ endpoint: "passthrough", status: 502 });
+    } finally {
+      await gw.close();
+      await cut.close();
+    }
+  });
+
   it("binary bodies (multipart uploads) pass through unchanged, GET and DELETE too", async () => {
     const received: Array<{ method: string; url: string; body: Buffer; headers: IncomingHttpHeaders }> = [];
     const raw = createServer(async (req, res) => {
