@@ -160,7 +160,7 @@ function requestChecks(gw: Gateway, key: VirtualKeyRecord | undefined): { reques
 }
 
 /** Only calls that reach a provider are limited: not /v1/models, not the self-service key rotation. */
-const limitedCall = (c: Context<AppEnv>) => c.req.method === "POST" && !c.req.path.endsWith("/key/rotate");
+const limitedCall = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path !== "/v1/key/rotate";
 
 /**
  * The limits stage for /v1/*. With no key limits and no gateway-wide limits it does nothing
