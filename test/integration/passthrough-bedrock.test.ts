@@ -78,6 +78,32 @@ describe("Bedrock pass-through: SigV4 over the exact bytes", () => {
     expect(records[0]!.usage?.total_tokens).toBeGreaterThan(0);
   });
 
+  it("InvokeModel: the model's native body both ways, x-amzn-bedrock-* options on, token counts from the answer's headers", async () => {
+    upstream.handle((req, res) => {
+      if (req.action !== "invoke") return awsError(res, 404, "UnknownOperationException", "Unknown operation");
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "x-amzn-requestid": "1d2c3b4a-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "x-amzn-bedrock-input-token-count": "17",
+        "x-amzn-bedrock-output-token-count": "5",
+        "x-amzn-bedrock-invocation-latency": "321",
+      });
+      res.end(JSON.stringify({ id: "msg_bdrk_1", type: "message", content: [{ type: "text", text: "Hi" }], usage: { input_tokens: 17, output_tokens: 5 } }));
+    });
+    const body = JSON.stringify({ anthropic_version: "bedrock-2023-05-31", max_tokens: 16, messages: [{ role: "user", content: "Hi" }] });
+    const res = await fetch(`${gw.url}/aws-bedrock${ENCODED_PATH}/invoke`, { method: "POST", headers: { ...auth, "x-amzn-bedrock-guardrailidentifier": "gr-123", "x-amzn-bedrock-guardrailversion": "1" }, body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-amzn-bedrock-invocation-latency")).toBe("321");
+    const req = upstream.requests.at(-1)!;
+    expect(req.body.toString("utf8")).toBe(body);
+    expect(req.headers["x-amzn-bedrock-guardrailidentifier"]).toBe("gr-123");
+    // Forwarded option headers are signed with the rest (the mock verified the signature).
+    expect(req.signer!.signedHeaders).toContain("x-amzn-bedrock-guardrailidentifier");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(records[0]).toMatchObject({ model: "us.anthropic.claude-3-7-sonnet-20250219-v1:0", usage: { prompt_tokens: 17, completion_tokens: 5, total_tokens: 22 } });
+    upstream.handle(replay);
+  });
+
   it("a bad x-aws-region: 400 and no request leaves", async () => {
     const before = upstream.received;
     const res = await fetch(`${gw.url}/aws-bedrock${ENCODED_PATH}/converse`, { method: "POST", headers: { ...auth, "x-aws-region": "evil.example.com/" }, body: "{}" });
