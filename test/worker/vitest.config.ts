@@ -4,9 +4,14 @@
  * wrangler.toml (KV, the StoreObject Durable Object), exactly as deployed.
  */
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
 export default defineConfig({
+  // The repository root, so this config works alone (npm run test:worker) and as a project of the root config (npm test).
+  root: repoRoot,
   plugins: [
     cloudflareTest({
       main: "./functions/worker.ts",
@@ -15,6 +20,8 @@ export default defineConfig({
     }),
   ],
   test: {
+    name: "workerd",
+    root: repoRoot,
     include: ["test/worker/workerd/**/*.spec.ts"],
     globalSetup: ["test/worker/global-setup.ts"],
     testTimeout: 20_000,
