@@ -156,7 +156,8 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
     if (!METHODS.has(method)) {
       throw new GatewayError(405, `Pass-through routes accept ${[...METHODS].join(", ")}.`, "invalid_request_error", "method_not_allowed", null, { allow: [...METHODS].join(", ") });
     }
-    const path = clientPath(url.pathname, name);
+    const checked = clientPath(url.pathname, name);
+    const path = route.provider.passthroughPath?.(checked, route.config, gw.runtime.env) ?? checked;
     body = method === "GET" || method === "DELETE" ? undefined : new Uint8Array(await c.req.arrayBuffer());
     record.model = modelOf(path, body, headers.get("content-type"));
     const baseUrl = gw.baseUrl(route);

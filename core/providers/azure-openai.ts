@@ -118,6 +118,18 @@ function clientCredential(headers: Headers): ReturnType<NonNullable<Provider["cl
   return { kind: "key", value: key, source: "client" };
 }
 
+/**
+ * Cloudflare AI Gateway's Azure URLs, /azure-openai/{resource}/{deployment}/chat/completions?api-version=…,
+ * as Azure's own path. The resource in the path must be the configured one: it never picks a host.
+ */
+function passthroughPath(path: string, cfg: ProviderConfig, env: Env): string {
+  const m = /^\/([^/]+)\/([^/]+)(\/.+)$/.exec(path);
+  if (!m || m[1] === "openai") return path;
+  const { resource } = settings(cfg, env);
+  if (m[1] !== resource) return path;
+  return `/openai/deployments/${m[2]}${m[3]}`;
+}
+
 /** Azure's errors are OpenAI's shape plus a code worth keeping (content_filter, DeploymentNotFound …). */
 function errorMessage(json: any): string | undefined {
   const e = json?.error;
@@ -138,6 +150,7 @@ export const azureOpenAIProvider: Provider = {
   ...base,
   models: undefined,
   checkConfig,
+  passthroughPath,
   authorize,
   clientCredential,
   errorMessage,

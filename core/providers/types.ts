@@ -82,6 +82,8 @@ export interface Provider {
   keyEnv?: readonly string[];
   /** Checks the provider's settings once, at startup: returns what is wrong (a config error), or nothing. */
   checkConfig?(config: ProviderConfig, env: CallContext["env"]): string | undefined;
+  /** A pass-through path in another gateway's convention, as the provider's own path (Azure: Cloudflare's /{resource}/{deployment}/…). */
+  passthroughPath?(path: string, config: ProviderConfig, env: CallContext["env"]): string;
   /** False for providers that accept anonymous calls (local vLLM, Ollama, mock). */
   needsCredential: boolean;
   /** Adds the credential to a built request: a bearer header, an api key header, a SigV4 signature. */

@@ -227,6 +227,28 @@ describe("Azure OpenAI credentials and settings", () => {
     }
   });
 
+  it("Cloudflare AI Gateway's Azure URLs (/azure-openai/{resource}/{deployment}/…) work for the configured resource", async () => {
+    const gw = await startGateway({ providers: { "azure-openai": { resource: "my-res", baseUrl: upstream.url, apiKeys: [AZURE_KEY] } } }, { STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN });
+    try {
+      const client = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${gw.url}/azure-openai/my-res/prod-gpt4o`, defaultQuery: { "api-version": "2024-10-21" }, maxRetries: 0 });
+      const out = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hello" }] });
+      expect(out.choices[0]!.message.content).toContain("Hello from Azure");
+      expect(upstream.requests.at(-1)!.url).toBe("/openai/deployments/prod-gpt4o/chat/completions?api-version=2024-10-21");
+      expect(upstream.requests.at(-1)!.headers["api-key"]).toBe(AZURE_KEY);
+
+      // Another resource name in the path picks nothing: the configured host gets the path as it is, and answers 404.
+      const other = await fetch(`${gw.url}/azure-openai/other-res/prod-gpt4o/chat/completions?api-version=2024-10-21`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(other.status).toBe(404);
+      expect(upstream.requests.at(-1)!.url).toBe("/other-res/prod-gpt4o/chat/completions?api-version=2024-10-21");
+    } finally {
+      await gw.close();
+    }
+  });
+
   it("apiVersion v1: Azure's v1 API, the deployment as the model, no api-version", async () => {
     const gw = await startGateway({ providers: { "azure-openai": { baseUrl: upstream.url, apiKeys: [AZURE_KEY], apiVersion: "v1" } } });
     try {

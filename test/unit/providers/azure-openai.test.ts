@@ -82,6 +82,15 @@ describe("Azure OpenAI provider", () => {
     expect(cc({ "api-key": "gw", "x-api-key": "gw" })).toBeNull();
   });
 
+  it("pass-through paths in Cloudflare's form map to Azure's own, for the configured resource only", () => {
+    const map = (p: string) => azure.passthroughPath!(p, { resource: "my-res" }, {});
+    expect(map("/my-res/gpt-4o/chat/completions")).toBe("/openai/deployments/gpt-4o/chat/completions");
+    expect(map("/my-res/emb/embeddings")).toBe("/openai/deployments/emb/embeddings");
+    expect(map("/openai/deployments/gpt-4o/chat/completions")).toBe("/openai/deployments/gpt-4o/chat/completions");
+    expect(map("/other-res/gpt-4o/chat/completions")).toBe("/other-res/gpt-4o/chat/completions");
+    expect(azure.passthroughPath!("/my-res/gpt-4o/chat/completions", {}, {})).toBe("/my-res/gpt-4o/chat/completions");
+  });
+
   it("errors keep Azure's code beside the message", () => {
     expect(azure.errorMessage!(fixtureJson("azure/error-content-filter.json"))).toMatch(/content management policy.*\(content_filter\)$/);
     expect(azure.errorMessage!(fixtureJson("azure/error-deployment-not-found.json"))).toMatch(/\(DeploymentNotFound\)$/);
