@@ -14,11 +14,14 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Logger } from "../../core/runtime.js";
 import { dynamodbStore, dynamodbStoreFromEnv } from "../../core/store/dynamodb/index.js";
+import { sweepExpired } from "../../core/store/dynamodb/sweep.js";
 import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { memoryStore } from "../../core/store/memory.js";
 import { StoreUnavailableError, type Store } from "../../core/store/types.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export interface NodeStore {
   store: Store;
@@ -155,11 +158,23 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
     throw new Error(`could not open the embedded store in ${dir}: ${String((e as Error)?.message ?? e)}`);
   }
   log.debug("embedded store ready", { endpoint: db.endpoint, dir });
-  const close = db.close;
+  const { client, close } = db;
+  // dynalite has no TTL deleter: reclaim expired cache entries and counters now and then.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () =>
+    (sweeping = sweepExpired(client, tables, Date.now()).then(
+      (n) => n && log.debug("embedded store: expired items deleted", { count: n }),
+      (e) => log.warn("embedded store: could not delete expired items", { error: String(e?.message ?? e) }),
+    ));
+  const timer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  timer.unref();
+  sweep();
   return {
-    store: dynamodbStore({ client: db.client, tables, transactions: false }),
+    store: dynamodbStore({ client, tables, transactions: false }),
     description: `embedded (dynalite) in ${dir}`,
     async close() {
+      clearInterval(timer);
+      await sweeping;
       try {
         await close();
       } finally {

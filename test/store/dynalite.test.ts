@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamodbClient, dynamodbStore } from "../../core/store/dynamodb/index.js";
+import { sweepExpired } from "../../core/store/dynamodb/sweep.js";
 import type { TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
 import { dynaliteStore, type TestDynamoStore } from "../helpers/dynamodb-local.js";
@@ -122,5 +123,25 @@ describe("a DynamoDB endpoint that never answers", () => {
     expect(err.throttled).toBe(false);
     expect(Date.now() - t).toBeLessThan(2_000);
     client.destroy();
+  });
+});
+
+describe("sweepExpired (dynalite has no TTL deleter)", () => {
+  it("deletes cache entries and counters past their TTL and keeps the rest", async () => {
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const now = Date.now();
+    const sec = Math.floor(now / 1000);
+    const put = (TableName: string, pk: string, ttl: number) => doc.send(new PutCommand({ TableName, Item: { pk, ttl, exp: ttl * 1000 } }));
+    await put(tables.cache, "sweep-old", sec - 10);
+    await put(tables.cache, "sweep-new", sec + 600);
+    await put(tables.limits, "sweep-old#0", sec - 10);
+    await put(tables.limits, "sweep-new#0", sec + 600);
+    expect(await sweepExpired(db.client, tables, now)).toBeGreaterThanOrEqual(2);
+    const get = async (TableName: string, pk: string) => (await doc.send(new GetCommand({ TableName, Key: { pk } }))).Item;
+    expect(await get(tables.cache, "sweep-old")).toBeUndefined();
+    expect(await get(tables.limits, "sweep-old#0")).toBeUndefined();
+    expect(await get(tables.cache, "sweep-new")).toBeDefined();
+    expect(await get(tables.limits, "sweep-new#0")).toBeDefined();
   });
 });
