@@ -179,6 +179,28 @@ describe("virtual keys: the admin's curl session", () => {
   });
 });
 
+describe("two hosts on one store", () => {
+  it("a rotation is immediate on the host that did it and within the cache TTL on the other", async () => {
+    const store = memoryStore();
+    const a = await startKeysGateway({ store, env: { STRAIT_KEY_CACHE_TTL_MS: "400" } });
+    const b = await startKeysGateway({ store, env: { STRAIT_KEY_CACHE_TTL_MS: "400" } });
+    try {
+      const { json: k } = await admin(a, "POST", "/admin/keys", { name: "shared" });
+      expect((await chat(a, k.key)).status).toBe(200);
+      expect((await chat(b, k.key)).status).toBe(200); // b caches the record now
+      const { json: r } = await admin(a, "POST", `/admin/keys/${k.id}/rotate`);
+      expect((await chat(a, k.key)).status).toBe(401);
+      expect((await chat(b, k.key)).status).toBe(200); // still inside b's TTL
+      expect((await chat(b, r.key)).status).toBe(200);
+      await new Promise((res) => setTimeout(res, 450));
+      expect((await chat(b, k.key)).status).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe("auth mode", () => {
   it("an open local gateway requires keys once any key exists; gateway tokens keep working", async () => {
     const store = memoryStore();
