@@ -79,9 +79,10 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
         }
       },
       async cancel() {
+        // First, so a pull that fails because of this abort is not recorded as an upstream error.
+        finish({ cancelled: true });
         answer.abort();
         await upstream.return?.();
-        finish({ cancelled: true });
       },
     },
     { highWaterMark: 0 },
