@@ -1,8 +1,14 @@
-/** Hashing and comparison on Web Crypto, the same on Workers, Lambda and Node. */
-const encoder = new TextEncoder();
+import { Sha256 } from "@aws-crypto/sha256-js";
 
+/**
+ * Hashing and comparison, the same on Workers, Lambda and Node. SHA-256 of short strings (keys,
+ * tokens) is computed in JS: on Node, crypto.subtle.digest hops to the thread pool and costs
+ * several times more per call, and these hashes run on every request.
+ */
 export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text)));
+  const h = new Sha256();
+  h.update(text);
+  return h.digest();
 }
 
 export async function sha256Hex(text: string): Promise<string> {

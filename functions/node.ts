@@ -27,9 +27,9 @@ async function main() {
   const server = await startServer({ config, host, port, log, store: store.store, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
   const providers = server.gateway.routeNames().filter((n) => server.gateway.isListed(server.gateway.route(n)!));
   log.info("listening", { url: server.url, providers, store: store.description });
-  if (config.auth.tokens.length === 0) {
-    if (config.auth.allowOpen) log.warn("open gateway: no gateway tokens are set, so anyone who can reach this loopback address can use it. Set STRAIT_GATEWAY_TOKENS to require a key.");
-    else log.error("no gateway tokens are set and the server is not on loopback: every API request is refused (fail closed). Set STRAIT_GATEWAY_TOKENS.");
+  if (config.auth.tokens.length === 0 && !config.admin.token) {
+    if (config.auth.allowOpen) log.warn("open gateway: no gateway tokens or admin token are set, so until a virtual key exists anyone who can reach this loopback address can use it. Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN to require a key.");
+    else log.error("no gateway tokens are set and the server is not on loopback: every API request is refused until a virtual key exists (fail closed). Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN.");
   }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {

@@ -1,5 +1,4 @@
-import { Sha256 } from "@aws-crypto/sha256-js";
-import { toHex } from "../crypto.js";
+import { sha256Hex } from "../crypto.js";
 
 /** Every virtual key starts with this, so it is recognisable in a config file or a leaked log line. */
 export const KEY_PREFIX = "sk-strait-";
@@ -35,15 +34,8 @@ export function isVirtualKey(value: string): boolean {
   return value.startsWith(KEY_PREFIX);
 }
 
-/**
- * What the store holds instead of the key: SHA-256, hex. Computed in JS (the library SigV4 already
- * uses): on Node, crypto.subtle.digest hops to the thread pool and costs several times more per call.
- */
-export async function hashKey(key: string): Promise<string> {
-  const h = new Sha256();
-  h.update(key);
-  return toHex(await h.digest());
-}
+/** What the store holds instead of the key: SHA-256, hex. */
+export const hashKey = sha256Hex;
 
 /** Enough to recognise a key in a list, far too little to guess it: "sk-strait-Ab12…xY9z". */
 export function keyHint(key: string): string {

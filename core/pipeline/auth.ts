@@ -20,13 +20,17 @@ export interface AuthResult {
   key?: VirtualKeyRecord;
 }
 
-/** Where a caller may put the gateway credential; the first that is one wins. */
-const GATEWAY_HEADERS = ["cf-aig-authorization", "authorization", "x-api-key"] as const;
+/**
+ * Where a caller may put the gateway credential; the first that is one wins. Besides OpenAI's and
+ * Cloudflare's headers, the ones other SDKs put their key in (Anthropic's x-api-key, Azure's
+ * api-key, Google's x-goog-api-key), so each SDK works with a gateway key as its API key.
+ */
+const GATEWAY_HEADERS = ["cf-aig-authorization", "authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;
 
 function presented(headers: Headers, name: (typeof GATEWAY_HEADERS)[number]): string | undefined {
   const v = headers.get(name);
   if (!v) return undefined;
-  if (name === "x-api-key") return v.trim() || undefined;
+  if (name !== "authorization" && name !== "cf-aig-authorization") return v.trim() || undefined;
   const m = /^Bearer\s+(.+)$/i.exec(v.trim());
   return m ? m[1]!.trim() : undefined;
 }
@@ -87,7 +91,7 @@ export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthR
         "gateway_not_configured",
       );
     }
-    return { principal: { kind: "open", id: "open" }, client: { providerKey: values[1] ?? values[2] } };
+    return { principal: { kind: "open", id: "open" }, client: { providerKey: otherValue(values, -1) } };
   }
   throw values.some(Boolean)
     ? unauthorized("The gateway key is not valid.")

@@ -328,6 +328,11 @@ describe("gateway authentication", () => {
     expect((await c.chat.completions.create({ model: "mock/echo", messages })).choices[0]!.message.content).toBe("You said: Say hello");
   });
 
+  it.each(["x-api-key", "api-key", "x-goog-api-key"])("accepts the gateway token in %s, where other SDKs put their key", async (header) => {
+    const res = await fetch(`${locked.url}/v1/chat/completions`, { method: "POST", headers: { [header]: "gw-token-1" }, body: JSON.stringify({ model: "mock/echo", messages }) });
+    expect(res.status).toBe(200);
+  });
+
   it("uses the client's own provider key when the gateway token comes in cf-aig-authorization and the provider is set to always pass through", async () => {
     const pass = await startGateway({ providers: { openai: { baseUrl: `${upstream.url}/v1`, passthrough: "always", apiKeys: ["sk-gw-owned"] } } }, { STRAIT_GATEWAY_TOKENS: "gw-token-1" });
     try {
