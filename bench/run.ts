@@ -9,9 +9,10 @@ import { Agent, request } from "undici";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
+import { buildTarget } from "../scripts/build.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -19,7 +20,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 
 function start(args: string[], env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const loader = args[0]!.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const port = Number(env.PORT);
     if (port) return resolve({ child, port });
@@ -39,6 +41,17 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+async function waitForPort(port: number) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const sock = connect(port, "127.0.0.1", () => (sock.end(), r(true))).once("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
 }
 
 async function waitForHealth(port: number) {
@@ -79,17 +92,23 @@ async function run() {
   writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
   const port = await freePort();
   // Request logs off (warn level): the benchmark measures the proxy, not a log pipe into this process.
-  const gateway = await start(["functions/node.ts"], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_STORE: "memory" }, () => undefined);
+  // What `npm start` runs: the esbuild bundle of functions/node.ts.
+  const bundle = await buildTarget("node");
+  const gateway = await start([bundle], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_STORE: "memory" }, () => undefined);
   await waitForHealth(port);
 
+  const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
+  await waitForPort(bareProxy.port);
+
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
+  const bare = `http://127.0.0.1:${bareProxy.port}/v1/chat/completions`;
   const through = `http://127.0.0.1:${gateway.port}/v1/chat/completions`;
   const rows: Row[] = [];
   try {
     for (const stream of [false, true]) {
       const scenario = stream ? "chat, streamed" : "chat, JSON";
       await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
-      for (const [target, url] of [["direct", direct], ["gateway", through]] as const) {
+      for (const [target, url] of [["direct", direct], ["bare proxy", bare], ["gateway", through]] as const) {
         rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
       }
       const [d, g] = await sequential(direct, through, stream, SEQUENTIAL);
@@ -98,6 +117,7 @@ async function run() {
   } finally {
     const rss = peakRssMb(gateway.child.pid!);
     gateway.child.kill("SIGTERM");
+    bareProxy.child.kill("SIGTERM");
     upstream.child.kill("SIGTERM");
     report(rows, rss);
   }
@@ -137,15 +157,20 @@ async function sequential(direct: string, through: string, stream: boolean, n: n
 
 function report(rows: Row[], rssMb: number) {
   const lines = [
-    `| scenario | target | req/s | p50 ms | p99 ms | errors | gateway ÷ direct (req/s) | added p50 ms |`,
-    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    `| scenario | target | req/s | p50 ms | p99 ms | errors | ÷ direct (req/s) | ÷ bare proxy (req/s) | added p50 ms |`,
+    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
-  for (let i = 0; i < rows.length; i += 2) {
-    const [d, g] = [rows[i]!, rows[i + 1]!];
-    lines.push(`| ${d.scenario} | direct | ${d.rps.toFixed(0)} | ${d.p50} | ${d.p99} | ${d.errors} | | |`);
-    lines.push(`| ${g.scenario} | gateway | ${g.rps.toFixed(0)} | ${g.p50} | ${g.p99} | ${g.errors} | ${(g.rps / d.rps).toFixed(2)} | ${(g.p50 - d.p50).toFixed(3)} |`);
+  const direct = new Map(rows.filter((r) => r.target === "direct").map((r) => [r.scenario, r]));
+  const bare = new Map(rows.filter((r) => r.target === "bare proxy").map((r) => [r.scenario, r]));
+  for (const r of rows) {
+    const d = direct.get(r.scenario)!;
+    const b = bare.get(r.scenario);
+    const vsDirect = r.target === "direct" ? "" : (r.rps / d.rps).toFixed(2);
+    const vsBare = r.target === "gateway" && b ? (r.rps / b.rps).toFixed(2) : "";
+    const added = r.target === "direct" ? "" : (r.p50 - d.p50).toFixed(3);
+    lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added} |`);
   }
-  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per run, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run, ${SEQUENTIAL} sequential requests per target, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
   const table = lines.join("\n");
   console.log(table);
   writeFileSync(join(ROOT, "bench", "results.md"), table + "\n");

@@ -1,5 +1,4 @@
 import { Hono, type Context } from "hono";
-import { cors } from "hono/cors";
 import * as v from "valibot";
 import { GatewayError, errorResponse, internalError, notFound, upstreamError } from "./errors.js";
 import type { Gateway } from "./gateway.js";
@@ -8,6 +7,7 @@ import { visibleModels } from "./keys/models.js";
 import { selfRotate } from "./keys/self-rotate.js";
 import { authenticate, type AuthResult } from "./pipeline/auth.js";
 import { bodyGuard } from "./pipeline/body-limit.js";
+import { cors } from "./pipeline/cors.js";
 import { admitTargets, limitsStage } from "./pipeline/limits.js";
 import { registerUsage } from "./pipeline/usage.js";
 import { ClientGoneError, dispatch, type Endpoint } from "./pipeline/dispatch.js";
@@ -50,7 +50,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
 
   // The OpenAI API and the pass-through routes (/{provider}/…) share every guard stage.
   for (const path of ["/v1/*", ...passthroughPaths(gw)]) {
-    app.use(path, cors({ origin: gw.config.cors.origins.includes("*") ? "*" : gw.config.cors.origins, exposeHeaders: ["x-request-id", "cf-aig-step", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS], maxAge: 600 }));
+    app.use(path, cors(gw.config.cors.origins, ["x-request-id", "cf-aig-step", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS]));
     app.use(path, bodyGuard(gw.config.maxBodyBytes));
     app.use(path, async (c, next) => {
       c.set("auth", await authenticate(gw, c.req.raw.headers));

@@ -60,7 +60,24 @@ export const workerOptions = () => ({
   logLevel: "warning",
 });
 
-const targets = { lambda: lambdaOptions, worker: workerOptions };
+/**
+ * `npm start` runs this bundle rather than the TypeScript through tsx: the same code without a
+ * loader, and without the per-closure name wrappers tsx adds (measurable on the request path).
+ * Dependencies stay in node_modules.
+ */
+export const nodeOptions = () => ({
+  entryPoints: [join(root, "functions/node.ts")],
+  outfile: join(root, "dist/node/index.mjs"),
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  bundle: true,
+  packages: "external",
+  sourcemap: "linked",
+  logLevel: "warning",
+});
+
+const targets = { lambda: lambdaOptions, worker: workerOptions, node: nodeOptions };
 
 /** `entry` / `outfile` build another entry with a target's options (tests bundle fixtures this way). */
 export async function buildTarget(name, { metafile = false, sdk, entry, outfile } = {}) {

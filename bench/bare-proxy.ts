@@ -1,0 +1,30 @@
+/**
+ * The floor for any proxy on Node, measured in the same run as the gateway: a plain node:http
+ * server that forwards each request with undici's pooled request and sends the answer back
+ * (JSON read whole, streams piped). No routing, auth, validation, translation or usage.
+ */
+import { createServer } from "node:http";
+import { Agent, request } from "undici";
+
+const upstream = process.env.UPSTREAM!;
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+
+const server = createServer(async (req, res) => {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  const r = await request(upstream + req.url, { method: "POST", headers: { "content-type": "application/json" }, body, dispatcher: agent });
+  const type = String(r.headers["content-type"] ?? "");
+  if (type.startsWith("text/event-stream")) {
+    res.writeHead(r.statusCode, { "content-type": type });
+    for await (const c of r.body) res.write(c);
+    res.end();
+  } else {
+    const text = await r.body.text();
+    res.writeHead(r.statusCode, { "content-type": type, "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  }
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(process.env.PORT), "127.0.0.1");
+process.on("SIGTERM", () => server.close(() => process.exit(0)));
