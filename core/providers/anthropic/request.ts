@@ -1,5 +1,6 @@
 import { badRequest } from "../../errors.js";
 import type { ChatMessage, ChatRequest } from "../../types.js";
+import { parseToolArguments } from "../tool-arguments.js";
 import type { CallContext } from "../types.js";
 import { DEFAULT_MAX_TOKENS, JSON_TOOL, THINKING_BUDGET, UNSUPPORTED } from "./mappings.js";
 
@@ -146,20 +147,9 @@ function assistantBlocks(m: ChatMessage, i: number): Block[] {
     .map((p, j) => textPart(p, `messages[${i}].content[${j}]`))
     .filter((b) => b.text !== "");
   for (const [j, call] of (m.tool_calls ?? []).entries()) {
-    blocks.push({ type: "tool_use", id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) });
+    blocks.push({ type: "tool_use", id: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) });
   }
   return blocks;
-}
-
-function parseArguments(args: string, where: string): unknown {
-  if (args.trim() === "") return {};
-  try {
-    const v = JSON.parse(args);
-    if (v && typeof v === "object" && !Array.isArray(v)) return v;
-  } catch {
-    /* reported below */
-  }
-  throw badRequest(`${where} must be a JSON object encoded as a string.`, where);
 }
 
 function toolResult(m: ChatMessage, i: number): Block {

@@ -1,5 +1,6 @@
 import { badRequest } from "../../errors.js";
 import type { ChatRequest } from "../../types.js";
+import { parseToolArguments } from "../tool-arguments.js";
 
 /** Converse request shapes (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html). */
 export type ContentBlock = Record<string, unknown>;
@@ -76,7 +77,7 @@ export function toConverse(body: ChatRequest, state: ConverseCallState = {}): Co
         for (const [j, call] of (m.tool_calls ?? []).entries()) {
           toolBlocksInHistory = true;
           toolNamesInHistory.add(call.function.name);
-          blocks.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input: parseArguments(call.function.arguments, `${where}.tool_calls[${j}].function.arguments`) } });
+          blocks.push({ toolUse: { toolUseId: toolUseId(call.id), name: call.function.name, input: parseToolArguments(call.function.arguments, `${where}.tool_calls[${j}].function.arguments`, "must be a JSON object (Bedrock stores tool input as JSON).", "invalid_value") } });
         }
         append("assistant", blocks);
         break;
@@ -240,17 +241,6 @@ function documentBlock(file: { file_data?: string; filename?: string }, at: stri
   // Document names allow letters, digits, single spaces, hyphens, parentheses and brackets.
   const name = (file.filename ?? "document").replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9\-()[\] ]/g, "-").replace(/\s+/g, " ").trim().slice(0, 200) || "document";
   return { document: { format, name, source: { bytes: data[2]!.replace(/\s+/g, "") } } };
-}
-
-function parseArguments(args: string, at: string): unknown {
-  if (args.trim() === "") return {};
-  try {
-    const parsed = JSON.parse(args);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
-  } catch {
-    /* reported below */
-  }
-  throw badRequest(`${at} must be a JSON object (Bedrock stores tool input as JSON).`, at, "invalid_value");
 }
 
 /** Bedrock tool use ids match [a-zA-Z0-9_-]{1,64}; ids from other providers are made to fit, the same way on both sides. */

@@ -1,5 +1,6 @@
 import { badRequest } from "../../errors.js";
 import type { ChatMessage, ChatRequest } from "../../types.js";
+import { parseToolArguments } from "../tool-arguments.js";
 import { signatureOf } from "./ids.js";
 import { GENERATION_CONFIG, THINKING_BUDGET, TOOL_CHOICE, UNSUPPORTED } from "./mappings.js";
 import { toGeminiSchema } from "./schema.js";
@@ -145,23 +146,12 @@ function modelParts(m: ChatMessage, i: number, callNames: Map<string, string>): 
     .map((p) => ({ text: String(p.text) }));
   for (const [j, call] of (m.tool_calls ?? []).entries()) {
     callNames.set(call.id, call.function.name);
-    const part: Part = { functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } };
+    const part: Part = { functionCall: { name: call.function.name, args: parseToolArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) } };
     const signature = signatureOf(call.id);
     if (signature) part.thoughtSignature = signature;
     out.push(part);
   }
   return out;
-}
-
-function parseArguments(args: string, where: string): unknown {
-  if (args.trim() === "") return {};
-  try {
-    const v = JSON.parse(args);
-    if (v && typeof v === "object" && !Array.isArray(v)) return v;
-  } catch {
-    /* reported below */
-  }
-  throw badRequest(`${where} must be a JSON object encoded as a string.`, where);
 }
 
 /** A tool result: a JSON object result goes as the response itself, anything else as {"result": …}. */
