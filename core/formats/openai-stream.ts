@@ -2,6 +2,7 @@ import { upstreamError } from "../errors.js";
 import type { StreamPart, StreamTranslator } from "../providers/types.js";
 import type { ChatChunk } from "../types.js";
 import type { SSEEvent } from "./sse.js";
+import { parseStreamJson } from "./stream-json.js";
 
 /**
  * OpenAI-shaped SSE from an OpenAI-compatible upstream. Chunks go on verbatim; the translator
@@ -17,12 +18,7 @@ export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
         sawDone = true;
         return [];
       }
-      let chunk: ChatChunk & { error?: { message?: string; code?: unknown } };
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        throw upstreamError(502, "The upstream sent a stream event that is not JSON.", "bad_upstream_stream");
-      }
+      const chunk: ChatChunk & { error?: { message?: string; code?: unknown } } = parseStreamJson(data, "The upstream");
       if (chunk.error || ev.event === "error") {
         const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";
         throw upstreamError(502, message, "upstream_stream_error");

@@ -1,5 +1,6 @@
 import { GatewayError, upstreamError } from "../../errors.js";
 import type { SSEEvent } from "../../formats/sse.js";
+import { parseStreamJson } from "../../formats/stream-json.js";
 import type { ChatChunk, Usage } from "../../types.js";
 import type { CallContext, StreamPart, StreamTranslator } from "../types.js";
 import { JSON_TOOL, finishReason } from "./mappings.js";
@@ -40,12 +41,7 @@ export function anthropicStreamTranslator(ctx: Pick<CallContext, "model">): Stre
 
   return {
     push(ev) {
-      let data: any;
-      try {
-        data = JSON.parse(ev.data);
-      } catch {
-        throw upstreamError(502, "Anthropic sent a stream event that is not JSON.", "bad_upstream_stream");
-      }
+      const data = parseStreamJson(ev.data, "Anthropic");
       const type = data?.type ?? ev.event;
       switch (type) {
         case "message_start": {

@@ -1,6 +1,7 @@
 import { toUtf8 } from "@smithy/util-utf8";
 import { upstreamError } from "../../errors.js";
 import type { EventStreamMessage } from "../../formats/eventstream.js";
+import { parseStreamJson } from "../../formats/stream-json.js";
 import type { ChatChunk } from "../../types.js";
 import type { CallContext, StreamPart, StreamTranslator } from "../types.js";
 import type { ConverseCallState } from "./converse-request.js";
@@ -86,9 +87,5 @@ export function converseStreamTranslator(ctx: CallContext, state: ConverseCallSt
 
 function parse(message: EventStreamMessage): any {
   if (message.body.length === 0) return {};
-  try {
-    return JSON.parse(toUtf8(message.body));
-  } catch {
-    throw upstreamError(502, 'Provider "aws-bedrock" sent an event-stream message that is not JSON.', "bad_upstream_stream");
-  }
+  return parseStreamJson(toUtf8(message.body), 'Provider "aws-bedrock"', "an event-stream message");
 }

@@ -1,5 +1,6 @@
 import { upstreamError } from "../../errors.js";
 import type { SSEEvent } from "../../formats/sse.js";
+import { parseStreamJson } from "../../formats/stream-json.js";
 import type { ChatChunk } from "../../types.js";
 import type { CallContext, StreamPart, StreamTranslator } from "../types.js";
 import { finishReason } from "./mappings.js";
@@ -39,12 +40,7 @@ export function geminiStreamTranslator(ctx: Pick<CallContext, "model">): StreamT
 
   return {
     push(ev) {
-      let data: any;
-      try {
-        data = JSON.parse(ev.data);
-      } catch {
-        throw upstreamError(502, "Gemini sent a stream event that is not JSON.", "bad_upstream_stream");
-      }
+      const data = parseStreamJson(ev.data, "Gemini");
       if (data?.error) throw upstreamError(502, `Gemini reported an error mid-stream: ${geminiErrorMessage(data) ?? "unknown error"}`, "upstream_stream_error");
       if (!id) {
         responseId = data.responseId ?? "";
