@@ -1,5 +1,7 @@
 /** Anthropic ⇄ OpenAI, as data. Every row here is documented in docs/readme/providers-anthropic-gemini.md. */
 
+import { NATIVE_UNSUPPORTED, type UnsupportedParams } from "../unsupported-params.js";
+
 export const ANTHROPIC_VERSION = "2023-06-01";
 
 /** Anthropic requires max_tokens; this is sent when the client gives neither max_tokens nor max_completion_tokens. */
@@ -27,21 +29,10 @@ export function finishReason(stop: string | null | undefined): string {
 /** OpenAI reasoning_effort → extended thinking budget (tokens). */
 export const THINKING_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384 };
 
-/**
- * OpenAI request fields with no Anthropic equivalent. "drop": a sampling hint the answer can be
- * correct without (documented); "reject": the client expects something in the answer we can't give.
- */
-export const UNSUPPORTED: Record<string, "drop" | "reject"> = {
+/** OpenAI request fields with no Anthropic equivalent: the shared ones, and sampling hints Claude doesn't take. */
+export const UNSUPPORTED: UnsupportedParams = {
+  ...NATIVE_UNSUPPORTED,
   presence_penalty: "drop",
   frequency_penalty: "drop",
-  logit_bias: "drop",
   seed: "drop",
-  store: "drop",
-  service_tier: "drop",
-  prediction: "reject",
-  logprobs: "reject",
-  top_logprobs: "reject",
-  audio: "reject",
-  modalities: "reject",
-  web_search_options: "reject",
 };

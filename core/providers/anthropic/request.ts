@@ -1,6 +1,7 @@
 import { badRequest } from "../../errors.js";
 import type { ChatMessage, ChatRequest } from "../../types.js";
 import { parseToolArguments } from "../tool-arguments.js";
+import { rejectUnsupported } from "../unsupported-params.js";
 import type { CallContext } from "../types.js";
 import { DEFAULT_MAX_TOKENS, JSON_TOOL, THINKING_BUDGET, UNSUPPORTED } from "./mappings.js";
 
@@ -12,7 +13,7 @@ interface Turn {
 
 /** OpenAI chat.completions request → Anthropic Messages request body. Throws a 400 for what can't be expressed. */
 export function toAnthropic(body: ChatRequest, ctx: Pick<CallContext, "model" | "stream" | "config">): Record<string, unknown> {
-  checkUnsupported(body);
+  rejectUnsupported(body, UNSUPPORTED, "Anthropic");
   if (body.n != null && body.n !== 1) throw badRequest("Anthropic returns one choice per request: n must be 1.", "n", "unsupported_parameter");
 
   const system: Block[] = [];
@@ -56,15 +57,6 @@ export function toAnthropic(body: ChatRequest, ctx: Pick<CallContext, "model" | 
   applyResponseFormat(body, out);
   applyThinking(body, out);
   return out;
-}
-
-function checkUnsupported(body: ChatRequest) {
-  for (const [field, what] of Object.entries(UNSUPPORTED)) {
-    const v = body[field];
-    if (what !== "reject" || v == null || v === false) continue;
-    if (field === "modalities" && Array.isArray(v) && v.every((x) => x === "text")) continue;
-    throw badRequest(`Anthropic does not support "${field}".`, field, "unsupported_parameter");
-  }
 }
 
 function defaultMaxTokens(config: CallContext["config"]): number {

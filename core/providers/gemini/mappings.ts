@@ -1,5 +1,7 @@
 /** Gemini ⇄ OpenAI, as data. Every row here is documented in docs/readme/providers-anthropic-gemini.md. */
 
+import { NATIVE_UNSUPPORTED, type UnsupportedParams } from "../unsupported-params.js";
+
 /** Gemini finishReason → OpenAI finish_reason ("stop" with function calls in the answer becomes "tool_calls"). */
 export const FINISH_REASONS: Record<string, string> = {
   STOP: "stop",
@@ -45,20 +47,12 @@ export const GENERATION_CONFIG: Record<string, string> = {
   n: "candidateCount",
 };
 
-/** OpenAI request fields Gemini has no equivalent for: "drop" (documented), "reject" (400 when set). */
-export const UNSUPPORTED: Record<string, "drop" | "reject"> = {
-  logit_bias: "drop",
+/** OpenAI request fields Gemini has no equivalent for: the shared ones, and request metadata it has no place for. */
+export const UNSUPPORTED: UnsupportedParams = {
+  ...NATIVE_UNSUPPORTED,
   user: "drop",
   metadata: "drop",
-  store: "drop",
-  service_tier: "drop",
   parallel_tool_calls: "drop",
-  prediction: "reject",
-  logprobs: "reject",
-  top_logprobs: "reject",
-  audio: "reject",
-  modalities: "reject",
-  web_search_options: "reject",
 };
 
 /** Marks a Gemini thought signature carried inside an OpenAI tool call id (see ids.ts). */

@@ -1,6 +1,7 @@
 import { badRequest } from "../../errors.js";
 import type { ChatMessage, ChatRequest } from "../../types.js";
 import { parseToolArguments } from "../tool-arguments.js";
+import { rejectUnsupported } from "../unsupported-params.js";
 import { signatureOf } from "./ids.js";
 import { GENERATION_CONFIG, THINKING_BUDGET, TOOL_CHOICE, UNSUPPORTED } from "./mappings.js";
 import { toGeminiSchema } from "./schema.js";
@@ -13,7 +14,7 @@ interface Content {
 
 /** OpenAI chat.completions request → Gemini generateContent body. Throws a 400 for what can't be expressed. */
 export function toGemini(body: ChatRequest): Record<string, unknown> {
-  checkUnsupported(body);
+  rejectUnsupported(body, UNSUPPORTED, "Gemini (through this gateway)");
   const system: Part[] = [];
   const contents: Content[] = [];
   // tool_call_id → function name, from the assistant turns seen so far (Gemini's functionResponse needs the name).
@@ -51,15 +52,6 @@ export function toGemini(body: ChatRequest): Record<string, unknown> {
   if (Object.keys(generationConfig).length) out.generationConfig = generationConfig;
   if (Array.isArray(body.safety_settings)) out.safetySettings = body.safety_settings;
   return out;
-}
-
-function checkUnsupported(body: ChatRequest) {
-  for (const [field, what] of Object.entries(UNSUPPORTED)) {
-    const v = body[field];
-    if (what !== "reject" || v == null || v === false) continue;
-    if (field === "modalities" && Array.isArray(v) && v.every((x) => x === "text")) continue;
-    throw badRequest(`Gemini (through this gateway) does not support "${field}".`, field, "unsupported_parameter");
-  }
 }
 
 function generation(body: ChatRequest): Record<string, unknown> {
