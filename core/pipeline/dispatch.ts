@@ -3,6 +3,7 @@ import type { RetryPolicy } from "../config.js";
 import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CallContext, EndpointAdapter } from "../providers/types.js";
+import { ClientGoneError, attemptTimer, noAnswerError } from "./attempt.js";
 import { credentialFor, type ClientCredentials } from "./credentials.js";
 import type { Target } from "./route.js";
 
@@ -84,35 +85,25 @@ export async function dispatch(gw: Gateway, targets: Target[], call: Call): Prom
           break;
         }
 
-        const timer = new AbortController();
-        const onClientGone = () => timer.abort();
-        call.signal?.addEventListener("abort", onClientGone, { once: true });
-        const t = setTimeout(() => timer.abort(), call.timeoutMs);
-        const settle = () => clearTimeout(t);
-        const release = () => {
-          settle();
-          call.signal?.removeEventListener("abort", onClientGone);
-        };
+        const timer = attemptTimer(call.signal, call.timeoutMs);
         req.signal = timer.signal;
 
         let res: UpstreamResponse;
         try {
           res = await (route.provider.http ?? gw.runtime.http)(req);
         } catch (e) {
-          release();
+          timer.release();
           if (call.signal?.aborted) throw new ClientGoneError();
-          last = timer.signal.aborted
-            ? upstreamError(504, `Provider "${route.name}" did not answer within ${call.timeoutMs} ms.`, "upstream_timeout")
-            : upstreamError(502, `Could not reach provider "${route.name}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
+          last = noAnswerError(e, timer, route.name, call.timeoutMs);
           retry = true;
           break;
         }
         if (res.status < 300) {
-          return { ctx, res, step, settle, abort: () => (release(), timer.abort()) };
+          return { ctx, res, step, settle: timer.settle, abort: timer.abort };
         }
 
         const text = await res.text().catch(() => "");
-        release();
+        timer.release();
         last = upstreamFailure(res, text, ctx);
         const key = ctx.credential.kind === "key" && ctx.credential.source === "config" ? ctx.credential.value : undefined;
         if (key && (res.status === 401 || res.status === 403 || res.status === 429)) {
@@ -129,11 +120,8 @@ export async function dispatch(gw: Gateway, targets: Target[], call: Call): Prom
   throw last ?? badRequest("No provider could take this request.", "model");
 }
 
-export class ClientGoneError extends GatewayError {
-  constructor() {
-    super(499, "The client closed the request.", "api_error", "client_closed_request");
-  }
-}
+/** Defined in attempt.ts; app.ts takes it from here. */
+export { ClientGoneError };
 
 /** The upstream's error in OpenAI's shape. A key the gateway owns is its problem, not the caller's: 502. */
 function upstreamFailure(res: UpstreamResponse, text: string, ctx: CallContext): GatewayError {

@@ -6,7 +6,7 @@ import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CallContext } from "../providers/types.js";
 import type { CallRecord, Usage } from "../types.js";
 import { credentialFor } from "./credentials.js";
-import { ClientGoneError } from "./dispatch.js";
+import { ClientGoneError, attemptTimer, noAnswerError, type AttemptTimer } from "./attempt.js";
 import { finish } from "./finish.js";
 import { requestTimeout, retryPolicy } from "./options.js";
 import { EventStreamUsageScanner, SSEUsageScanner, usageOf } from "./passthrough-usage.js";
@@ -190,11 +190,8 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
       return fail(e);
     }
 
-    const timer = new AbortController();
-    const onClientGone = () => timer.abort();
-    signal.addEventListener("abort", onClientGone, { once: true });
-    const t = setTimeout(() => timer.abort(), timeoutMs);
-    const release = () => (clearTimeout(t), signal.removeEventListener("abort", onClientGone));
+    const timer = attemptTimer(signal, timeoutMs);
+    const { release } = timer;
     authorized.signal = timer.signal;
 
     let res: UpstreamResponse;
@@ -206,9 +203,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
         finish(gw, record, { status: 499, error: "client closed the request" });
         throw new ClientGoneError();
       }
-      const err = timer.signal.aborted
-        ? upstreamError(504, `Provider "${route.name}" did not answer within ${timeoutMs} ms.`, "upstream_timeout")
-        : upstreamError(502, `Could not reach provider "${route.name}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
+      const err = noAnswerError(e, timer, route.name, timeoutMs);
       if (attempt < retry.attempts) {
         await pause(retry, attempt++, signal).catch(fail);
         continue;
@@ -233,21 +228,19 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
       await pause(retry, attempt++, signal).catch(fail);
       continue;
     }
-    return answer(gw, record, ctx, res, req.url, { client: signal, timer, release });
+    return answer(gw, record, ctx, res, req.url, { client: signal, timer });
   }
 }
 
-/** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
-/** One upstream attempt's controls: the client's signal, the attempt's timer (aborts the upstream request), and its release. */
+/** One upstream attempt's controls: the client's signal and the attempt's timer (aborts the upstream request). */
 interface Attempt {
   client: AbortSignal;
-  timer: AbortController;
-  release(): void;
+  timer: AttemptTimer;
 }
 
+/** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
 async function answer(gw: Gateway, record: CallRecord, ctx: CallContext, res: UpstreamResponse, target: string, attempt: Attempt): Promise<Response> {
-  const { release } = attempt;
-  const abort = () => (release(), attempt.timer.abort());
+  const { release, abort } = attempt.timer;
   const headers = new Headers();
   const ownKey = ctx.credential.source === "client";
   for (const [k, v] of Object.entries(res.headers)) {

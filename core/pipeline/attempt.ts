@@ -1,0 +1,40 @@
+import { GatewayError, redact, upstreamError } from "../errors.js";
+
+/** The client went away before the answer was complete (recorded as 499). */
+export class ClientGoneError extends GatewayError {
+  constructor() {
+    super(499, "The client closed the request.", "api_error", "client_closed_request");
+  }
+}
+
+/** One upstream attempt's abort wiring: its signal aborts when the client leaves or when `timeoutMs` passes. */
+export interface AttemptTimer {
+  /** Goes on the upstream request. */
+  readonly signal: AbortSignal;
+  /** Stops the clock; the client leaving still aborts. */
+  settle(): void;
+  /** Stops the clock and stops listening to the client. */
+  release(): void;
+  /** release(), then aborts the upstream request. */
+  abort(): void;
+}
+
+export function attemptTimer(client: AbortSignal | undefined, timeoutMs: number): AttemptTimer {
+  const timer = new AbortController();
+  const onClientGone = () => timer.abort();
+  client?.addEventListener("abort", onClientGone, { once: true });
+  const t = setTimeout(() => timer.abort(), timeoutMs);
+  const settle = () => clearTimeout(t);
+  const release = () => {
+    settle();
+    client?.removeEventListener("abort", onClientGone);
+  };
+  return { signal: timer.signal, settle, release, abort: () => (release(), timer.abort()) };
+}
+
+/** The error for an upstream request that failed before any answer (the client still there): 504 if the attempt's clock ran out, else 502. */
+export function noAnswerError(e: unknown, timer: AttemptTimer, providerName: string, timeoutMs: number): GatewayError {
+  return timer.signal.aborted
+    ? upstreamError(504, `Provider "${providerName}" did not answer within ${timeoutMs} ms.`, "upstream_timeout")
+    : upstreamError(502, `Could not reach provider "${providerName}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
+}
