@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "../config.js";
 import { GatewayError, redact, upstreamError } from "../errors.js";
 
 /** The client went away before the answer was complete (recorded as 499). */
@@ -37,4 +38,14 @@ export function noAnswerError(e: unknown, timer: AttemptTimer, providerName: str
   return timer.signal.aborted
     ? upstreamError(504, `Provider "${providerName}" did not answer within ${timeoutMs} ms.`, "upstream_timeout")
     : upstreamError(502, `Could not reach provider "${providerName}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
+}
+
+/** Waits before retry number `n` (1 = the first retry) as the policy says, at most 30 s; the client leaving rejects with ClientGoneError. */
+export function retryPause(p: RetryPolicy, n: number, signal?: AbortSignal): Promise<void> {
+  const ms = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new ClientGoneError());
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(t), reject(new ClientGoneError())), { once: true });
+  });
 }

@@ -3,7 +3,7 @@ import type { RetryPolicy } from "../config.js";
 import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CallContext, EndpointAdapter } from "../providers/types.js";
-import { ClientGoneError, attemptTimer, noAnswerError } from "./attempt.js";
+import { ClientGoneError, attemptTimer, noAnswerError, retryPause } from "./attempt.js";
 import { credentialFor, type ClientCredentials } from "./credentials.js";
 import type { Target } from "./route.js";
 
@@ -60,7 +60,7 @@ export async function dispatch(gw: Gateway, targets: Target[], call: Call): Prom
       env: gw.runtime.env,
     };
     for (let attempt = 1; attempt <= call.retry.attempts; attempt++) {
-      if (attempt > 1) await sleep(backoff(call.retry, attempt - 1), call.signal);
+      if (attempt > 1) await retryPause(call.retry, attempt - 1, call.signal);
       const tried = new Set<string>();
       let retry = false;
       for (;;) {
@@ -156,19 +156,6 @@ function retryAfterMs(res: UpstreamResponse): number | undefined {
   return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
 }
 
-function backoff(p: RetryPolicy, n: number): number {
-  const ms = p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1);
-  return Math.min(ms, 30_000);
-}
-
 function endpointPath(e: Endpoint) {
   return e === "chat" ? "/v1/chat/completions" : `/v1/${e}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ClientGoneError());
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(new ClientGoneError())), { once: true });
-  });
 }

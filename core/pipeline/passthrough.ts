@@ -6,7 +6,7 @@ import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CallContext } from "../providers/types.js";
 import type { CallRecord, Usage } from "../types.js";
 import { credentialFor } from "./credentials.js";
-import { ClientGoneError, attemptTimer, noAnswerError, type AttemptTimer } from "./attempt.js";
+import { ClientGoneError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
 import { finish } from "./finish.js";
 import { requestTimeout, retryPolicy } from "./options.js";
 import { EventStreamUsageScanner, SSEUsageScanner, usageOf } from "./passthrough-usage.js";
@@ -205,7 +205,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
       }
       const err = noAnswerError(e, timer, route.name, timeoutMs);
       if (attempt < retry.attempts) {
-        await pause(retry, attempt++, signal).catch(fail);
+        await retryPause(retry, attempt++, signal).catch(fail);
         continue;
       }
       return fail(err);
@@ -225,7 +225,7 @@ export async function passthrough(gw: Gateway, c: Context<any>): Promise<Respons
     if (RETRYABLE(res.status) && attempt < retry.attempts) {
       await drain(res);
       release();
-      await pause(retry, attempt++, signal).catch(fail);
+      await retryPause(retry, attempt++, signal).catch(fail);
       continue;
     }
     return answer(gw, record, ctx, res, req.url, { client: signal, timer });
@@ -380,13 +380,4 @@ const isJson = (type: string) => type.startsWith("application/json") || /^applic
 
 async function drain(res: UpstreamResponse) {
   await res.bytes().catch(() => undefined);
-}
-
-function pause(p: RetryPolicy, n: number, signal: AbortSignal): Promise<void> {
-  const ms = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new ClientGoneError());
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), reject(new ClientGoneError())), { once: true });
-  });
 }
