@@ -19,18 +19,24 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // Bundled ESM still meets CommonJS dependencies that call require() for Node built-ins.
 const requireShim = "import { createRequire as __straitRequire } from 'node:module'; const require = __straitRequire(import.meta.url);";
 
-/** Options shared with infra/gateway-stack.ts's NodejsFunction bundling (keep them in step). */
-export const lambdaOptions = (sdk = process.env.STRAIT_SDK ?? "bundled") => ({
-  entryPoints: [join(root, "functions/lambda.ts")],
-  outfile: join(root, "dist/lambda/index.mjs"),
-  platform: "node",
-  target: "node22",
+/** What the two deployable bundles (lambda, worker) have in common: one minified ESM file, no source map. */
+const deployable = {
   format: "esm",
   bundle: true,
   minify: true,
   treeShaking: true,
   sourcemap: false,
   legalComments: "none",
+  logLevel: "warning",
+};
+
+/** Options shared with infra/gateway-stack.ts's NodejsFunction bundling (keep them in step). */
+export const lambdaOptions = (sdk = process.env.STRAIT_SDK ?? "bundled") => ({
+  ...deployable,
+  entryPoints: [join(root, "functions/lambda.ts")],
+  outfile: join(root, "dist/lambda/index.mjs"),
+  platform: "node",
+  target: "node22",
   // Several AWS SDK packages ship an ESM build under "module"; prefer it, it tree-shakes.
   mainFields: ["module", "main"],
   banner: { js: requireShim },
@@ -38,26 +44,19 @@ export const lambdaOptions = (sdk = process.env.STRAIT_SDK ?? "bundled") => ({
   // "external": the SDK clients come from the runtime's copy (their @smithy deps with them); the
   // @smithy packages the core imports directly (SigV4, event-stream) stay bundled at our versions.
   external: ["aws-lambda-ric", ...(sdk === "external" ? ["@aws-sdk/*"] : [])],
-  logLevel: "warning",
 });
 
 export const workerOptions = () => ({
+  ...deployable,
   entryPoints: [join(root, "functions/worker.ts")],
   outfile: join(root, "dist/worker/index.js"),
   // "browser", not "neutral": only then does esbuild honour package.json "browser" maps, which
   // swap the AWS SDK's Node runtime config (node-http-handler, IMDS, ini files) for its fetch one.
   platform: "browser",
   target: "es2022",
-  format: "esm",
-  bundle: true,
-  minify: true,
-  treeShaking: true,
-  sourcemap: false,
-  legalComments: "none",
   conditions: ["workerd", "worker", "browser"],
   mainFields: ["workerd", "worker", "browser", "module", "main"],
   external: ["cloudflare:*", "node:*"],
-  logLevel: "warning",
 });
 
 /**
