@@ -104,6 +104,16 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     return a.fetch(request);
   }
 
+  /** The gateway's answer to one event; an event that can't be read as a request gets a 400. */
+  async function answer(event: HttpEvent): Promise<Response> {
+    try {
+      return await respond(toRequest(event));
+    } catch (e) {
+      log.error("request failed", { error: String((e as Error)?.message ?? e) });
+      return errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
+    }
+  }
+
   /** Waits for deferred work (logs, counters), but never past the function's deadline. */
   async function drain(context: LambdaContext | undefined) {
     const left = context?.getRemainingTimeInMillis?.();
@@ -132,13 +142,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
 
     async streaming(event, responseStream, context, from) {
       try {
-        let response: Response;
-        try {
-          response = await respond(toRequest(event));
-        } catch (e) {
-          log.error("request failed", { error: String((e as Error)?.message ?? e) });
-          response = errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
-        }
+        const response = await answer(event);
         await sendStreaming(response, responseStream, from, log);
       } finally {
         await drain(context);
@@ -147,13 +151,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
 
     async buffered(event, context) {
       try {
-        let response: Response;
-        try {
-          response = await respond(toRequest(event));
-        } catch (e) {
-          log.error("request failed", { error: String((e as Error)?.message ?? e) });
-          response = errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
-        }
+        const response = await answer(event);
         try {
           return await toBufferedResult(response, event);
         } catch (e) {
