@@ -1,10 +1,9 @@
 import type { ServerResponse } from "node:http";
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CallRecord } from "../../core/types.js";
+import { describe, expect, it } from "vitest";
 import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
-import { startGateway } from "../helpers/gateway.js";
-import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
+import { sendJson, sendStream, startMockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
+import { useProviderHarness } from "../helpers/provider-harness.js";
 
 const GATEWAY_TOKEN = "gw-token-anthropic-0123456789";
 const ANTHROPIC_KEY = "sk-ant-api03-test-0123456789abcdefghijklmnop";
@@ -60,32 +59,18 @@ async function replayAnthropic(req: RecordedRequest, res: ServerResponse) {
 }
 
 describe("Anthropic through the real local server with the openai SDK", () => {
-  let upstream: MockUpstream;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let client: OpenAI;
-  const records: CallRecord[] = [];
-
-  beforeAll(async () => {
-    upstream = await startMockUpstream(replayAnthropic);
-    gw = await startGateway({ providers: { anthropic: { baseUrl: upstream.url, apiKeys: [ANTHROPIC_KEY] } } }, { STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN });
-    gw.gateway.observers.push((r) => void records.push(r));
-    client = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => {
-    upstream.requests.length = 0;
-    records.length = 0;
+  const h = useProviderHarness({
+    upstream: () => startMockUpstream(replayAnthropic),
+    providers: (baseUrl) => ({ anthropic: { baseUrl, apiKeys: [ANTHROPIC_KEY] } }),
+    token: GATEWAY_TOKEN,
   });
 
-  const last = () => upstream.requests.at(-1)!;
+  const last = () => h.upstream.requests.at(-1)!;
   const sent = () => JSON.parse(last().body);
   const settle = () => new Promise((r) => setTimeout(r, 20));
 
   it("non-streamed text: content, finish_reason, usage with cache reads; headers and body upstream", async () => {
-    const out = await client.chat.completions.create({
+    const out = await h.client.chat.completions.create({
       model: "anthropic/claude-text",
       messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hello" }],
     });
@@ -102,11 +87,11 @@ describe("Anthropic through the real local server with the openai SDK", () => {
     expect(JSON.stringify(req.headers)).not.toContain(GATEWAY_TOKEN);
     expect(sent()).toEqual({ model: "claude-text", max_tokens: 4096, system: [{ type: "text", text: "Be brief." }], messages: [{ role: "user", content: [{ type: "text", text: "Hello" }] }] });
     await settle();
-    expect(records.at(-1)).toMatchObject({ provider: "anthropic", model: "claude-text", status: 200, usage: { total_tokens: 11814 } });
+    expect(h.records.at(-1)).toMatchObject({ provider: "anthropic", model: "claude-text", status: 200, usage: { total_tokens: 11814 } });
   });
 
   it("streamed text: role first, deltas across cut frames and UTF-8, finish, usage chunk when asked", async () => {
-    const stream = await client.chat.completions.create({ model: "anthropic/claude-text", messages: [{ role: "user", content: "Hello" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await h.client.chat.completions.create({ model: "anthropic/claude-text", messages: [{ role: "user", content: "Hello" }], stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
@@ -119,7 +104,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("streamed without include_usage: no usage chunk for the client, usage still recorded", async () => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ model: "anthropic/claude-text", messages: [{ role: "user", content: "Hello" }], stream: true }),
@@ -129,11 +114,11 @@ describe("Anthropic through the real local server with the openai SDK", () => {
     expect(text).not.toContain('"usage"');
     expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
     await settle();
-    expect(records.at(-1)).toMatchObject({ status: 200, stream: true, usage: { prompt_tokens: 25, completion_tokens: 15 } });
+    expect(h.records.at(-1)).toMatchObject({ status: 200, stream: true, usage: { prompt_tokens: 25, completion_tokens: 15 } });
   });
 
   it("parallel tool calls, non-streamed, with reasoning_content", async () => {
-    const out = await client.chat.completions.create({
+    const out = await h.client.chat.completions.create({
       model: "anthropic/claude-tools",
       messages: [{ role: "user", content: "Weather in SF and Paris?" }],
       tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }],
@@ -151,7 +136,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("parallel tool calls, streamed: per-call indexes 0 and 1, arguments reassemble", async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await h.client.chat.completions.create({
       model: "anthropic/claude-tools",
       messages: [{ role: "user", content: "Weather in SF and Paris?" }],
       tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } }],
@@ -179,7 +164,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("tool results and images travel as Anthropic blocks", async () => {
-    await client.chat.completions.create({
+    await h.client.chat.completions.create({
       model: "anthropic/claude-text",
       messages: [
         { role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQSkZJRg==" } }, { type: "image_url", image_url: { url: "https://example.com/cat.png" } }] },
@@ -200,7 +185,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("response_format json_schema: a forced tool upstream, JSON content back", async () => {
-    const out = await client.chat.completions.create({
+    const out = await h.client.chat.completions.create({
       model: "anthropic/claude-json",
       messages: [{ role: "user", content: "Weather in Paris as JSON" }],
       response_format: { type: "json_schema", json_schema: { name: "weather", schema: { type: "object", properties: { city: { type: "string" } } } } },
@@ -211,13 +196,13 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("forwards anthropic-beta from the client, nothing else of its headers", async () => {
-    await client.chat.completions.create({ model: "anthropic/claude-text", messages: [{ role: "user", content: "Hi" }] }, { headers: { "anthropic-beta": "prompt-caching-2024-07-31", "x-secret-thing": "no" } });
+    await h.client.chat.completions.create({ model: "anthropic/claude-text", messages: [{ role: "user", content: "Hi" }] }, { headers: { "anthropic-beta": "prompt-caching-2024-07-31", "x-secret-thing": "no" } });
     expect(last().headers["anthropic-beta"]).toBe("prompt-caching-2024-07-31");
     expect(last().headers["x-secret-thing"]).toBeUndefined();
   });
 
   it("upstream 529 overloaded → 502 with Anthropic's message", async () => {
-    const err = await client.chat.completions.create({ model: "anthropic/claude-overloaded", messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: "anthropic/claude-overloaded", messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err.status).toBe(502);
     expect(err.message).toMatch(/Provider "anthropic" answered 529: Overloaded \(overloaded_error\)/);
@@ -225,17 +210,17 @@ describe("Anthropic through the real local server with the openai SDK", () => {
   });
 
   it("upstream 400 invalid_request_error → 400 with Anthropic's message", async () => {
-    const err = await client.chat.completions.create({ model: "anthropic/claude-invalid", messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: "anthropic/claude-invalid", messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/image\/jpeg image/);
     expect(err.error?.type).toBe("invalid_request_error");
   });
 
   it("n > 1 is refused before any upstream call", async () => {
-    const err = await client.chat.completions.create({ model: "anthropic/claude-text", n: 3, messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: "anthropic/claude-text", n: 3, messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/n must be 1/);
-    expect(upstream.requests).toHaveLength(0);
+    expect(h.upstream.requests).toHaveLength(0);
   });
 
   it.each([
@@ -243,7 +228,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
     ["claude-truncated", "Once upon a", /ended before message_stop/],
     ["claude-cut", "Grüße aus 東京", /failed mid-stream|ended before message_stop/],
   ])("a stream that dies mid-way (%s) ends with an error event, no [DONE]", async (model, content, pattern) => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ model: `anthropic/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true }),
@@ -255,7 +240,7 @@ describe("Anthropic through the real local server with the openai SDK", () => {
     const last = JSON.parse(text.trim().split("\n\n").at(-1)!.slice("data: ".length));
     expect(last.error.message).toMatch(pattern);
 
-    const stream = await client.chat.completions.create({ model: `anthropic/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true });
+    const stream = await h.client.chat.completions.create({ model: `anthropic/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true });
     const err = await (async () => {
       for await (const _ of stream);
     })().catch((e) => e);

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../core/config.js";
 import { Gateway } from "../../core/gateway.js";
 import { silentLogger } from "../../core/runtime.js";
-import type { CallRecord } from "../../core/types.js";
 import { fixtureJson, fixtureText, sseEvents } from "../helpers/fixtures.js";
 import { startGateway } from "../helpers/gateway.js";
 import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
+import { useProviderHarness } from "../helpers/provider-harness.js";
 
 const headers = fixtureJson<{ json: Record<string, string>; sse: Record<string, string> }>("azure/headers.json");
 const GATEWAY_TOKEN = "gw-token-azure-0123456789";
@@ -35,33 +35,16 @@ function replayAzure(req: RecordedRequest, res: ServerResponse) {
 }
 
 describe("Azure OpenAI through the real local server with the openai SDK", () => {
-  let upstream: MockUpstream;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let client: OpenAI;
-  const records: CallRecord[] = [];
-
-  beforeAll(async () => {
-    upstream = await startMockUpstream(replayAzure);
-    gw = await startGateway(
-      { providers: { "azure-openai": { baseUrl: upstream.url, apiKeys: [AZURE_KEY], deployments: { "gpt-4o": "prod-gpt4o" } } } },
-      { STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN },
-    );
-    gw.gateway.observers.push((r) => void records.push(r));
-    client = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => {
-    upstream.requests.length = 0;
-    records.length = 0;
+  const h = useProviderHarness({
+    upstream: () => startMockUpstream(replayAzure),
+    providers: (baseUrl) => ({ "azure-openai": { baseUrl, apiKeys: [AZURE_KEY], deployments: { "gpt-4o": "prod-gpt4o" } } }),
+    token: GATEWAY_TOKEN,
   });
 
-  const last = () => upstream.requests.at(-1)!;
+  const last = () => h.upstream.requests.at(-1)!;
 
   it("chat: deployment from the mapping, api-version, api-key; the gateway token stays home", async () => {
-    const out = await client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "Hello" }] });
+    const out = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "Hello" }] });
     expect(out.choices[0]!.message.content).toBe("Hello from Azure! How can I help you today?");
     expect(out.usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 11, total_tokens: 32 });
     expect((out as any).prompt_filter_results[0].content_filter_results.jailbreak).toEqual({ filtered: false, detected: false });
@@ -71,16 +54,16 @@ describe("Azure OpenAI through the real local server with the openai SDK", () =>
     expect(req.headers["authorization"]).toBeUndefined();
     expect(JSON.stringify(req.headers)).not.toContain(GATEWAY_TOKEN);
     await new Promise((r) => setTimeout(r, 10));
-    expect(records.at(-1)).toMatchObject({ endpoint: "chat", provider: "azure-openai", model: "gpt-4o", status: 200, usage: { total_tokens: 32 } });
+    expect(h.records.at(-1)).toMatchObject({ endpoint: "chat", provider: "azure-openai", model: "gpt-4o", status: 200, usage: { total_tokens: 32 } });
   });
 
   it("the alias azure and an unmapped model name: the name is the deployment", async () => {
-    await client.chat.completions.create({ model: "azure/my-gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] });
+    await h.client.chat.completions.create({ model: "azure/my-gpt-4o-mini", messages: [{ role: "user", content: "Hello" }] });
     expect(last().url).toBe("/openai/deployments/my-gpt-4o-mini/chat/completions?api-version=2024-10-21");
   });
 
   it("stream: OpenAI chunks (prompt filter chunk included), usage asked upstream, dropped unless the client asked", async () => {
-    const stream = await client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, messages: [{ role: "user", content: "Hello" }] });
+    const stream = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, messages: [{ role: "user", content: "Hello" }] });
     let text = "";
     const finish: Array<string | null> = [];
     let sawUsage = false;
@@ -96,27 +79,27 @@ describe("Azure OpenAI through the real local server with the openai SDK", () =>
     expect(sawUsage).toBe(false);
     expect(JSON.parse(last().body).stream_options).toEqual({ include_usage: true });
     await new Promise((r) => setTimeout(r, 10));
-    expect(records.at(-1)).toMatchObject({ stream: true, status: 200, usage: { prompt_tokens: 21, completion_tokens: 6 } });
+    expect(h.records.at(-1)).toMatchObject({ stream: true, status: 200, usage: { prompt_tokens: 21, completion_tokens: 6 } });
 
-    const withUsage = await client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Hi" }] });
+    const withUsage = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "Hi" }] });
     let usage;
     for await (const chunk of withUsage) if (chunk.usage) usage = chunk.usage;
     expect(usage).toMatchObject({ prompt_tokens: 21, completion_tokens: 6, total_tokens: 27 });
   });
 
   it("content_filter finish_reason passes through, streamed or not", async () => {
-    const out = await client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "Tell me about the battle" }] });
+    const out = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "Tell me about the battle" }] });
     expect(out.choices[0]!.finish_reason).toBe("content_filter");
     expect((out.choices[0] as any).content_filter_results.violence).toEqual({ filtered: true, severity: "medium" });
 
-    const stream = await client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, messages: [{ role: "user", content: "Tell me about the battle" }] });
+    const stream = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", stream: true, messages: [{ role: "user", content: "Tell me about the battle" }] });
     const finish: string[] = [];
     for await (const chunk of stream) for (const c of chunk.choices) if (c.finish_reason) finish.push(c.finish_reason);
     expect(finish).toEqual(["content_filter"]);
   });
 
   it("a prompt blocked by the content filter: 400 with Azure's message and code", async () => {
-    const err = await client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "something forbidden" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: "azure-openai/gpt-4o", messages: [{ role: "user", content: "something forbidden" }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.status).toBe(400);
     expect(err.message).toContain("content management policy");
@@ -124,13 +107,13 @@ describe("Azure OpenAI through the real local server with the openai SDK", () =>
   });
 
   it("an unknown deployment: Azure's 404 message reaches the client", async () => {
-    const err = await client.chat.completions.create({ model: "azure-openai/missing", messages: [{ role: "user", content: "Hello" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: "azure-openai/missing", messages: [{ role: "user", content: "Hello" }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect(err.message).toContain("DeploymentNotFound");
   });
 
   it("embeddings and legacy completions go to the deployment's own paths", async () => {
-    const out = await client.embeddings.create({ model: "azure-openai/text-embedding-3-small", input: ["a", "b"] });
+    const out = await h.client.embeddings.create({ model: "azure-openai/text-embedding-3-small", input: ["a", "b"] });
     expect(out.data).toHaveLength(2);
     expect(out.usage.prompt_tokens).toBe(9);
     expect(last().url).toBe("/openai/deployments/text-embedding-3-small/embeddings?api-version=2024-10-21");
@@ -139,16 +122,16 @@ describe("Azure OpenAI through the real local server with the openai SDK", () =>
 
   it("deployment names that could change the path are refused before any request leaves", async () => {
     for (const model of ["azure-openai/a..b", "azure-openai/x/../../admin", "azure-openai/x?y=1", "azure-openai/x#frag", "azure-openai/-bad", "azure-openai/a b"]) {
-      const err = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hello" }] }).catch((e) => e);
+      const err = await h.client.chat.completions.create({ model, messages: [{ role: "user", content: "Hello" }] }).catch((e) => e);
       expect(err.status, model).toBe(400);
       expect(err.message, model).toMatch(/deployment name/);
     }
-    expect(upstream.requests).toHaveLength(0);
+    expect(h.upstream.requests).toHaveLength(0);
   });
 
   it("pass-through /azure-openai/openai/deployments/…: path and query as sent, api-key added, gateway token not forwarded", async () => {
     const body = JSON.stringify({ messages: [{ role: "user", content: "Hello" }] });
-    const res = await fetch(`${gw.url}/azure-openai/openai/deployments/prod-gpt4o/chat/completions?api-version=2025-04-01-preview`, {
+    const res = await fetch(`${h.gw.url}/azure-openai/openai/deployments/prod-gpt4o/chat/completions?api-version=2025-04-01-preview`, {
       method: "POST",
       headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
       body,
@@ -162,7 +145,7 @@ describe("Azure OpenAI through the real local server with the openai SDK", () =>
     expect(last().headers["api-key"]).toBe(AZURE_KEY);
     expect(JSON.stringify(last().headers)).not.toContain(GATEWAY_TOKEN);
     await new Promise((r) => setTimeout(r, 10));
-    expect(records.at(-1)).toMatchObject({ endpoint: "passthrough", provider: "azure-openai", model: "prod-gpt4o", status: 200, usage: { total_tokens: 32 } });
+    expect(h.records.at(-1)).toMatchObject({ endpoint: "passthrough", provider: "azure-openai", model: "prod-gpt4o", status: 200, usage: { total_tokens: 32 } });
   });
 });
 

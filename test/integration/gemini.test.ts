@@ -1,10 +1,10 @@
 import type { ServerResponse } from "node:http";
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CallRecord } from "../../core/types.js";
+import { describe, expect, it } from "vitest";
 import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
 import { startGateway } from "../helpers/gateway.js";
-import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
+import { sendJson, sendStream, startMockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
+import { useProviderHarness } from "../helpers/provider-harness.js";
 
 const GATEWAY_TOKEN = "gw-token-gemini-0123456789";
 const GEMINI_KEY = "AIzaSyD-test-0123456789abcdefghijklmnopq";
@@ -54,32 +54,18 @@ async function replayGemini(req: RecordedRequest, res: ServerResponse) {
 }
 
 describe("Gemini (google-ai-studio) through the real local server with the openai SDK", () => {
-  let upstream: MockUpstream;
-  let gw: Awaited<ReturnType<typeof startGateway>>;
-  let client: OpenAI;
-  const records: CallRecord[] = [];
-
-  beforeAll(async () => {
-    upstream = await startMockUpstream(replayGemini);
-    gw = await startGateway({ providers: { "google-ai-studio": { baseUrl: upstream.url, apiKeys: [GEMINI_KEY] } } }, { STRAIT_GATEWAY_TOKENS: GATEWAY_TOKEN });
-    gw.gateway.observers.push((r) => void records.push(r));
-    client = new OpenAI({ apiKey: GATEWAY_TOKEN, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await upstream?.close();
-  });
-  beforeEach(() => {
-    upstream.requests.length = 0;
-    records.length = 0;
+  const h = useProviderHarness({
+    upstream: () => startMockUpstream(replayGemini),
+    providers: (baseUrl) => ({ "google-ai-studio": { baseUrl, apiKeys: [GEMINI_KEY] } }),
+    token: GATEWAY_TOKEN,
   });
 
-  const last = () => upstream.requests.at(-1)!;
+  const last = () => h.upstream.requests.at(-1)!;
   const sent = () => JSON.parse(last().body);
   const weather = [{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } } }];
 
   it("non-streamed text: content, reasoning_content, usage with cached and reasoning tokens; key in a header, never the URL", async () => {
-    const out = await client.chat.completions.create({ model: "google-ai-studio/gemini-text", messages: [{ role: "system", content: "Be warm." }, { role: "user", content: "Hello" }], max_tokens: 100 });
+    const out = await h.client.chat.completions.create({ model: "google-ai-studio/gemini-text", messages: [{ role: "system", content: "Be warm." }, { role: "user", content: "Hello" }], max_tokens: 100 });
     const msg = out.choices[0]!.message as typeof out.choices[0]["message"] & { reasoning_content?: string };
     expect(msg.content).toBe("Hallo! How can I help?");
     expect(msg.reasoning_content).toMatch(/Planning a greeting/);
@@ -93,17 +79,17 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
     expect(JSON.stringify(req.headers)).not.toContain(GATEWAY_TOKEN);
     expect(sent()).toEqual({ contents: [{ role: "user", parts: [{ text: "Hello" }] }], systemInstruction: { parts: [{ text: "Be warm." }] }, generationConfig: { maxOutputTokens: 100 } });
     await new Promise((r) => setTimeout(r, 20));
-    expect(records.at(-1)).toMatchObject({ provider: "google-ai-studio", status: 200, usage: { total_tokens: 4145 } });
+    expect(h.records.at(-1)).toMatchObject({ provider: "google-ai-studio", status: 200, usage: { total_tokens: 4145 } });
   });
 
   it.each(["gemini", "google"])("the alias %s/ reaches the same provider", async (alias) => {
-    const out = await client.chat.completions.create({ model: `${alias}/gemini-text`, messages: [{ role: "user", content: "Hello" }] });
+    const out = await h.client.chat.completions.create({ model: `${alias}/gemini-text`, messages: [{ role: "user", content: "Hello" }] });
     expect(out.choices[0]!.message.content).toBe("Hallo! How can I help?");
     expect(last().headers["x-goog-api-key"]).toBe(GEMINI_KEY);
   });
 
   it("streamed text: ?alt=sse, role first, reasoning and content deltas, finish, usage chunk last", async () => {
-    const stream = await client.chat.completions.create({ model: "gemini/gemini-text", messages: [{ role: "user", content: "Hello" }], stream: true, stream_options: { include_usage: true } });
+    const stream = await h.client.chat.completions.create({ model: "gemini/gemini-text", messages: [{ role: "user", content: "Hello" }], stream: true, stream_options: { include_usage: true } });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     expect(last().url).toBe("/v1beta/models/gemini-text:streamGenerateContent?alt=sse");
@@ -115,7 +101,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("parallel tool calls, then a second turn: thought signature and function names go back to Gemini", async () => {
-    const first = await client.chat.completions.create({ model: "gemini/gemini-tools", messages: [{ role: "user", content: "Weather in SF and Paris?" }], tools: weather, tool_choice: "required" });
+    const first = await h.client.chat.completions.create({ model: "gemini/gemini-tools", messages: [{ role: "user", content: "Weather in SF and Paris?" }], tools: weather, tool_choice: "required" });
     expect(sent().toolConfig).toEqual({ functionCallingConfig: { mode: "ANY" } });
     expect(sent().tools).toEqual([{ functionDeclarations: [{ name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } }] }]);
     const msg = first.choices[0]!.message;
@@ -124,7 +110,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
     expect(calls.map((t) => JSON.parse(t.function.arguments).location)).toEqual(["San Francisco, CA", "Paris, France"]);
     expect(new Set(calls.map((t) => t.id)).size).toBe(2);
 
-    await client.chat.completions.create({
+    await h.client.chat.completions.create({
       model: "gemini/gemini-text",
       tools: weather,
       messages: [
@@ -148,7 +134,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("parallel tool calls, streamed: indexes 0 and 1, whole arguments, finish tool_calls", async () => {
-    const stream = await client.chat.completions.create({ model: "gemini/gemini-tools", messages: [{ role: "user", content: "Weather?" }], tools: weather, stream: true });
+    const stream = await h.client.chat.completions.create({ model: "gemini/gemini-tools", messages: [{ role: "user", content: "Weather?" }], tools: weather, stream: true });
     const calls: Array<{ index: number; id?: string; name?: string; args?: string }> = [];
     let finish: string | null = null;
     let text = "";
@@ -164,7 +150,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("images: data URLs inline, http URLs as fileData", async () => {
-    await client.chat.completions.create({
+    await h.client.chat.completions.create({
       model: "gemini/gemini-text",
       messages: [{ role: "user", content: [{ type: "text", text: "What is this?" }, { type: "image_url", image_url: { url: "data:image/jpeg;base64,/9j/4AAQSkZJRg==" } }, { type: "image_url", image_url: { url: "https://example.com/a/cat.png" } }] }],
     });
@@ -176,33 +162,33 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("a blocked prompt answers with finish_reason content_filter", async () => {
-    const out = await client.chat.completions.create({ model: "gemini/gemini-blocked", messages: [{ role: "user", content: "…" }] });
+    const out = await h.client.chat.completions.create({ model: "gemini/gemini-blocked", messages: [{ role: "user", content: "…" }] });
     expect(out.choices[0]!.finish_reason).toBe("content_filter");
     expect(out.choices[0]!.message.content).toBeNull();
   });
 
   it("upstream 400 INVALID_ARGUMENT → 400; 503 UNAVAILABLE → 502; Gemini's messages kept", async () => {
-    const bad = await client.chat.completions.create({ model: "gemini/gemini-invalid", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const bad = await h.client.chat.completions.create({ model: "gemini/gemini-invalid", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
     expect(bad.status).toBe(400);
     expect(bad.message).toMatch(/Unknown name "foo".*\(INVALID_ARGUMENT\)/);
-    const down = await client.chat.completions.create({ model: "gemini/gemini-unavailable", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const down = await h.client.chat.completions.create({ model: "gemini/gemini-unavailable", messages: [{ role: "user", content: "x" }] }).catch((e) => e);
     expect(down.status).toBe(502);
     expect(down.message).toMatch(/answered 503: The model is overloaded/);
     expect(down.message).not.toContain(GEMINI_KEY);
   });
 
   it.each(["../../v1beta/files", "gemini-text?key=stolen", "gemini-text#x", "a\\b"])("a model name that could change the URL path (%j) is a 400 and nothing leaves", async (name) => {
-    const err = await client.chat.completions.create({ model: `google-ai-studio/${name}`, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
+    const err = await h.client.chat.completions.create({ model: `google-ai-studio/${name}`, messages: [{ role: "user", content: "x" }] }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.message).toMatch(/Invalid Gemini model name/);
-    expect(upstream.requests).toHaveLength(0);
+    expect(h.upstream.requests).toHaveLength(0);
   });
 
   it.each([
     ["gemini-stream-error", "Once upon", /overloaded.*UNAVAILABLE/],
     ["gemini-truncated", "Once upon a time", /ended before a finishReason/],
   ])("a stream that dies mid-way (%s) ends with an error event, no [DONE]", async (model, content, pattern) => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    const res = await fetch(`${h.gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({ model: `gemini/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true }),
@@ -213,7 +199,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
     expect(text).not.toContain("[DONE]");
     expect(events.at(-1).error.message).toMatch(pattern);
 
-    const stream = await client.chat.completions.create({ model: `gemini/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true });
+    const stream = await h.client.chat.completions.create({ model: `gemini/${model}`, messages: [{ role: "user", content: "Tell a story" }], stream: true });
     const err = await (async () => {
       for await (const _ of stream);
     })().catch((e) => e);
@@ -222,7 +208,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("embeddings: one string → embedContent (the SDK's default base64 decodes to the same floats)", async () => {
-    const out = await client.embeddings.create({ model: "gemini/gemini-embedding-001", input: "hello", dimensions: 4 });
+    const out = await h.client.embeddings.create({ model: "gemini/gemini-embedding-001", input: "hello", dimensions: 4 });
     expect(last().url).toBe("/v1beta/models/gemini-embedding-001:embedContent");
     expect(sent()).toEqual({ content: { parts: [{ text: "hello" }] }, outputDimensionality: 4 });
     expect(out.data).toHaveLength(1);
@@ -230,7 +216,7 @@ describe("Gemini (google-ai-studio) through the real local server with the opena
   });
 
   it("embeddings: a list → batchEmbedContents, float encoding", async () => {
-    const out = await client.embeddings.create({ model: "google-ai-studio/gemini-embedding-001", input: ["a", "b"], encoding_format: "float" });
+    const out = await h.client.embeddings.create({ model: "google-ai-studio/gemini-embedding-001", input: ["a", "b"], encoding_format: "float" });
     expect(last().url).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
     expect(sent().requests).toEqual([
       { model: "models/gemini-embedding-001", content: { parts: [{ text: "a" }] } },
