@@ -1,29 +1,15 @@
 import type { ServerResponse } from "node:http";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
+import { fixtureJson, fixtureTranscript, inPieces } from "../helpers/fixtures.js";
 import { sendJson, sendStream, startMockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
 import { useProviderHarness } from "../helpers/provider-harness.js";
 
 const GATEWAY_TOKEN = "gw-token-anthropic-0123456789";
 const ANTHROPIC_KEY = "sk-ant-api03-test-0123456789abcdefghijklmnop";
 
-/** A recorded HTTP transcript: status line and headers, a blank line, the body. */
-function transcript(name: string) {
-  const text = fixtureText(`anthropic/${name}`);
-  const at = text.indexOf("\n\n");
-  const [status, ...lines] = text.slice(0, at).split("\n");
-  const headers: Record<string, string> = {};
-  for (const l of lines) {
-    const i = l.indexOf(":");
-    const k = l.slice(0, i).trim().toLowerCase();
-    if (k !== "connection" && k !== "transfer-encoding") headers[k] = l.slice(i + 1).trim();
-  }
-  return { status: Number(status!.split(" ")[1]), headers, body: Buffer.from(text.slice(at + 2), "utf8") };
-}
-
-/** Bytes in 13-byte pieces: frames and UTF-8 characters cut as a network would. */
-const pieces = (b: Buffer, size = 13) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+/** A recorded Anthropic HTTP transcript. */
+const transcript = (name: string) => fixtureTranscript(`anthropic/${name}`);
 
 const JSON_HEADERS = { "request-id": "req_011CVJ3k8Z1tq2nH7vUo5bQm", "anthropic-organization-id": "3b7c2f1e-8d4a-4c1b-9e2f-5a6b7c8d9e0f", via: "1.1 google" };
 
@@ -55,7 +41,7 @@ async function replayAnthropic(req: RecordedRequest, res: ServerResponse) {
     const at = t.body.indexOf("event: error");
     return sendStream(res, [t.body.subarray(0, at), t.body.subarray(at)], { status: t.status, headers: t.headers, delayMs: 20 });
   }
-  return sendStream(res, pieces(t.body), { status: t.status, headers: t.headers });
+  return sendStream(res, inPieces(t.body, 13), { status: t.status, headers: t.headers });
 }
 
 describe("Anthropic through the real local server with the openai SDK", () => {

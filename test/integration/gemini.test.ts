@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
-import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
+import { fixtureJson, fixtureTranscript, inPieces } from "../helpers/fixtures.js";
 import { startGateway } from "../helpers/gateway.js";
 import { sendJson, sendStream, startMockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
 import { useProviderHarness } from "../helpers/provider-harness.js";
@@ -10,21 +10,8 @@ const GATEWAY_TOKEN = "gw-token-gemini-0123456789";
 const GEMINI_KEY = "AIzaSyD-test-0123456789abcdefghijklmnopq";
 const ENV_KEY = "AIzaSyD-env-key-0123456789abcdefghijklm";
 
-/** A recorded HTTP transcript: status line and headers, a blank line, the body (CRLF-framed SSE). */
-function transcript(name: string) {
-  const text = fixtureText(`gemini/${name}`);
-  const at = text.indexOf("\n\n");
-  const [status, ...lines] = text.slice(0, at).split("\n");
-  const headers: Record<string, string> = {};
-  for (const l of lines) {
-    const i = l.indexOf(":");
-    const k = l.slice(0, i).trim().toLowerCase();
-    if (k !== "connection" && k !== "transfer-encoding") headers[k] = l.slice(i + 1).trim();
-  }
-  return { status: Number(status!.split(" ")[1]), headers, body: Buffer.from(text.slice(at + 2), "utf8") };
-}
-
-const pieces = (b: Buffer, size = 11) => Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+/** A recorded Gemini HTTP transcript (its body is CRLF-framed SSE). */
+const transcript = (name: string) => fixtureTranscript(`gemini/${name}`);
 const JSON_HEADERS = { "content-type": "application/json; charset=UTF-8", vary: "Origin, X-Origin, Referer", server: "scaffolding on HTTPServer2", "x-content-type-options": "nosniff" };
 
 /** The Gemini API as recorded; the model in the path picks the scenario. */
@@ -50,7 +37,7 @@ async function replayGemini(req: RecordedRequest, res: ServerResponse) {
     const at = t.body.indexOf('data: {"error"');
     return sendStream(res, [t.body.subarray(0, at), t.body.subarray(at)], { headers: t.headers, delayMs: 20 });
   }
-  return sendStream(res, pieces(t.body), { status: t.status, headers: t.headers });
+  return sendStream(res, inPieces(t.body, 11), { status: t.status, headers: t.headers });
 }
 
 describe("Gemini (google-ai-studio) through the real local server with the openai SDK", () => {
