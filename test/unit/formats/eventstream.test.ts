@@ -4,6 +4,7 @@ import { GatewayError } from "../../../core/errors.js";
 import { EventStreamDecoder, type EventStreamMessage } from "../../../core/formats/eventstream.js";
 import { framings } from "../../../core/formats/framing.js";
 import { fixtureBytes, fixtureJson } from "../../helpers/fixtures.js";
+import { cutAt } from "../../helpers/splits.js";
 
 const summary = (messages: EventStreamMessage[]) =>
   messages.map((m) => ({ type: m.headers[":event-type"] ?? m.headers[":exception-type"], kind: m.headers[":message-type"], body: JSON.parse(toUtf8(m.body)) }));
@@ -14,11 +15,7 @@ const expected = (name: string) =>
 function decodeInPieces(bytes: Uint8Array, cuts: number[]): EventStreamMessage[] {
   const d = new EventStreamDecoder();
   const out: EventStreamMessage[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out.push(...d.push(bytes.subarray(from, cut)));
-    from = cut;
-  }
+  for (const piece of cutAt(bytes, cuts)) out.push(...d.push(piece));
   out.push(...d.flush());
   return out;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SSEDecoder, encodeSSE, type SSEEvent } from "../../../core/formats/sse.js";
+import { cutAt } from "../../helpers/splits.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -10,13 +11,7 @@ function decodeWhole(input: Uint8Array): SSEEvent[] {
 
 function decodeSplit(input: Uint8Array, cuts: number[]): SSEEvent[] {
   const d = new SSEDecoder();
-  const out: SSEEvent[] = [];
-  let from = 0;
-  for (const cut of [...cuts, input.length]) {
-    out.push(...d.push(input.subarray(from, cut)));
-    from = cut;
-  }
-  return [...out, ...d.flush()];
+  return [...cutAt(input, cuts).flatMap((piece) => d.push(piece)), ...d.flush()];
 }
 
 const TRANSCRIPTS: Record<string, string> = {

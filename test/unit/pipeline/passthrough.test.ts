@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { clientPath, upstreamUrl } from "../../../core/pipeline/passthrough.js";
 import { EventStreamUsageScanner, SSEUsageScanner, usageOf } from "../../../core/pipeline/passthrough-usage.js";
 import { GatewayError } from "../../../core/errors.js";
-import { fixtureBytes, fixtureJson, fixtureText } from "../../helpers/fixtures.js";
+import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript } from "../../helpers/fixtures.js";
 
 describe("upstreamUrl: the client's path under the provider's base URL", () => {
   const cases: Array<[base: string, path: string, search: string, expected: string]> = [
@@ -101,10 +101,7 @@ describe("usage from native answers", () => {
     expect(usageOf(null)).toBeUndefined();
   });
 
-  const anthropicBody = (() => {
-    const text = fixtureText("anthropic/stream-text.http");
-    return new TextEncoder().encode(text.slice(text.indexOf("\n\n") + 2));
-  })();
+  const anthropicBody = new Uint8Array(fixtureTranscript("anthropic/stream-text.http").body);
 
   it("SSE: the same usage whatever the chunk boundaries (Anthropic's message_start + message_delta)", () => {
     const whole = new SSEUsageScanner();

@@ -1,44 +1,12 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../core/errors.js";
-import { SSEDecoder } from "../../../core/formats/sse.js";
 import { anthropicStreamTranslator } from "../../../core/providers/anthropic/stream.js";
+import { fixtureTranscript } from "../../helpers/fixtures.js";
+import { expectSameAtEverySplit, translateSSE } from "../../helpers/splits.js";
 
-/** The body of a recorded HTTP transcript (status line and headers, a blank line, then the body). */
-function body(name: string): Uint8Array {
-  const text = readFileSync(new URL(`../../fixtures/anthropic/${name}`, import.meta.url), "utf8");
-  return new TextEncoder().encode(text.slice(text.indexOf("\n\n") + 2));
-}
-
-/** Feeds the bytes in the given pieces; returns the chunks (without `created`) or the error thrown. */
-function run(pieces: Uint8Array[]): { chunks: unknown[]; error?: GatewayError } {
-  const decoder = new SSEDecoder();
-  const t = anthropicStreamTranslator({ model: "claude-sonnet-4-5" });
-  const chunks: unknown[] = [];
-  const take = (parts: ReturnType<typeof t.push>) => parts.forEach(({ chunk }) => chunks.push({ ...chunk, created: 0 }));
-  try {
-    for (const p of pieces) for (const ev of decoder.push(p)) take(t.push(ev));
-    for (const ev of decoder.flush()) take(t.push(ev));
-    take(t.end());
-  } catch (e) {
-    return { chunks, error: e as GatewayError };
-  }
-  return { chunks };
-}
-
-/** The same output however the bytes are cut: at every offset, and one byte at a time. */
-function everySplit(name: string) {
-  const bytes = body(name);
-  const whole = run([bytes]);
-  for (let k = 0; k <= bytes.length; k++) {
-    const split = run([bytes.subarray(0, k), bytes.subarray(k)]);
-    expect(split.chunks, `split at byte ${k}`).toEqual(whole.chunks);
-    expect(split.error?.message, `split at byte ${k}`).toEqual(whole.error?.message);
-  }
-  const bytewise = run(Array.from(bytes, (_, i) => bytes.subarray(i, i + 1)));
-  expect(bytewise.chunks).toEqual(whole.chunks);
-  return whole;
-}
+/** A recorded Anthropic stream through a fresh translator, the same output however its bytes are cut. */
+const everySplit = (name: string) =>
+  expectSameAtEverySplit(new Uint8Array(fixtureTranscript(`anthropic/${name}`).body), (pieces) => translateSSE(anthropicStreamTranslator({ model: "claude-sonnet-4-5" }), pieces));
 
 const c = (id: string, model: string, delta: object, finish: string | null = null) => ({
   id, object: "chat.completion.chunk", created: 0, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],

@@ -1,42 +1,13 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../../core/errors.js";
-import { SSEDecoder } from "../../../core/formats/sse.js";
 import { geminiStreamTranslator } from "../../../core/providers/gemini/stream.js";
 import { fromGemini } from "../../../core/providers/gemini/response.js";
+import { fixtureTranscript } from "../../helpers/fixtures.js";
+import { expectSameAtEverySplit, translateSSE } from "../../helpers/splits.js";
 
-/** The body of a recorded HTTP transcript (status line and headers, a blank line, then the body — CRLF-framed SSE). */
-function body(name: string): Uint8Array {
-  const text = readFileSync(new URL(`../../fixtures/gemini/${name}`, import.meta.url), "utf8");
-  return new TextEncoder().encode(text.slice(text.indexOf("\n\n") + 2));
-}
-
-function run(pieces: Uint8Array[]): { chunks: any[]; error?: GatewayError } {
-  const decoder = new SSEDecoder();
-  const t = geminiStreamTranslator({ model: "gemini-2.5-flash" });
-  const chunks: any[] = [];
-  const take = (parts: ReturnType<typeof t.push>) => parts.forEach(({ chunk }) => chunks.push({ ...chunk, created: 0 }));
-  try {
-    for (const p of pieces) for (const ev of decoder.push(p)) take(t.push(ev));
-    for (const ev of decoder.flush()) take(t.push(ev));
-    take(t.end());
-  } catch (e) {
-    return { chunks, error: e as GatewayError };
-  }
-  return { chunks };
-}
-
-function everySplit(name: string) {
-  const bytes = body(name);
-  const whole = run([bytes]);
-  for (let k = 0; k <= bytes.length; k++) {
-    const split = run([bytes.subarray(0, k), bytes.subarray(k)]);
-    expect(split.chunks, `split at byte ${k}`).toEqual(whole.chunks);
-    expect(split.error?.message, `split at byte ${k}`).toEqual(whole.error?.message);
-  }
-  expect(run(Array.from(bytes, (_, i) => bytes.subarray(i, i + 1))).chunks).toEqual(whole.chunks);
-  return whole;
-}
+/** A recorded Gemini stream (CRLF-framed SSE) through a fresh translator, the same output however its bytes are cut. */
+const everySplit = (name: string) =>
+  expectSameAtEverySplit(new Uint8Array(fixtureTranscript(`gemini/${name}`).body), (pieces) => translateSSE(geminiStreamTranslator({ model: "gemini-2.5-flash" }), pieces));
 
 const c = (id: string, delta: object, finish: string | null = null) => ({
   id, object: "chat.completion.chunk", created: 0, model: "gemini-2.5-flash", choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
