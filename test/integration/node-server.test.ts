@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { readRest } from "../helpers/body.js";
 
 /** `npm start` as a user runs it: a child process, its stdout, its signals. */
 const ROOT = join(import.meta.dirname, "../..");
@@ -49,12 +50,7 @@ describe("the local server (npm start)", () => {
     const reader = res.body!.getReader();
     await reader.read();
     child.kill("SIGTERM");
-    let text = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await readRest(reader);
     expect(text).toContain('"five"');
     expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true);
     expect(await exited).toBe(0);

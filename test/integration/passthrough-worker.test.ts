@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readRest } from "../helpers/body.js";
 import { sendJson, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -78,13 +79,7 @@ describe("pass-through in workerd", () => {
     const first = new TextDecoder().decode((await reader.read()).value);
     expect(first).toContain("message_start");
     release();
-    let rest = "";
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      rest += new TextDecoder().decode(value);
-    }
-    expect(rest).toContain("message_stop");
+    expect(await readRest(reader)).toContain("message_stop");
   });
 
   it("path tricks are refused there too", async () => {

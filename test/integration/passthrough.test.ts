@@ -3,6 +3,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallRecord } from "../../core/types.js";
+import { readRest } from "../helpers/body.js";
 import { fixtureJson, fixtureText, sseEvents } from "../helpers/fixtures.js";
 import { startGateway } from "../helpers/gateway.js";
 import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
@@ -180,13 +181,7 @@ describe("pass-through routes against mock upstreams, through the real local ser
       const first = new TextDecoder().decode((await reader.read()).value);
       expect(first).toContain("message_start");
       release();
-      let rest = "";
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        rest += new TextDecoder().decode(value);
-      }
-      expect(rest).toContain("message_stop");
+      expect(await readRest(reader)).toContain("message_stop");
     } finally {
       release();
       anthropic.handle(replayAnthropic);
