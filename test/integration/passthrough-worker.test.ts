@@ -6,10 +6,11 @@ import { build } from "esbuild";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRest } from "../helpers/body.js";
 import { sendJson, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
+import { startWorkerd } from "../helpers/workerd.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const TOKEN = "passthrough-worker-token";
@@ -38,19 +39,7 @@ beforeAll(async () => {
     await new Promise<void>((r) => (release = r));
     res.end('event: message_stop\ndata: {"type":"message_stop"}\n\n');
   });
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, "worker.js"),
-    modulesRoot: outdir,
-    compatibilityDate: "2026-04-20",
-    kvNamespaces: ["STRAIT_KV"],
-    durableObjects: { STRAIT_OBJECTS: { className: "StoreObject", useSQLite: true } },
-    bindings: {
-      STRAIT_GATEWAY_TOKENS: TOKEN,
-      STRAIT_LOG_LEVEL: "silent",
-      STRAIT_CONFIG_JSON: JSON.stringify({ providers: { anthropic: { baseUrl: upstream.url, apiKeys: [KEY] } } }),
-    },
-  });
+  mf = startWorkerd(outdir, "worker.js", { token: TOKEN, config: { providers: { anthropic: { baseUrl: upstream.url, apiKeys: [KEY] } } } });
 }, 60_000);
 
 afterAll(async () => {

@@ -10,9 +10,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendStream, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
+import { startWorkerd } from "../helpers/workerd.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 /** Budgets for the minified bundles: size is cold start. The DynamoDB build carries the AWS SDK. */
@@ -45,19 +46,7 @@ beforeAll(async () => {
     const chunk = (content: string) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
     await sendStream(res, [...words.map(chunk), "data: [DONE]\n\n"], { delayMs: 150 });
   });
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: join(outdir, "worker.js"),
-    modulesRoot: outdir,
-    compatibilityDate: "2026-04-20",
-    kvNamespaces: ["STRAIT_KV"],
-    durableObjects: { STRAIT_OBJECTS: { className: "StoreObject", useSQLite: true } },
-    bindings: {
-      STRAIT_GATEWAY_TOKENS: TOKEN,
-      STRAIT_LOG_LEVEL: "silent",
-      STRAIT_CONFIG_JSON: JSON.stringify({ providers: { slow: { type: "openai-compatible", baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-upstream"] } } }),
-    },
-  });
+  mf = startWorkerd(outdir, "worker.js", { token: TOKEN, config: { providers: { slow: { type: "openai-compatible", baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-upstream"] } } } });
   await mf.ready;
 }, 90_000);
 
