@@ -127,6 +127,17 @@ const FileSchema = v.strictObject({
 
 export class ConfigError extends Error {}
 
+/** STRAIT_CONFIG_JSON (Lambda and Worker): the same JSON as strait.config.json, as a variable or a secret; undefined when unset. */
+export function configFileFromEnv(env: Env): unknown {
+  const raw = env.STRAIT_CONFIG_JSON;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new ConfigError(`STRAIT_CONFIG_JSON is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
 function toTarget(t: v.InferOutput<typeof TargetSchema>): ModelTarget {
   if (typeof t !== "string") return t;
   const slash = t.indexOf("/");

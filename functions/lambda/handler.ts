@@ -4,7 +4,7 @@
  */
 import type { Writable } from "node:stream";
 import { createApp } from "../../core/app.js";
-import { ConfigError, loadConfig } from "../../core/config.js";
+import { configFileFromEnv, loadConfig } from "../../core/config.js";
 import { errorResponse, GatewayError } from "../../core/errors.js";
 import { Gateway, type CallObserver } from "../../core/gateway.js";
 import { fetchClient, type HttpClient } from "../../core/http.js";
@@ -49,16 +49,6 @@ export interface LambdaGateway {
 /** Time kept back from the function's deadline when waiting for deferred work. */
 const DEADLINE_MARGIN_MS = 1_000;
 
-export function configFromEnv(env: Env): unknown {
-  const raw = env.STRAIT_CONFIG_JSON;
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch (e) {
-    throw new ConfigError(`STRAIT_CONFIG_JSON is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
 export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
   const { log } = opts;
   const pending = new Set<Promise<unknown>>();
@@ -74,7 +64,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     const secrets = await loadSecrets(opts.env.STRAIT_SECRET_ARN, opts.readSecret);
     const env: Env = { ...opts.env, ...secrets };
     // Fail closed: a deployed function is never an open gateway.
-    const config = loadConfig((opts.configFile ?? configFromEnv)(env), env, { allowOpen: false });
+    const config = loadConfig((opts.configFile ?? configFileFromEnv)(env), env, { allowOpen: false });
     const store = await opts.store?.(env);
     const gateway = new Gateway(config, { http: opts.http ?? fetchClient, defer, log, env, store });
     gateway.observers.push(...(opts.observers ?? []));

@@ -1,4 +1,3 @@
-import { ConfigError } from "../../core/config.js";
 import type { Env } from "../../core/runtime.js";
 import type { DurableObjectNamespaceLike, KV } from "../../core/store/cloudflare/index.js";
 
@@ -21,15 +20,4 @@ export function stringVars(env: WorkerEnv): Env {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (typeof value === "string") out[name] = value;
   return out;
-}
-
-/** STRAIT_CONFIG_JSON: the same JSON as strait.config.json, as a var or (holding keys) a secret. */
-export function configFile(vars: Env): unknown {
-  const raw = vars.STRAIT_CONFIG_JSON;
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw);
-  } catch (e) {
-    throw new ConfigError(`STRAIT_CONFIG_JSON is not valid JSON: ${(e as Error).message}`);
-  }
 }

@@ -1,11 +1,11 @@
 import { createApp } from "../../core/app.js";
-import { ConfigError, loadConfig } from "../../core/config.js";
+import { ConfigError, configFileFromEnv, loadConfig } from "../../core/config.js";
 import { GatewayError, errorResponse } from "../../core/errors.js";
 import { Gateway } from "../../core/gateway.js";
 import { fetchClient } from "../../core/http.js";
 import type { Logger } from "../../core/runtime.js";
 import { DeferredWork, watchBody } from "./deferred.js";
-import { configFile, stringVars, type WorkerEnv } from "./env.js";
+import { stringVars, type WorkerEnv } from "./env.js";
 import { consoleLogger } from "./logger.js";
 import { workerStore, type DynamoLoader } from "./store.js";
 
@@ -40,7 +40,7 @@ export function createWorker(opts: { dynamodb?: DynamoLoader } = {}): WorkerHand
     const work = new DeferredWork((e) => log.error("deferred work failed", { error: String((e as Error)?.message ?? e) }));
     const app = (async () => {
       // Fail closed: a Worker is on the public internet, so it never runs as an open gateway.
-      const config = loadConfig(configFile(vars), vars, { allowOpen: false });
+      const config = loadConfig(configFileFromEnv(vars), vars, { allowOpen: false });
       const store = await workerStore(env, vars, log, opts.dynamodb);
       const gateway = new Gateway(config, { http: fetchClient, defer: work.defer, log, env: vars, store });
       if (config.auth.tokens.length === 0 && !vars.STRAIT_ADMIN_TOKEN) {
