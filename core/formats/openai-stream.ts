@@ -4,9 +4,23 @@ import type { ChatChunk } from "../types.js";
 import type { SSEEvent } from "./sse.js";
 import { parseStreamJson } from "./stream-json.js";
 
+/** A chunk that may carry an error, the usage or a finish reason; any other is a plain delta. */
+const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{|finish_reason"\s*:\s*")/;
+
+function plainPart(raw: string): StreamPart {
+  return {
+    raw,
+    plain: true,
+    get chunk(): ChatChunk {
+      return parseStreamJson(raw, "The upstream");
+    },
+  };
+}
+
 /**
  * OpenAI-shaped SSE from an OpenAI-compatible upstream. Chunks go on verbatim; the translator
- * only notices errors sent inside the stream, the end marker, and a stream cut short.
+ * only notices errors sent inside the stream, the usage, the end marker, and a stream cut short.
+ * Plain content deltas — nearly every chunk — are not even parsed.
  */
 export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
   let sawDone = false;
@@ -18,6 +32,7 @@ export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
         sawDone = true;
         return [];
       }
+      if (ev.event !== "error" && !NOTEWORTHY.test(data)) return [plainPart(data)];
       const chunk: ChatChunk & { error?: { message?: string; code?: unknown } } = parseStreamJson(data, "The upstream");
       if (chunk.error || ev.event === "error") {
         const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";

@@ -37,7 +37,12 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
 
   const encode = (parts: StreamPart[]): string => {
     let out = "";
-    for (const { chunk, raw } of parts) {
+    for (const part of parts) {
+      if (part.plain) {
+        out += `data: ${part.raw}\n\n`;
+        continue;
+      }
+      const { chunk, raw } = part;
       if (chunk.usage) {
         usage = chunk.usage;
         if (!ctx.clientWantsUsage && chunk.choices.length === 0) continue;

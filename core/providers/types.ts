@@ -67,6 +67,8 @@ export interface StreamTranslator<Event = any> {
 export interface StreamPart {
   chunk: ChatChunk;
   raw?: string;
+  /** A plain delta passed on as `raw`, known to carry no usage: its `chunk` is parsed only if read. */
+  plain?: boolean;
 }
 
 export interface ChatAdapter extends EndpointAdapter<ChatRequest> {
