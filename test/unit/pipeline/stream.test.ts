@@ -54,6 +54,17 @@ describe("clientStream", () => {
     expect(ends[0]!.error?.status).toBe(502);
   });
 
+  it("passes plain deltas verbatim without reading them, and still finds usage and finish reasons written with spaces", async () => {
+    const ends: StreamEnd[] = [];
+    const tricky = chunk('the word "error": is just text');
+    const spaced = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[], "usage": {"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}';
+    const finish = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason": "stop"}]}';
+    const { answer } = answerOf([`data: ${tricky}\n\ndata: ${finish}\n\ndata: ${spaced}\n\n`]);
+    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    expect(text).toBe(`data: ${tricky}\n\ndata: ${finish}\n\ndata: [DONE]\n\n`);
+    expect(ends[0]!.usage).toEqual({ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
+  });
+
   it("turns a connection reset into an error event", async () => {
     const { answer } = answerOf([`data: ${chunk("Hi")}\n\n`], false, new Error("other side closed"));
     const text = await read(clientStream(answer, adapter, () => {}));
