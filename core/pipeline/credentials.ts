@@ -17,7 +17,7 @@ export interface ClientCredentials {
  */
 export async function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">, tried?: ReadonlySet<string>): Promise<Credential> {
   const mode = route.config.passthrough ?? "fallback";
-  const own = client.providerKey;
+  const own = client.providerKey && (route.provider.acceptsClientKey?.(client.providerKey) ?? true) ? client.providerKey : undefined;
   if (own && mode === "always") return { kind: "key", value: own, source: "client" };
   if (mode !== "never") {
     const fromHeaders = route.provider.clientCredential?.(base.clientHeaders, base);
@@ -31,6 +31,7 @@ export async function credentialFor(route: ProviderRoute, client: ClientCredenti
   if (ambient) return ambient;
   if (own && mode !== "never") return { kind: "key", value: own, source: "client" };
   if (!route.provider.needsCredential) return { kind: "none", source: "config" };
+  if (route.provider.missingCredential) throw unauthorized(route.provider.missingCredential, "missing_provider_key");
   const env = route.provider.keyEnv?.length ? ` (${route.provider.keyEnv.join(" or ")})` : "";
   throw unauthorized(`The gateway has no credential for provider "${route.name}": configure its apiKeys${env}, or send your own provider key.`, "missing_provider_key");
 }

@@ -93,6 +93,10 @@ export interface Provider {
   /** A credential the provider reads from the request itself (Bedrock's x-aws-* headers). */
   clientCredential?(headers: Headers, ctx: Omit<CallContext, "credential">): Credential | null;
   /** A credential from the runtime (AWS environment / IAM role). */
+  /** Whether a key the client sent can be this provider's credential (Bedrock takes only its own API keys). Default: any. */
+  acceptsClientKey?(key: string): boolean;
+  /** What a caller is told when no credential is found, if the generic message doesn't fit. */
+  missingCredential?: string;
   ambientCredential?(ctx: Omit<CallContext, "credential">): Credential | null | Promise<Credential | null>;
   chat?: ChatAdapter;
   completions?: EndpointAdapter<any>;

@@ -3,10 +3,10 @@ import type { CallContext, Provider } from "../types.js";
 import { toConverse, type ConverseCallState } from "./converse-request.js";
 import { fromConverse } from "./converse-response.js";
 import { converseStreamTranslator } from "./converse-stream.js";
-import { clientAwsCredential, gatewayAwsCredential } from "./credentials.js";
+import { clientAwsCredential, gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
 import { embeddingsRequest, embeddingsResponse } from "./embeddings.js";
 import { configuredRegion, endpointFor } from "./region.js";
-import { authorizeBedrock } from "./sign.js";
+import { NO_CREDENTIAL, authorizeBedrock } from "./sign.js";
 
 /**
  * AWS Bedrock through the Converse / ConverseStream APIs (one request shape for every model
@@ -37,6 +37,9 @@ export const bedrockProvider: Provider = {
   authorize: authorizeBedrock,
   clientCredential: (headers) => clientAwsCredential(headers),
   ambientCredential: (ctx) => gatewayAwsCredential(ctx),
+  // The openai SDK always sends some Authorization: only a Bedrock API key there is a Bedrock credential.
+  acceptsClientKey: isBedrockApiKey,
+  missingCredential: NO_CREDENTIAL,
   errorMessage: (json) => (typeof json?.message === "string" ? json.message : typeof json?.Message === "string" ? json.Message : undefined),
   models: [
     "us.anthropic.claude-3-7-sonnet-20250219-v1:0",

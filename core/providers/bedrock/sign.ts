@@ -3,7 +3,6 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { unauthorized } from "../../errors.js";
 import type { UpstreamRequest } from "../../http.js";
 import type { CallContext } from "../types.js";
-import { clientAwsCredential, gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
 import { endpointFor, regionFor } from "./region.js";
 import { SigningSha256 } from "./signing-sha256.js";
 
@@ -17,15 +16,7 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
   // The public endpoint is per region; a configured baseUrl (a VPC endpoint, a test mock) is kept.
   if (!ctx.config.baseUrl && url.startsWith(ctx.baseUrl)) url = endpointFor(region) + url.slice(ctx.baseUrl.length);
 
-  let credential = ctx.credential;
-  if (credential.kind === "key" && credential.source === "client" && !isBedrockApiKey(credential.value)) {
-    // The caller's Authorization was not a Bedrock API key (the openai SDK always sends some key):
-    // their x-aws-* keys or else the gateway's own AWS credential serve the call instead. Recorded on ctx, so errors are
-    // reported and redacted for the credential actually used.
-    const instead = (ctx.config.passthrough !== "never" && clientAwsCredential(ctx.clientHeaders)) || gatewayAwsCredential(ctx);
-    if (!instead) throw unauthorized(NO_CREDENTIAL, "missing_provider_key");
-    ctx.credential = credential = instead;
-  }
+  const credential = ctx.credential;
 
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -77,6 +68,6 @@ export async function authorizeBedrock(req: UpstreamRequest, ctx: CallContext): 
 
 const SIGNED = /^(host|content-type|x-amz-.*|x-amzn-.*)$/;
 
-const NO_CREDENTIAL =
+export const NO_CREDENTIAL =
   'The gateway has no AWS credential for provider "aws-bedrock": send x-aws-access-key-id and x-aws-secret-access-key, ' +
   "configure providers.aws-bedrock.accessKeyId/secretAccessKey, set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_BEARER_TOKEN_BEDROCK), or run with an IAM role.";

@@ -5,6 +5,8 @@ import type { UpstreamRequest } from "../../../core/http.js";
 import { bedrockProvider } from "../../../core/providers/bedrock/index.js";
 import { regionFor } from "../../../core/providers/bedrock/region.js";
 import { authorizeBedrock } from "../../../core/providers/bedrock/sign.js";
+import { credentialFor } from "../../../core/pipeline/credentials.js";
+import { KeyPool } from "../../../core/providers/key-pool.js";
 import { SigningSha256 } from "../../../core/providers/bedrock/signing-sha256.js";
 import { createHash, createHmac } from "node:crypto";
 import type { CallContext, Credential } from "../../../core/providers/types.js";
@@ -150,22 +152,29 @@ describe("Bedrock SigV4 signing", () => {
     }
   });
 
+  // The openai SDK always sends some Authorization: the gateway picks the credential (core/pipeline/credentials.ts)
+  // and only a Bedrock API key there counts as the caller's Bedrock credential.
+  const route = (config: CallContext["config"] = {}) => ({ name: "aws-bedrock", provider: bedrockProvider, config, pool: new KeyPool([]) });
+  const placeholder = { providerKey: "sk-placeholder" };
+
   it("serves a caller's non-Bedrock Authorization value with the gateway's own AWS keys, or says none exist", async () => {
-    const c = ctx({ credential: { kind: "key", value: "sk-placeholder", source: "client" }, env: { AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey } });
+    const c = ctx({ env: { AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey } });
+    c.credential = await credentialFor(route(), placeholder, c);
     const signed = await authorizeBedrock(request("/model/m/converse"), c);
     expect(verify(signed)).toMatchObject({ accessKeyId: KEYS.accessKeyId });
     expect(c.credential).toMatchObject({ kind: "aws", source: "environment" });
-    const err = await gatewayError(authorizeBedrock(request("/model/m/converse"), ctx({ credential: { kind: "key", value: "sk-placeholder", source: "client" } })));
+    const err = await gatewayError(credentialFor(route(), placeholder, ctx()));
     expect(err.status).toBe(401);
     expect((await gatewayError(authorizeBedrock(request("/model/m/converse"), ctx({ credential: { kind: "none", source: "config" } })))).status).toBe(401);
   });
 
   it("prefers the caller's x-aws-* keys to the gateway's when their Authorization was not a Bedrock key (passthrough: always)", async () => {
+    const config = { passthrough: "always" as const, accessKeyId: "AKIACONFIG", secretAccessKey: "config-secret" };
     const c = ctx({
-      config: { passthrough: "always", accessKeyId: "AKIACONFIG", secretAccessKey: "config-secret" },
-      credential: { kind: "key", value: "sk-placeholder", source: "client" },
+      config,
       clientHeaders: new Headers({ "x-aws-access-key-id": TEMP.accessKeyId, "x-aws-secret-access-key": TEMP.secretAccessKey, "x-aws-session-token": TEMP.sessionToken! }),
     });
+    c.credential = await credentialFor(route(config), placeholder, c);
     expect(verify(await authorizeBedrock(request("/model/m/converse"), c))).toMatchObject({ accessKeyId: TEMP.accessKeyId });
     expect(c.credential.source).toBe("client");
   });
