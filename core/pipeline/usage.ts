@@ -37,6 +37,8 @@ export function usageObserver(gw: Gateway): CallObserver {
     if (!usage && record.status >= 400) return;
     // An open gateway (no key at all) keeps no usage rows, but its gateway-wide token limits still count.
     const principal = record.principal && record.principal !== "open" ? record.principal : undefined;
+    // Nothing to keep for this call (an open gateway without token limits): no price lookup either.
+    if (!principal && !limits.tpm && !limits.providers[record.provider]?.tpm) return;
     const isKey = principal?.startsWith("key_") === true;
     const key = isKey ? await keyRecord(gw, principal!) : undefined;
 
