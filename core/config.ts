@@ -36,6 +36,8 @@ export interface Config {
   retry: RetryPolicy;
   /** Milliseconds an upstream attempt may take to answer (headers for streams, the whole body otherwise). */
   requestTimeoutMs: number;
+  /** Milliseconds an upstream may go silent once its answer has started (between chunks, or in a JSON body) before the gateway gives up. */
+  streamIdleTimeoutMs: number;
   /** How long a provider key that answered 401/429 sits out. */
   keyCooldownMs: number;
   /** The admin API's bearer token (STRAIT_ADMIN_TOKEN); absent = admin API off. */
@@ -112,6 +114,7 @@ const FileSchema = v.strictObject({
     }),
   ),
   requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
+  streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
   keys: v.optional(v.strictObject({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
   limits: v.optional(
@@ -207,6 +210,7 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean 
       backoff: f.retry?.backoff ?? "exponential",
     },
     requestTimeoutMs: envNumber(env, "STRAIT_REQUEST_TIMEOUT_MS") ?? f.requestTimeoutMs ?? 120_000,
+    streamIdleTimeoutMs: envNumber(env, "STRAIT_STREAM_IDLE_TIMEOUT_MS") || f.streamIdleTimeoutMs || 60_000,
     keyCooldownMs: f.keyCooldownMs ?? 60_000,
     admin: { token: env.STRAIT_ADMIN_TOKEN?.trim() || undefined },
     keys: { cacheTtlMs: envNumber(env, "STRAIT_KEY_CACHE_TTL_MS") ?? f.keys?.cacheTtlMs ?? 10_000 },

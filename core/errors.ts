@@ -42,19 +42,3 @@ export function errorResponse(err: GatewayError, extraHeaders?: Record<string, s
     headers: { "content-type": "application/json", ...err.headers, ...extraHeaders },
   });
 }
-
-/** Strings that look like credentials, so upstream error text never carries one to a client or a log. */
-const SECRET_PATTERNS = [
-  /\b(sk|pk|rk|gsk|xai|csk|hf|key)[-_][A-Za-z0-9_\-*]{8,}/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
-  /\bASIA[0-9A-Z]{16}\b/g,
-  /\bAIza[0-9A-Za-z_\-]{20,}/g,
-  /\bBearer\s+[A-Za-z0-9._\-~+/]+=*/gi,
-];
-
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join("[redacted]");
-  for (const p of SECRET_PATTERNS) out = out.replace(p, "[redacted]");
-  return out;
-}

@@ -1,10 +1,15 @@
 import { ConfigError, type Config } from "./config.js";
+import { sha256 } from "./crypto.js";
+import { KeyCache } from "./keys/cache.js";
+import { KeyService } from "./keys/service.js";
+import { LimitState } from "./lifecycle/limits.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";
 import { customOpenAICompatible } from "./providers/openai-compatible.js";
 import type { Provider, ProviderConfig } from "./providers/types.js";
 import type { Runtime } from "./runtime.js";
 import type { CallRecord } from "./types.js";
+import { usageObserver } from "./usage/observer.js";
 
 /** A provider as configured under one name: its code, its settings and its key pool. */
 export interface ProviderRoute {
@@ -16,10 +21,25 @@ export interface ProviderRoute {
 
 export type CallObserver = (record: CallRecord) => Promise<void> | void;
 
-/** The config turned into lookups, built once per process/isolate. */
+/** Provider settings that hold a credential: scrubbed from every text that leaves, like the keys. */
+const SECRET_SETTING = /key|secret|token|password/i;
+
+/**
+ * The config turned into lookups, and the per-gateway services every request uses, built once
+ * per process/isolate: the key service (lookup cache), the limit counters, the usage observer,
+ * the secrets the scrubber removes.
+ */
 export class Gateway {
   private readonly byName = new Map<string, ProviderRoute>();
+  /** Told of every finished call, after the response (usage and spend first, then any the runtime adds). */
   readonly observers: CallObserver[] = [];
+  /** Virtual keys; absent when the runtime has no store. */
+  readonly keys: KeyService | undefined;
+  /** Rate-limit windows and in-flight counts; absent when the runtime has no store. */
+  readonly limits: LimitState | undefined;
+  /** Every credential the gateway itself holds, for the scrubber. */
+  readonly secrets: string[];
+  private tokenDigestList: Promise<Uint8Array[]> | undefined;
 
   constructor(
     readonly config: Config,
@@ -53,6 +73,26 @@ export class Gateway {
     if (config.defaultProvider && !this.byName.has(config.defaultProvider)) {
       throw new ConfigError(`Config error at defaultProvider: unknown provider "${config.defaultProvider}"`);
     }
+
+    this.secrets = this.collectSecrets();
+    const store = runtime.store;
+    this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs)) : undefined;
+    this.limits = store ? new LimitState(store) : undefined;
+    if (store) this.observers.push(usageObserver(this));
+  }
+
+  /** The gateway tokens' SHA-256 digests, computed once, so each check compares fixed-length digests. */
+  tokenDigests(): Promise<Uint8Array[]> {
+    return (this.tokenDigestList ??= Promise.all(this.config.auth.tokens.map(sha256)));
+  }
+
+  private collectSecrets(): string[] {
+    const out = new Set<string>([...this.config.auth.tokens, ...(this.config.admin.token ? [this.config.admin.token] : [])]);
+    for (const r of this.byName.values()) {
+      for (const k of r.pool.keys) out.add(k);
+      for (const [name, value] of Object.entries(r.config)) if (typeof value === "string" && SECRET_SETTING.test(name)) out.add(value);
+    }
+    return [...out].filter((s) => s.length >= 6);
   }
 
   private add(name: string, provider: Provider, config: ProviderConfig) {

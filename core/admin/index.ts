@@ -1,13 +1,13 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "../app.js";
+import type { AppEnv } from "../app-env.js";
 import { sha256, timingSafeEqual } from "../crypto.js";
 import { GatewayError, badRequest, notFound, tooLarge, unauthorized } from "../errors.js";
 import type { Gateway } from "../gateway.js";
-import { keysOf, type KeyPatch, type KeyService, type KeySettings } from "../keys/service.js";
-import { periodWindow, spendCounter, type Period } from "../pipeline/limits.js";
-import { parseJson } from "../pipeline/validate.js";
-import { storeFailure } from "../pipeline/store-failure.js";
+import { type KeyPatch, type KeyService, type KeySettings } from "../keys/service.js";
+import { periodWindow, spendCounter, type Period } from "../lifecycle/limits.js";
+import { parseJson } from "../lifecycle/validate.js";
+import { storeFailure } from "../lifecycle/store-failure.js";
 import type { UsageRow } from "../store/types.js";
 import { CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
 import { keyView } from "./view.js";
@@ -28,12 +28,12 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const m = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "");
     if (!m) throw unauthorized("Missing admin token: send Authorization: Bearer <STRAIT_ADMIN_TOKEN>. A token in the URL is never accepted.", "missing_admin_token");
     if (!timingSafeEqual(await sha256(m[1]!.trim()), await expected)) throw unauthorized("The admin token is not valid.", "invalid_admin_token");
-    if (!keysOf(gw)) throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
+    if (!gw.keys) throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
     await next();
   });
   admin.use("*", bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: () => { throw tooLarge(MAX_ADMIN_BODY); } }));
 
-  const service = () => keysOf(gw)!;
+  const service = () => gw.keys!;
   // Ids the gateway never issues are answered without a store read.
   admin.use("/keys/:id/*", async (c, next) => {
     if (!KEY_ID.test(c.req.param("id"))) throw missing(c.req.param("id"));

@@ -7,7 +7,13 @@ import { parseStreamJson } from "./stream-json.js";
 /** A chunk that may carry an error, the usage or a finish reason; any other is a plain delta. */
 const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{|finish_reason"\s*:\s*")/;
 
+/**
+ * A plain delta goes on unparsed, so only its ends are checked: an event that is not a JSON object
+ * (an HTML page, a proxy's text) ends the stream with an error rather than reaching the client.
+ */
 function plainPart(raw: string): StreamPart {
+  const last = raw.length - 1;
+  if (raw.charCodeAt(0) !== 123 /* { */ || raw.charCodeAt(last) !== 125 /* } */) parseStreamJson(raw.trim(), "The upstream");
   return {
     raw,
     plain: true,

@@ -1,5 +1,5 @@
 import { forbidden } from "../errors.js";
-import type { Target } from "../pipeline/route.js";
+import type { Target } from "../lifecycle/route.js";
 import type { VirtualKeyRecord } from "../store/types.js";
 
 /** `*` matches any run of characters (slashes included), `?` one character; the rest is literal. */

@@ -1,5 +1,4 @@
 import { unauthorized } from "../errors.js";
-import type { Gateway } from "../gateway.js";
 import type { Page, Store, VirtualKeyRecord } from "../store/types.js";
 import { KeyCache } from "./cache.js";
 import { generateKey, generateKeyId, hashKey, keyHint } from "./generate.js";
@@ -124,17 +123,4 @@ function clean<T extends object>(o: T): T {
   const out = {} as T;
   for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
   return out;
-}
-
-const services = new WeakMap<Gateway, KeyService | null>();
-
-/** The gateway's key service; undefined when the runtime has no store (no virtual keys then). */
-export function keysOf(gw: Gateway): KeyService | undefined {
-  let s = services.get(gw);
-  if (s === undefined) {
-    const store = gw.runtime.store;
-    s = store ? new KeyService(store, new KeyCache(gw.config.keys.cacheTtlMs)) : null;
-    services.set(gw, s);
-  }
-  return s ?? undefined;
 }

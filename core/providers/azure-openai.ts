@@ -92,6 +92,8 @@ function onDeployment<T>(inner: EndpointAdapter<T>, operation: string): Endpoint
       return { ...built, path };
     },
     response: inner.response,
+    isAnswer: inner.isAnswer,
+    stream: inner.stream,
   };
 }
 
@@ -154,7 +156,7 @@ export const azureOpenAIProvider: Provider = {
   authorize,
   clientCredential,
   errorMessage,
-  chat: { ...base.chat!, ...onDeployment(base.chat!, "chat/completions") },
+  chat: { ...base.chat!, ...onDeployment(base.chat!, "chat/completions"), stream: base.chat!.stream },
   completions: onDeployment(base.completions!, "completions"),
   embeddings: onDeployment(base.embeddings!, "embeddings"),
 };

@@ -34,7 +34,11 @@ function mockUpstream(): HttpClient {
     if (status) return json(Number(status), { error: { message: `mock failure ${status}`, type: "mock_error", code: null, param: null } });
 
     if (path.endsWith("/embeddings")) return json(200, embeddings(body));
-    if (path.endsWith("/completions") && !path.endsWith("/chat/completions")) return json(200, completion(body));
+    if (path.endsWith("/completions") && !path.endsWith("/chat/completions")) {
+      const answer = completion(body);
+      if (!body.stream) return json(200, answer);
+      return sse(completionChunks(answer, body.stream_options?.include_usage === true));
+    }
 
     const reply = `You said: ${lastUserText(body.messages ?? [])}`;
     const toolCall = model === "tool" && body.tools?.length ? toolCallFor(body.tools[0], reply) : undefined;
@@ -107,6 +111,15 @@ function completion(body: any) {
   const text = `You said: ${prompt}`;
   const usage = { prompt_tokens: words(prompt), completion_tokens: words(text), total_tokens: words(prompt) + words(text) };
   return { id: "cmpl-mock", object: "text_completion", created: CREATED, model: body.model, choices: [{ index: 0, text, finish_reason: "stop", logprobs: null }], usage };
+}
+
+/** A legacy completion, streamed word by word. */
+async function* completionChunks(answer: ReturnType<typeof completion>, includeUsage: boolean) {
+  const { usage, choices, ...head } = answer;
+  const chunk = (text: string, finish: string | null = null) => ({ ...head, choices: [{ index: 0, text, finish_reason: finish, logprobs: null }] });
+  for (const word of choices[0]!.text.split(/(?<= )/)) yield chunk(word);
+  yield chunk("", "stop");
+  if (includeUsage) yield { ...head, choices: [], usage };
 }
 
 function embeddings(body: any) {

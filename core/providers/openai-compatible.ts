@@ -1,7 +1,11 @@
 import { badRequest } from "../errors.js";
 import { openAIStreamTranslator } from "../formats/openai-stream.js";
 import type { ChatRequest } from "../types.js";
-import { bearer, type EndpointAdapter, type Provider, type ProviderConfig } from "./types.js";
+import { bearer, type CallContext, type Provider, type ProviderConfig } from "./types.js";
+
+/** A 2xx body that is an OpenAI answer at all: chat and completions carry choices, embeddings data. */
+export const hasChoices = (json: any) => Array.isArray(json?.choices);
+export const hasData = (json: any) => Array.isArray(json?.data);
 
 /** What differs between providers that speak OpenAI's API: data, not code. */
 interface CompatEntry {
@@ -44,10 +48,14 @@ export const OPENAI_COMPATIBLE: Record<string, CompatEntry> = {
   },
 };
 
-const passThroughJson = <T>(path: string): EndpointAdapter<T> => ({
-  request: (body, ctx) => ({ path, body: { ...(body as object), model: ctx.model } }),
-  response: null,
-});
+const openAIStream = { framing: "sse", translator: openAIStreamTranslator } as const;
+
+/** The body as the client sent it, the model renamed; asks for the usage chunk of a stream when the provider sends one. */
+function openAIRequest<T extends { stream_options?: { include_usage?: boolean } | null }>(path: string, body: T, ctx: CallContext, streamUsage: boolean | undefined) {
+  const out: T = { ...body, model: ctx.model };
+  if (ctx.stream && streamUsage && !ctx.clientWantsUsage) out.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+  return { path, body: out };
+}
 
 /** The shared base every OpenAI-speaking provider is made from. */
 export function openAICompatibleProvider(id: string, entry: CompatEntry, needsCredential = true): Provider {
@@ -58,21 +66,19 @@ export function openAICompatibleProvider(id: string, entry: CompatEntry, needsCr
     baseUrl: typeof baseUrl === "string" ? () => baseUrl : baseUrl,
     keyEnv: entry.keyEnv,
     needsCredential,
+    streamUsage: entry.streamUsage === true,
     models: entry.models,
     authorize: bearer,
     chat: {
-      request(body: ChatRequest, ctx) {
-        const out: ChatRequest = { ...body, model: ctx.model };
-        if (ctx.stream && entry.streamUsage && !ctx.clientWantsUsage) {
-          out.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
-        }
-        return { path: "/chat/completions", body: out };
-      },
+      request: (body: ChatRequest, ctx) => openAIRequest("/chat/completions", body, ctx, entry.streamUsage),
       response: null,
-      stream: { framing: "sse", translator: openAIStreamTranslator },
+      isAnswer: hasChoices,
+      stream: openAIStream,
     },
-    completions: entry.completions ? passThroughJson("/completions") : undefined,
-    embeddings: entry.embeddings ? passThroughJson("/embeddings") : undefined,
+    completions: entry.completions
+      ? { request: (body, ctx) => openAIRequest("/completions", body, ctx, entry.streamUsage), response: null, isAnswer: hasChoices, stream: openAIStream }
+      : undefined,
+    embeddings: entry.embeddings ? { request: (body, ctx) => ({ path: "/embeddings", body: { ...body, model: ctx.model } }), response: null, isAnswer: hasData } : undefined,
   };
 }
 

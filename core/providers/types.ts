@@ -48,12 +48,23 @@ export interface BuiltRequest {
   body: unknown;
   method?: "POST" | "GET";
   headers?: Record<string, string>;
+  /** What this call's response mapper or stream translator will need to know of its request. */
+  state?: unknown;
 }
 
 export interface EndpointAdapter<Req> {
   request(body: Req, ctx: CallContext): BuiltRequest | Promise<BuiltRequest>;
   /** Upstream JSON → OpenAI JSON. `null` when the upstream already answers in OpenAI's shape: its bytes go on as they came. */
-  response: ((json: any, ctx: CallContext) => unknown) | null;
+  response: ((json: any, ctx: CallContext, state: any) => unknown) | null;
+  /** Whether a 2xx body is an answer of this endpoint at all (anything else is a 502, never an empty answer). */
+  isAnswer(json: any): boolean;
+  /** Streamed answers (chat, legacy completions). */
+  stream?: StreamAdapter;
+}
+
+export interface StreamAdapter {
+  framing: "sse" | "aws-eventstream";
+  translator(ctx: CallContext, state: any): StreamTranslator;
 }
 
 /** One upstream stream event in (an SSE event or an event-stream message), OpenAI chunks out. Throws GatewayError on an upstream error event. */
@@ -72,7 +83,7 @@ export interface StreamPart {
 }
 
 export interface ChatAdapter extends EndpointAdapter<ChatRequest> {
-  stream: { framing: "sse" | "aws-eventstream"; translator(ctx: CallContext): StreamTranslator };
+  stream: StreamAdapter;
 }
 
 export interface Provider {
@@ -86,17 +97,19 @@ export interface Provider {
   checkConfig?(config: ProviderConfig, env: CallContext["env"]): string | undefined;
   /** A pass-through path in another gateway's convention, as the provider's own path (Azure: Cloudflare's /{resource}/{deployment}/…). */
   passthroughPath?(path: string, config: ProviderConfig, env: CallContext["env"]): string;
+  /** Speaks OpenAI's API and sends a usage chunk at the end of a stream when asked (`stream_options.include_usage`). */
+  streamUsage?: boolean;
   /** False for providers that accept anonymous calls (local vLLM, Ollama, mock). */
   needsCredential: boolean;
   /** Adds the credential to a built request: a bearer header, an api key header, a SigV4 signature. */
   authorize(req: UpstreamRequest, ctx: CallContext): UpstreamRequest | Promise<UpstreamRequest>;
   /** A credential the provider reads from the request itself (Bedrock's x-aws-* headers). */
   clientCredential?(headers: Headers, ctx: Omit<CallContext, "credential">): Credential | null;
-  /** A credential from the runtime (AWS environment / IAM role). */
   /** Whether a key the client sent can be this provider's credential (Bedrock takes only its own API keys). Default: any. */
   acceptsClientKey?(key: string): boolean;
   /** What a caller is told when no credential is found, if the generic message doesn't fit. */
   missingCredential?: string;
+  /** A credential from the runtime (AWS environment / IAM role). */
   ambientCredential?(ctx: Omit<CallContext, "credential">): Credential | null | Promise<Credential | null>;
   chat?: ChatAdapter;
   completions?: EndpointAdapter<any>;

@@ -333,7 +333,7 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
     try {
       const res = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
       expect(res.status).toBe(502);
-      expect((await res.json()).error.code).toBe("upstream_stream_error");
+      expect((await res.json()).error.code).toBe("upstream_error");
       await settle();
       expect(records[0]).toMatchObject({ endpoint: "passthrough", status: 502 });
     } finally {

@@ -6,7 +6,7 @@ import { KeyService } from "../../core/keys/service.js";
 import { costMicros, priceTable } from "../../core/pricing/cost.js";
 import { memoryStore } from "../../core/store/memory.js";
 import type { VirtualKeyRecord } from "../../core/store/types.js";
-import type { Target } from "../../core/pipeline/route.js";
+import type { Target } from "../../core/lifecycle/route.js";
 import { maskSecret, keyView } from "../../core/admin/view.js";
 
 describe("key generation", () => {

@@ -32,6 +32,7 @@ export const anthropicProvider: Provider = {
   chat: {
     request: (body: ChatRequest, ctx) => ({ path: "/v1/messages", body: toAnthropic(body, ctx) }),
     response: (json) => fromAnthropic(json),
+    isAnswer: (json) => json?.type === "message" && Array.isArray(json.content),
     stream: { framing: "sse", translator: anthropicStreamTranslator },
   },
 };

@@ -1,4 +1,5 @@
-import type { ChatCompletion, ToolCall, Usage } from "../../types.js";
+import type { ChatCompletion, ToolCall } from "../../types.js";
+import { anthropicUsage } from "../../usage/normalize.js";
 import { JSON_TOOL, finishReason } from "./mappings.js";
 
 export interface AnthropicUsage {
@@ -6,20 +7,6 @@ export interface AnthropicUsage {
   output_tokens?: number;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
-}
-
-/** Anthropic's input_tokens excludes cache reads and cache writes; OpenAI's prompt_tokens counts all of it. */
-export function toOpenAIUsage(u: AnthropicUsage): Usage {
-  const cacheRead = u.cache_read_input_tokens ?? 0;
-  const cacheWrite = u.cache_creation_input_tokens ?? 0;
-  const prompt = (u.input_tokens ?? 0) + cacheRead + cacheWrite;
-  const completion = u.output_tokens ?? 0;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
-  };
 }
 
 /** Anthropic Messages response → OpenAI chat.completion. */
@@ -48,7 +35,7 @@ export function fromAnthropic(json: any): ChatCompletion {
     created: Math.floor(Date.now() / 1000),
     model: json.model,
     choices: [{ index: 0, message, finish_reason: jsonAnswer && json.stop_reason === "tool_use" ? "stop" : finishReason(json.stop_reason), logprobs: null }],
-    usage: toOpenAIUsage(json.usage ?? {}),
+    usage: anthropicUsage(json.usage ?? {}),
   };
 }
 

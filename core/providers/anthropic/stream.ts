@@ -4,7 +4,8 @@ import { parseStreamJson } from "../../formats/stream-json.js";
 import type { ChatChunk, Usage } from "../../types.js";
 import type { CallContext, StreamPart, StreamTranslator } from "../types.js";
 import { JSON_TOOL, finishReason } from "./mappings.js";
-import { toOpenAIUsage, type AnthropicUsage } from "./response.js";
+import { anthropicUsage } from "../../usage/normalize.js";
+import type { AnthropicUsage } from "./response.js";
 
 type Delta = ChatChunk["choices"][number]["delta"];
 /** What one Anthropic content block turns into: text, reasoning, an OpenAI tool call (its own index), or JSON answer text. */
@@ -99,7 +100,7 @@ export function anthropicStreamTranslator(ctx: Pick<CallContext, "model">): Stre
             finished = true;
             out.push(chunk({}, finishReason(stopReason)));
           }
-          out.push(usageChunk(id, created, model, toOpenAIUsage(usage)));
+          out.push(usageChunk(id, created, model, anthropicUsage(usage as Record<string, unknown>)));
           return out;
         }
         case "error":

@@ -1,4 +1,6 @@
-import { GatewayError, redact, upstreamError } from "../../errors.js";
+import { GatewayError, upstreamError } from "../../errors.js";
+import { scrub } from "../../scrub.js";
+import { converseUsage } from "../../usage/normalize.js";
 import type { ChatCompletion, ToolCall, Usage } from "../../types.js";
 import type { CallContext } from "../types.js";
 import type { ConverseCallState } from "./converse-request.js";
@@ -22,16 +24,9 @@ export function finishReason(stopReason: unknown, state: ConverseCallState): str
   return FINISH[String(stopReason)] ?? "stop";
 }
 
-/** Converse `usage` → OpenAI usage. Bedrock's inputTokens leaves out cache reads and writes: they are added back. */
+/** Converse `usage` → OpenAI usage (core/usage/normalize.ts). */
 export function usageOf(u: any): Usage | undefined {
-  if (!u || typeof u !== "object") return undefined;
-  const cacheRead = num(u.cacheReadInputTokens);
-  const cacheWrite = num(u.cacheWriteInputTokens);
-  const prompt = num(u.inputTokens) + cacheRead + cacheWrite;
-  const completion = num(u.outputTokens);
-  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cacheRead } };
-  if (cacheWrite) usage.prompt_tokens_details!.cache_write_tokens = cacheWrite;
-  return usage;
+  return u && typeof u === "object" ? converseUsage(u) : undefined;
 }
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
@@ -86,7 +81,7 @@ export function bedrockException(type: string, message: string | undefined): Gat
   // x-amzn-errortype may carry a suffix: "ValidationException:http://internal.amazon.com/coral/…".
   const name = type.split(":")[0]!.trim();
   const status = EXCEPTION_STATUS[name.toLowerCase()] ?? 502;
-  const text = `Provider "aws-bedrock" reported ${name}: ${redact(message ?? "no message")}`;
+  const text = `Provider "aws-bedrock" reported ${name}: ${scrub(message ?? "no message")}`;
   if (status === 429) return new GatewayError(429, text, "rate_limit_error", "upstream_rate_limited", null, { "retry-after": "1" });
   if (status === 400) return new GatewayError(400, text, "invalid_request_error", "upstream_error");
   if (status === 403) return new GatewayError(403, text, "permission_error", "upstream_error");

@@ -13,10 +13,6 @@ import { NO_CREDENTIAL, authorizeBedrock } from "./sign.js";
  * family), signed with SigV4, streamed as AWS event-stream frames; embeddings through InvokeModel.
  */
 
-/** What request() learned that response()/the stream translator need: keyed by the call's context. */
-const callState = new WeakMap<CallContext, ConverseCallState & { base64?: boolean }>();
-const stateOf = (ctx: CallContext) => callState.get(ctx) ?? {};
-
 const modelPath = (ctx: CallContext, action: string) => `/model/${encodeURIComponent(ctx.model)}/${action}`;
 
 export const bedrockProvider: Provider = {
@@ -53,21 +49,20 @@ export const bedrockProvider: Provider = {
     request(body: ChatRequest, ctx) {
       const state: ConverseCallState = {};
       const converse = toConverse(body, state);
-      callState.set(ctx, state);
       return {
         path: modelPath(ctx, ctx.stream ? "converse-stream" : "converse"),
         body: converse,
         headers: { accept: ctx.stream ? "application/vnd.amazon.eventstream" : "application/json" },
+        state,
       };
     },
-    response: (json, ctx) => fromConverse(json, ctx, stateOf(ctx)),
-    stream: { framing: "aws-eventstream", translator: (ctx) => converseStreamTranslator(ctx, stateOf(ctx)) },
+    response: (json, ctx, state: ConverseCallState) => fromConverse(json, ctx, state),
+    isAnswer: (json) => json?.output != null && typeof json.output === "object",
+    stream: { framing: "aws-eventstream", translator: (ctx, state: ConverseCallState) => converseStreamTranslator(ctx, state) },
   },
   embeddings: {
-    request(body, ctx) {
-      callState.set(ctx, { base64: body.encoding_format === "base64" });
-      return embeddingsRequest(body, ctx);
-    },
-    response: (json, ctx) => embeddingsResponse(json, ctx, stateOf(ctx).base64 === true),
+    request: (body, ctx) => ({ ...embeddingsRequest(body, ctx), state: body.encoding_format === "base64" }),
+    response: (json, ctx, base64: boolean) => embeddingsResponse(json, ctx, base64),
+    isAnswer: (json) => Array.isArray(json?.embedding) || json?.embeddings != null,
   },
 };

@@ -1,6 +1,10 @@
 import { badRequest } from "../../errors.js";
-import type { CallContext, EndpointAdapter } from "../types.js";
+import type { EndpointAdapter } from "../types.js";
 import { modelPathSegment } from "./model.js";
+
+interface EmbeddingsState {
+  base64: boolean;
+}
 
 interface EmbeddingsRequest {
   model: string;
@@ -11,9 +15,6 @@ interface EmbeddingsRequest {
   task_type?: string;
 }
 
-/** The encoding each call asked for, read back when its answer arrives (the context object is the call's own). */
-const encodings = new WeakMap<CallContext, "float" | "base64">();
-
 /**
  * /v1/embeddings → embedContent for one string, batchEmbedContents for a list. Token-id inputs
  * (arrays of numbers) have no Gemini equivalent and are refused.
@@ -21,24 +22,26 @@ const encodings = new WeakMap<CallContext, "float" | "base64">();
 export const geminiEmbeddings: EndpointAdapter<EmbeddingsRequest> = {
   request(body, ctx) {
     const model = modelPathSegment(ctx.model);
-    encodings.set(ctx, body.encoding_format === "base64" ? "base64" : "float");
+    const state: EmbeddingsState = { base64: body.encoding_format === "base64" };
     const content = (text: string) => {
       const r: Record<string, unknown> = { content: { parts: [{ text }] } };
       if (body.dimensions != null) r.outputDimensionality = body.dimensions;
       if (typeof body.task_type === "string") r.taskType = body.task_type;
       return r;
     };
-    if (typeof body.input === "string") return { path: `/v1beta/models/${model}:embedContent`, body: content(body.input) };
+    if (typeof body.input === "string") return { path: `/v1beta/models/${model}:embedContent`, body: content(body.input), state };
     const inputs = body.input as unknown[];
     if (!inputs.every((x) => typeof x === "string")) throw badRequest("Gemini embeddings take text: input must be a string or an array of strings (not token ids).", "input", "unsupported_input");
     return {
       path: `/v1beta/models/${model}:batchEmbedContents`,
       body: { requests: (inputs as string[]).map((text) => ({ model: `models/${decodeURIComponent(model)}`, ...content(text) })) },
+      state,
     };
   },
-  response(json, ctx) {
+  isAnswer: (json) => json?.embedding != null || Array.isArray(json?.embeddings),
+  response(json, ctx, state: EmbeddingsState) {
     const vectors: number[][] = json.embedding ? [json.embedding.values ?? []] : (json.embeddings ?? []).map((e: any) => e.values ?? []);
-    const base64 = encodings.get(ctx) === "base64";
+    const base64 = state.base64;
     const tokens = json.usageMetadata?.promptTokenCount ?? 0;
     return {
       object: "list",

@@ -30,6 +30,7 @@ export const geminiProvider: Provider = {
       return { path, body: toGemini(body) };
     },
     response: (json, ctx) => fromGemini(json, ctx.model),
+    isAnswer: (json) => Array.isArray(json?.candidates) || json?.promptFeedback != null,
     stream: { framing: "sse", translator: geminiStreamTranslator },
   },
   embeddings: geminiEmbeddings,

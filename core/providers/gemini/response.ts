@@ -1,4 +1,5 @@
-import type { ChatCompletion, ToolCall, Usage } from "../../types.js";
+import type { ChatCompletion, ToolCall } from "../../types.js";
+import { geminiUsage } from "../../usage/normalize.js";
 import { toolCallId } from "./ids.js";
 import { finishReason } from "./mappings.js";
 
@@ -9,23 +10,6 @@ export interface GeminiUsage {
   cachedContentTokenCount?: number;
   thoughtsTokenCount?: number;
   toolUsePromptTokenCount?: number;
-}
-
-/**
- * promptTokenCount already includes cached tokens; thinking tokens are billed as output, so they
- * count in completion_tokens (as OpenAI counts reasoning tokens) and show in reasoning_tokens.
- */
-export function toOpenAIUsage(u: GeminiUsage): Usage {
-  const prompt = (u.promptTokenCount ?? 0) + (u.toolUsePromptTokenCount ?? 0);
-  const thoughts = u.thoughtsTokenCount ?? 0;
-  const completion = (u.candidatesTokenCount ?? 0) + thoughts;
-  return {
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    total_tokens: u.totalTokenCount ?? prompt + completion,
-    prompt_tokens_details: { cached_tokens: u.cachedContentTokenCount ?? 0 },
-    completion_tokens_details: { reasoning_tokens: thoughts },
-  };
 }
 
 /** One Gemini part's contribution to an OpenAI message or delta. */
@@ -66,7 +50,7 @@ export function fromGemini(json: any, model: string): ChatCompletion {
     created: Math.floor(Date.now() / 1000),
     model: json.modelVersion ?? model,
     choices,
-    usage: toOpenAIUsage(json.usageMetadata ?? {}),
+    usage: geminiUsage(json.usageMetadata ?? {}),
   };
 }
 

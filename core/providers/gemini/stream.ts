@@ -4,7 +4,8 @@ import { parseStreamJson } from "../../formats/stream-json.js";
 import type { ChatChunk } from "../../types.js";
 import type { CallContext, StreamPart, StreamTranslator } from "../types.js";
 import { finishReason } from "./mappings.js";
-import { functionCall, geminiErrorMessage, readPart, toOpenAIUsage, type GeminiUsage } from "./response.js";
+import { geminiUsage } from "../../usage/normalize.js";
+import { functionCall, geminiErrorMessage, readPart, type GeminiUsage } from "./response.js";
 
 type Delta = ChatChunk["choices"][number]["delta"];
 
@@ -82,7 +83,7 @@ export function geminiStreamTranslator(ctx: Pick<CallContext, "model">): StreamT
     end() {
       const all = [...choices.values()];
       if (all.length === 0 || all.some((c) => !c.finished)) throw upstreamError(502, "The Gemini stream ended before a finishReason: the answer is incomplete.", "upstream_truncated");
-      return [{ chunk: { id, object: "chat.completion.chunk", created, model, choices: [], usage: toOpenAIUsage(usage) } }];
+      return [{ chunk: { id, object: "chat.completion.chunk", created, model, choices: [], usage: geminiUsage(usage as Record<string, unknown>) } }];
     },
   };
 }

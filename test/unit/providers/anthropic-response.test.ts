@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FINISH_REASONS } from "../../../core/providers/anthropic/mappings.js";
-import { anthropicErrorMessage, fromAnthropic, toOpenAIUsage } from "../../../core/providers/anthropic/response.js";
+import { anthropicErrorMessage, fromAnthropic } from "../../../core/providers/anthropic/response.js";
+import { anthropicUsage as toOpenAIUsage } from "../../../core/usage/normalize.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/anthropic/${name}`, import.meta.url), "utf8"));
 

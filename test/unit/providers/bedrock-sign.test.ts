@@ -5,7 +5,7 @@ import type { UpstreamRequest } from "../../../core/http.js";
 import { bedrockProvider } from "../../../core/providers/bedrock/index.js";
 import { regionFor } from "../../../core/providers/bedrock/region.js";
 import { authorizeBedrock } from "../../../core/providers/bedrock/sign.js";
-import { credentialFor } from "../../../core/pipeline/credentials.js";
+import { credentialFor } from "../../../core/upstream/credentials.js";
 import { KeyPool } from "../../../core/providers/key-pool.js";
 import { SigningSha256 } from "../../../core/providers/bedrock/signing-sha256.js";
 import { createHash, createHmac } from "node:crypto";

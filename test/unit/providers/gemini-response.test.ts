@@ -79,8 +79,8 @@ describe("Gemini embeddings", () => {
   it("one string → embedContent", async () => {
     const c = ctx();
     const req = await geminiEmbeddings.request({ model: "x", input: "hello", dimensions: 768, task_type: "RETRIEVAL_QUERY" }, c);
-    expect(req).toEqual({ path: "/v1beta/models/gemini-embedding-001:embedContent", body: { content: { parts: [{ text: "hello" }] }, outputDimensionality: 768, taskType: "RETRIEVAL_QUERY" } });
-    expect(geminiEmbeddings.response!(fixture("embed-response.json"), c)).toEqual({
+    expect(req).toEqual({ path: "/v1beta/models/gemini-embedding-001:embedContent", body: { content: { parts: [{ text: "hello" }] }, outputDimensionality: 768, taskType: "RETRIEVAL_QUERY" }, state: { base64: false } });
+    expect(geminiEmbeddings.response!(fixture("embed-response.json"), c, req.state)).toEqual({
       object: "list",
       data: [{ object: "embedding", index: 0, embedding: [0.013168523, -0.008711934, -0.046782676, 0.00069968984] }],
       model: "gemini-embedding-001",
@@ -94,8 +94,9 @@ describe("Gemini embeddings", () => {
     expect(req).toEqual({
       path: "/v1beta/models/gemini-embedding-001:batchEmbedContents",
       body: { requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "a" }] } }, { model: "models/gemini-embedding-001", content: { parts: [{ text: "b" }] } }] },
+      state: { base64: true },
     });
-    const out = geminiEmbeddings.response!(fixture("batch-embed-response.json"), c) as any;
+    const out = geminiEmbeddings.response!(fixture("batch-embed-response.json"), c, req.state) as any;
     expect(out.data).toHaveLength(2);
     const bytes = Uint8Array.from(atob(out.data[1].embedding), (ch) => ch.charCodeAt(0));
     expect(Array.from(new Float32Array(bytes.buffer))).toEqual([-0.0214, 0.0097, 0.0583, -0.0011].map(Math.fround));

@@ -2,9 +2,8 @@ import { sha256, timingSafeEqual } from "../crypto.js";
 import { unauthorized } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { isVirtualKey } from "../keys/generate.js";
-import { keysOf } from "../keys/service.js";
 import type { VirtualKeyRecord } from "../store/types.js";
-import type { ClientCredentials } from "./credentials.js";
+import type { ClientCredentials } from "../upstream/credentials.js";
 import { storeFailure } from "./store-failure.js";
 
 export interface Principal {
@@ -35,18 +34,14 @@ function presented(headers: Headers, name: (typeof GATEWAY_HEADERS)[number]): st
   return m ? m[1]!.trim() : undefined;
 }
 
-const tokenDigests = new WeakMap<Gateway, Promise<Uint8Array[]>>();
-
-/** Gateway tokens, hashed once per gateway, so each check compares fixed-length digests. */
-function digests(gw: Gateway): Promise<Uint8Array[]> {
-  let d = tokenDigests.get(gw);
-  if (!d) tokenDigests.set(gw, (d = Promise.all(gw.config.auth.tokens.map(sha256))));
-  return d;
-}
-
-/** The first presented value other than the one at `used`: the client's own provider key. */
+/**
+ * The client's own provider key: the first presented value (past cf-aig-authorization) that is not
+ * the gateway credential it used — nor any virtual key, so a gateway key sent twice (as
+ * Authorization and x-api-key, as some SDKs do) never travels upstream.
+ */
 function otherValue(values: Array<string | undefined>, used: number): string | undefined {
-  return values.find((v, j) => j > 0 && j !== used && v !== undefined);
+  const gatewayKey = used >= 0 ? values[used] : undefined;
+  return values.find((v, j) => j > 0 && j !== used && v !== undefined && v !== gatewayKey && !isVirtualKey(v));
 }
 
 /**
@@ -59,7 +54,7 @@ function otherValue(values: Array<string | undefined>, used: number): string | u
 export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthResult> {
   const { tokens, allowOpen } = gw.config.auth;
   const values = GATEWAY_HEADERS.map((h) => presented(headers, h));
-  const keys = keysOf(gw);
+  const keys = gw.keys;
 
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -76,7 +71,7 @@ export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthR
   }
 
   if (tokens.length > 0) {
-    const known = await digests(gw);
+    const known = await gw.tokenDigests();
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (!value) continue;
@@ -99,7 +94,7 @@ export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthR
 }
 
 async function anyKeys(gw: Gateway): Promise<boolean> {
-  const keys = keysOf(gw);
+  const keys = gw.keys;
   if (!keys) return false;
   try {
     return await keys.anyExist();

@@ -1,10 +1,9 @@
 import type { CallObserver, Gateway } from "../gateway.js";
-import { keysOf } from "../keys/service.js";
 import { costMicros, priceTable } from "../pricing/cost.js";
 import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
 import { Coalescer } from "./coalesce.js";
-import { MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "./limits.js";
+import { MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/limits.js";
 
 const PERIODS: Period[] = ["day", "month", "total"];
 
@@ -77,16 +76,7 @@ export function usageObserver(gw: Gateway): CallObserver {
 }
 
 async function keyRecord(gw: Gateway, id: string): Promise<VirtualKeyRecord | undefined> {
-  const keys = keysOf(gw);
+  const keys = gw.keys;
   if (!keys) return undefined;
   return keys.recent(id) ?? (await keys.get(id)) ?? undefined;
-}
-
-const registered = new WeakSet<Gateway>();
-
-/** Adds the usage observer once per gateway, when it has a store to count in. */
-export function registerUsage(gw: Gateway): void {
-  if (!gw.runtime.store || registered.has(gw)) return;
-  registered.add(gw);
-  gw.observers.push(usageObserver(gw));
 }

@@ -1,5 +1,6 @@
 import type { RetryPolicy } from "../config.js";
-import { GatewayError, redact, upstreamError } from "../errors.js";
+import { GatewayError, upstreamError } from "../errors.js";
+import { scrub } from "../scrub.js";
 
 /** The client went away before the answer was complete (recorded as 499). */
 export class ClientGoneError extends GatewayError {
@@ -37,7 +38,7 @@ export function attemptTimer(client: AbortSignal | undefined, timeoutMs: number)
 export function noAnswerError(e: unknown, timer: AttemptTimer, providerName: string, timeoutMs: number): GatewayError {
   return timer.signal.aborted
     ? upstreamError(504, `Provider "${providerName}" did not answer within ${timeoutMs} ms.`, "upstream_timeout")
-    : upstreamError(502, `Could not reach provider "${providerName}": ${redact(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
+    : upstreamError(502, `Could not reach provider "${providerName}": ${scrub(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
 }
 
 /** Waits before retry number `n` (1 = the first retry) as the policy says, at most 30 s; the client leaving rejects with ClientGoneError. */

@@ -1,9 +1,8 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app.js";
 import type { RateLimit } from "../config.js";
 import { GatewayError, forbidden, serviceUnavailable } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { allowedTargets, matchesAny } from "../keys/models.js";
+import type { Call } from "./call.js";
 import type { Store, VirtualKeyRecord } from "../store/types.js";
 import type { Target } from "./route.js";
 import { storeFailure } from "./store-failure.js";
@@ -15,6 +14,7 @@ import { storeFailure } from "./store-failure.js";
  *   real usage, see usage.ts); a request is refused once the window holds `tpm` tokens or more;
  * - budget: the key's spend this day / month / in total, in micro-dollars;
  * - maxParallel: requests in flight per key, counted in this process only.
+ * A route that can't count a request's tokens refuses keys with token limits or a budget there.
  * Sliding windows weigh the previous minute by how much of it still overlaps the last 60 s.
  * A store error refuses the request with 503: limits fail closed.
  */
@@ -88,8 +88,8 @@ interface Check {
   who: string;
 }
 
-/** Per-gateway state: closed windows' final counts, and in-flight requests per key. */
-class LimitState {
+/** Per-gateway state (Gateway.limits): closed windows' final counts, and in-flight requests per key. */
+export class LimitState {
   private readonly prevCounts = new Map<string, number>();
   readonly inFlight = new Map<string, number>();
 
@@ -121,14 +121,9 @@ class LimitState {
   }
 }
 
-const states = new WeakMap<Gateway, LimitState>();
-
 function stateOf(gw: Gateway): LimitState {
-  const store = gw.runtime.store;
-  if (!store) throw serviceUnavailable("Rate limits are configured but the gateway has no store to count them in; the request was refused.", "store_unavailable");
-  let s = states.get(gw);
-  if (!s) states.set(gw, (s = new LimitState(store)));
-  return s;
+  if (!gw.limits) throw serviceUnavailable("Rate limits are configured but the gateway has no store to count them in; the request was refused.", "store_unavailable");
+  return gw.limits;
 }
 
 function rateHeaders(kind: "requests" | "tokens", limit: number, remaining: number, resetMs: number): Record<string, string> {
@@ -159,172 +154,154 @@ function requestChecks(gw: Gateway, key: VirtualKeyRecord | undefined): { reques
   return { requests, tokens };
 }
 
-/** Only calls that reach a provider are limited: not /v1/models, not the self-service key rotation. */
-const limitedCall = (c: Context<AppEnv>) => c.req.method === "POST" && c.req.path !== "/v1/key/rotate";
+/** What the limits stage needs to know of a request, whatever its route. */
+export interface LimitsRequest {
+  /** The model as asked for (an alias, "provider/model"); undefined on a pass-through route. */
+  model?: string;
+  targets: Target[];
+  /** A pass-through route's provider: the key's model globs must allow all of its models. */
+  passthrough?: string;
+  /** Why the route can't count this request's tokens, if it can't: a key with token limits or a budget is refused. */
+  unmetered?: string;
+}
 
 /**
- * The limits stage for /v1/*. With no key limits and no gateway-wide limits it does nothing
- * (no store call). Sets x-ratelimit-* on the response (the tightest limit of each kind).
+ * The limits stage, before any upstream call: the key's allowed models, then its limits and the
+ * gateway's (rpm, tpm, budget, maxParallel), then the per-provider limits, which skip a target at
+ * its limit for the next one. Returns the targets left and the x-ratelimit-* headers for the
+ * answer (the tightest limit of each kind); the in-flight slot is released when the call finishes.
+ * With no limits at all it does nothing (no store call).
  */
-export function limitsStage(gw: Gateway): MiddlewareHandler<AppEnv> {
+export async function checkLimits(gw: Gateway, call: Call, req: LimitsRequest): Promise<{ targets: Target[]; headers: Record<string, string> }> {
+  const key = call.auth?.key;
+  if (req.passthrough !== undefined && key?.models) checkPassthrough(key, req.passthrough);
+  const targets = req.passthrough !== undefined ? req.targets : allowedTargets(key, req.model ?? "", req.targets);
+  if (req.unmetered) refuseUnmetered(gw, key, targets, req.unmetered);
+  const headers = await keyLimits(gw, call, key);
+  return { targets: await providerLimits(gw, targets), headers };
+}
+
+/** A key or gateway whose limits count tokens can't be served where tokens can't be counted. */
+function refuseUnmetered(gw: Gateway, key: VirtualKeyRecord | undefined, targets: Target[], why: string) {
+  const cfg = gw.config.limits;
+  const counts = key?.tpm ? "This key has a tokens-per-minute limit" : key?.budget ? "This key has a budget" : cfg.tpm ? "The gateway has a tokens-per-minute limit" : undefined;
+  const provider = targets.find((t) => cfg.providers[t.route.name]?.tpm)?.route.name;
+  const who = counts ?? (provider ? `The gateway limits the tokens per minute of provider "${provider}"` : undefined);
+  if (!who) return;
+  throw forbidden(`${who}, and the gateway can't count the tokens of this request: ${why}. Use a route that reports usage (the /v1 API, or a non-streamed call), or a key without token limits.`, "unmetered_route");
+}
+
+async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefined): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const { requests, tokens } = requestChecks(gw, key);
+  const budget = key?.budget;
+  const parallel = key?.maxParallel;
+  if (!requests.length && !tokens.length && !budget && !parallel) return headers;
+
+  const state = stateOf(gw);
   const sliding = gw.config.limits.window === "sliding";
-  return async (c, next) => {
-    const key = c.get("auth")?.key;
-    if (key?.models && !c.req.path.startsWith("/v1/")) checkPassthrough(gw, key, c.req.path);
-    const { requests, tokens } = requestChecks(gw, key);
-    const budget = key?.budget;
-    const parallel = key?.maxParallel;
-    if ((!requests.length && !tokens.length && !budget && !parallel) || !limitedCall(c)) return next();
+  const now = Date.now();
 
-    const state = stateOf(gw);
-    const now = Date.now();
-    const headers: Record<string, string> = {};
-
-    // In flight (this process): checked first, it costs no store call.
-    let release = () => {};
-    if (parallel && key) {
-      const running = state.inFlight.get(key.id) ?? 0;
-      if (running >= parallel) {
-        throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
-      }
-      state.inFlight.set(key.id, running + 1);
-      let done = false;
-      release = () => {
-        if (done) return;
-        done = true;
-        const n = (state.inFlight.get(key.id) ?? 1) - 1;
-        if (n > 0) state.inFlight.set(key.id, n);
-        else state.inFlight.delete(key.id);
-      };
+  // In flight (this process): checked first, it costs no store call; released when the call finishes.
+  if (parallel && key) {
+    const running = state.inFlight.get(key.id) ?? 0;
+    if (running >= parallel) {
+      throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
     }
+    state.inFlight.set(key.id, running + 1);
+    call.onFinish(() => {
+      const n = (state.inFlight.get(key.id) ?? 1) - 1;
+      if (n > 0) state.inFlight.set(key.id, n);
+      else state.inFlight.delete(key.id);
+    });
+  }
 
-    try {
-      // One round trip: the request counters are hit while the token and spend counters are read.
-      // Sliding: what the previous window still weighs is taken off this window's allowance, so
-      // the atomic hit on the current window enforces prev × weight + current ≤ limit.
-      let hits: Array<{ w: WindowView; allowed: boolean }>;
-      let tokenViews: WindowView[];
-      let spent: number;
-      try {
-        [hits, tokenViews, spent] = await Promise.all([
-          Promise.all(
-            requests.map(async (r) => {
-              const w = await state.view(r.counter, now, sliding, false);
-              const res = await state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
-              return { w: { ...w, current: res.count }, allowed: res.allowed };
-            }),
-          ),
-          Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
-          budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
-        ]);
-      } catch (e) {
-        throw storeFailure(gw, e, "limits");
-      }
+  // One round trip: the request counters are hit while the token and spend counters are read.
+  // Sliding: what the previous window still weighs is taken off this window's allowance, so
+  // the atomic hit on the current window enforces prev × weight + current ≤ limit.
+  let hits: Array<{ w: WindowView; allowed: boolean }>;
+  let tokenViews: WindowView[];
+  let spent: number;
+  try {
+    [hits, tokenViews, spent] = await Promise.all([
+      Promise.all(
+        requests.map(async (r) => {
+          const w = await state.view(r.counter, now, sliding, false);
+          const res = await state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
+          return { w: { ...w, current: res.count }, allowed: res.allowed };
+        }),
+      ),
+      Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
+      budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+    ]);
+  } catch (e) {
+    throw storeFailure(gw, e, "limits");
+  }
 
-      let refused: GatewayError | undefined;
-      let tightest = Infinity;
-      for (let i = 0; i < requests.length; i++) {
-        const r = requests[i]!;
-        const { w, allowed } = hits[i]!;
-        if (!allowed) {
-          const wait = retryAfterMs(w, r.limit, 1, now);
-          Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
-          refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
-          tightest = -1;
-        } else if (r.limit - effective(w) < tightest) {
-          tightest = r.limit - effective(w);
-          Object.assign(headers, rateHeaders("requests", r.limit, tightest, w.start + w.ms - now));
-        }
-      }
-
-      // Tokens: refuse once the window already holds the limit.
-      tightest = Infinity;
-      for (let i = 0; i < tokens.length; i++) {
-        const t = tokens[i]!;
-        const w = tokenViews[i]!;
-        const used = effective(w);
-        if (t.limit - used < tightest) {
-          tightest = t.limit - used;
-          Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
-        }
-        if (used >= t.limit && !refused) {
-          const wait = retryAfterMs(w, t.limit, 1, now);
-          refused = limited(`${t.who} has used its ${t.limit} tokens per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
-        }
-      }
-
-      if (budget && key && !refused && spent >= Math.round(budget.usd * 1_000_000)) {
-        const p = periodWindow(budget.period, now);
-        const when = p.end ? ` It resets at ${new Date(p.end).toISOString()}.` : "";
-        const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
-        refused = limited(`This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`, "budget_exceeded", p.end === undefined ? undefined : p.end - now, headers);
-      }
-      if (refused) {
-        for (const [name, value] of Object.entries(headers)) refused.headers[name] ??= value;
-        throw refused;
-      }
-      await next();
-    } catch (e) {
-      release();
-      throw e;
+  let refused: GatewayError | undefined;
+  let tightest = Infinity;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i]!;
+    const { w, allowed } = hits[i]!;
+    if (!allowed) {
+      const wait = retryAfterMs(w, r.limit, 1, now);
+      Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
+      refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+      tightest = -1;
+    } else if (r.limit - effective(w) < tightest) {
+      tightest = r.limit - effective(w);
+      Object.assign(headers, rateHeaders("requests", r.limit, tightest, w.start + w.ms - now));
     }
+  }
 
-    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    const body = c.res.body;
-    if (parallel && body && c.res.headers.get("content-type")?.startsWith("text/event-stream")) {
-      c.res = new Response(releasing(body, release), c.res);
-    } else {
-      release();
+  // Tokens: refuse once the window already holds the limit.
+  tightest = Infinity;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const w = tokenViews[i]!;
+    const used = effective(w);
+    if (t.limit - used < tightest) {
+      tightest = t.limit - used;
+      Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
     }
-  };
+    if (used >= t.limit && !refused) {
+      const wait = retryAfterMs(w, t.limit, 1, now);
+      refused = limited(`${t.who} has used its ${t.limit} tokens per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
+    }
+  }
+
+  if (budget && key && !refused && spent >= Math.round(budget.usd * 1_000_000)) {
+    const p = periodWindow(budget.period, now);
+    const when = p.end ? ` It resets at ${new Date(p.end).toISOString()}.` : "";
+    const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
+    refused = limited(`This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`, "budget_exceeded", p.end === undefined ? undefined : p.end - now, headers);
+  }
+  if (refused) {
+    for (const [name, value] of Object.entries(headers)) refused.headers[name] ??= value;
+    throw refused;
+  }
+  return headers;
 }
 
 /**
  * A pass-through call (/{provider}/…) names no model the gateway can check, so a key with a
  * model allow-list may use it only when its globs allow every model of that provider ("openai/*", "*").
  */
-function checkPassthrough(gw: Gateway, key: VirtualKeyRecord, path: string) {
-  const name = path.split("/")[1] ?? "";
-  const provider = gw.route(name)?.name ?? name;
+function checkPassthrough(key: VirtualKeyRecord, provider: string) {
   if (!matchesAny(key.models!, `${provider}/*`)) {
     throw forbidden(`This key may not use the pass-through route of provider "${provider}": its allowed models (${key.models!.join(", ")}) do not include "${provider}/*".`, "model_not_allowed");
   }
 }
 
-/** The same stream, calling `release` once it ends, fails or is cancelled. */
-function releasing(body: ReadableStream<Uint8Array>, release: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (e) {
-        release();
-        controller.error(e);
-      }
-    },
-    cancel(reason) {
-      release();
-      return reader.cancel(reason);
-    },
-  });
-}
-
 /**
- * After routing: the targets this caller may use (the key's model globs; 403 when none), then the
- * per-provider limits from config. A target whose provider is at its limit is skipped for the
+ * The per-provider limits from config: a target whose provider is at its limit is skipped for the
  * next one (a fallback chain moves on); when none is left, 429.
  */
-export async function admitTargets(gw: Gateway, key: VirtualKeyRecord | undefined, requested: string, resolved: Target[]): Promise<Target[]> {
-  const targets = allowedTargets(key, requested, resolved);
+async function providerLimits(gw: Gateway, targets: Target[]): Promise<Target[]> {
   const limits = gw.config.limits.providers;
   let refused: GatewayError | undefined;
   for (let i = 0; i < targets.length; i++) {
-    const lim: RateLimit | undefined = limits[targets[i]!.route.name];
+    const lim: RateLimit | undefined = Object.hasOwn(limits, targets[i]!.route.name) ? limits[targets[i]!.route.name] : undefined;
     if (!lim || (!lim.rpm && !lim.tpm)) return targets.slice(i);
     const err = await providerAdmits(gw, targets[i]!.route.name, lim);
     if (!err) return targets.slice(i);

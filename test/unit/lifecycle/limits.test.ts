@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp } from "../../core/app.js";
-import { loadConfig } from "../../core/config.js";
-import { Gateway } from "../../core/gateway.js";
-import { KeyService } from "../../core/keys/service.js";
-import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../core/pipeline/limits.js";
-import { silentLogger } from "../../core/runtime.js";
-import { memoryStore } from "../../core/store/memory.js";
-import { keysOf } from "../../core/keys/service.js";
-import { Coalescer } from "../../core/pipeline/coalesce.js";
+import { createApp } from "../../../core/app.js";
+import { loadConfig } from "../../../core/config.js";
+import { Gateway } from "../../../core/gateway.js";
+import { KeyService } from "../../../core/keys/service.js";
+import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../../core/lifecycle/limits.js";
+import { silentLogger } from "../../../core/runtime.js";
+import { memoryStore } from "../../../core/store/memory.js";
+import { Coalescer } from "../../../core/usage/coalesce.js";
 
 const view = (v: Partial<WindowView>): WindowView => ({ start: 0, ms: 60_000, prev: 0, current: 0, weight: 0, ...v });
 
@@ -57,7 +56,7 @@ describe("the limits stage on a fake clock", () => {
     const env = { STRAIT_ADMIN_TOKEN: "t" };
     const gw = new Gateway(loadConfig({ limits: { window } }, env, { allowOpen: true }), { http: async () => { throw new Error("no network"); }, defer: () => {}, log: silentLogger, env, store });
     const app = createApp(gw);
-    const { key } = await (keysOf(gw) as KeyService).create({ name: "k", rpm: 10 });
+    const { key } = await (gw.keys as KeyService).create({ name: "k", rpm: 10 });
     const call = async () =>
       (await app.request("/v1/chat/completions", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ model: "mock/echo", messages: [{ role: "user", content: "x" }] }) })).status;
     const calls = async (n: number) => {

@@ -1,8 +1,8 @@
 import { GatewayError, upstreamError } from "../errors.js";
 import { framings } from "../formats/framing.js";
-import type { ChatAdapter, StreamPart } from "../providers/types.js";
+import type { StreamAdapter, StreamPart } from "../providers/types.js";
 import type { Usage } from "../types.js";
-import type { Answer } from "./dispatch.js";
+import type { Answer } from "../upstream/attempt-loop.js";
 
 const encoder = new TextEncoder();
 const DONE = "data: [DONE]\n\n";
@@ -17,21 +17,23 @@ export interface StreamEnd {
 /**
  * The upstream's stream, as OpenAI SSE for the client, one upstream read at a time (nothing is
  * buffered beyond the event being decoded). Usage is collected on the way; the usage chunk the
- * gateway asked for on the client's behalf is dropped; a failure mid-stream ends with an error
- * event and no [DONE], so a client never mistakes a cut answer for a whole one.
+ * gateway asked for on the client's behalf is dropped; a failure mid-stream — a broken
+ * connection, an upstream gone silent, an error event, an event that is not JSON — ends with an
+ * error event (its text passed through `scrub`) and no [DONE], so a client never mistakes a cut
+ * answer for a whole one.
  */
-export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
-  const { ctx, res } = answer;
-  const decoder = framings[adapter.stream.framing]!();
-  const translator = adapter.stream.translator(ctx);
-  const upstream = res.chunks()[Symbol.asyncIterator]();
+export function clientStream(answer: Answer, adapter: StreamAdapter, scrub: (text: string) => string, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+  const { ctx, body: upstream } = answer;
+  // The attempt's clock covers the wait for the headers; from here the idle clock watches the stream.
+  answer.timer.settle();
+  const decoder = framings[adapter.framing]!();
+  const translator = adapter.translator(ctx, answer.state);
   let usage: Usage | undefined;
   let finished = false;
 
   const finish = (end: StreamEnd) => {
     if (finished) return;
     finished = true;
-    answer.settle();
     onEnd({ usage, ...end });
   };
 
@@ -76,18 +78,21 @@ export function clientStream(answer: Answer, adapter: ChatAdapter, onEnd: (end: 
             }
           }
         } catch (e) {
+          if (finished) return; // cancelled: the client is gone, nothing more to send
           const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
-          controller.enqueue(encoder.encode(`${text}data: ${JSON.stringify(error)}\n\n`));
+          const clean = new GatewayError(error.status, scrub(error.message), error.type, error.code, error.param);
+          controller.enqueue(encoder.encode(`${text}data: ${JSON.stringify(clean)}\n\n`));
           controller.close();
-          answer.abort();
-          finish({ error });
+          answer.timer.abort();
+          upstream.stop();
+          finish({ error: clean });
         }
       },
       async cancel() {
         // First, so a pull that fails because of this abort is not recorded as an upstream error.
         finish({ cancelled: true });
-        answer.abort();
-        await upstream.return?.();
+        answer.timer.abort();
+        await upstream.return();
       },
     },
     { highWaterMark: 0 },

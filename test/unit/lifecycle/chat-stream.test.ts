@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
-import type { Answer } from "../../../core/pipeline/dispatch.js";
-import { clientStream, type StreamEnd } from "../../../core/pipeline/stream.js";
+import type { Answer } from "../../../core/upstream/attempt-loop.js";
+import { clientStream, type StreamEnd } from "../../../core/lifecycle/chat-stream.js";
+import type { UpstreamResponse } from "../../../core/http.js";
 import type { ChatAdapter } from "../../../core/providers/types.js";
+import { UpstreamBody } from "../../../core/upstream/body.js";
 
 const enc = new TextEncoder();
 const adapter = { stream: { framing: "sse", translator: openAIStreamTranslator } } as unknown as ChatAdapter;
@@ -12,19 +14,18 @@ const usage = JSON.stringify({ id: "c", object: "chat.completion.chunk", created
 
 function answerOf(pieces: string[], clientWantsUsage = false, fail?: Error) {
   const abort = vi.fn();
-  const answer = {
-    ctx: { clientWantsUsage },
-    res: {
-      chunks: async function* () {
-        for (const p of pieces) yield enc.encode(p);
-        if (fail) throw fail;
-      },
+  const timer = { signal: new AbortController().signal, settle: vi.fn(), release: vi.fn(), abort };
+  const res = {
+    chunks: async function* () {
+      for (const p of pieces) yield enc.encode(p);
+      if (fail) throw fail;
     },
-    settle: vi.fn(),
-    abort,
-  } as unknown as Answer;
+  } as unknown as UpstreamResponse;
+  const answer = { ctx: { clientWantsUsage }, res, timer, state: undefined, body: new UpstreamBody(res, timer, 60_000, "test") } as unknown as Answer;
   return { answer, abort };
 }
+
+const stream = (answer: Answer, onEnd: (e: StreamEnd) => void = () => {}) => clientStream(answer, adapter.stream, (t) => t.replaceAll("s3cr3t-value", "[redacted]"), onEnd);
 
 async function read(stream: ReadableStream<Uint8Array>) {
   return new Response(stream).text();
@@ -34,20 +35,20 @@ describe("clientStream", () => {
   it("drops the usage chunk the gateway asked for, keeps the usage for the log, and ends with [DONE]", async () => {
     const ends: StreamEnd[] = [];
     const { answer } = answerOf([`data: ${chunk("Hi", "stop")}\n\n`, `data: ${usage}\n\ndata: [DONE]\n\n`]);
-    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    const text = await read(stream(answer, (e) => ends.push(e)));
     expect(text).toBe(`data: ${chunk("Hi", "stop")}\n\ndata: [DONE]\n\n`);
     expect(ends).toEqual([{ usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }]);
   });
 
   it("passes the usage chunk to a client that asked for it", async () => {
     const { answer } = answerOf([`data: ${chunk("Hi", "stop")}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`], true);
-    expect(await read(clientStream(answer, adapter, () => {}))).toContain(usage);
+    expect(await read(stream(answer, () => {}))).toContain(usage);
   });
 
   it("delivers what came before an upstream error in the same read, then the error event, and no [DONE]", async () => {
     const ends: StreamEnd[] = [];
     const { answer, abort } = answerOf([`data: ${chunk("Once upon")}\n\ndata: {"error":{"message":"Overloaded"}}\n\n`]);
-    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    const text = await read(stream(answer, (e) => ends.push(e)));
     expect(text.startsWith(`data: ${chunk("Once upon")}\n\ndata: {"error":{"message":"Overloaded"`)).toBe(true);
     expect(text).not.toContain("[DONE]");
     expect(abort).toHaveBeenCalled();
@@ -60,14 +61,14 @@ describe("clientStream", () => {
     const spaced = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[], "usage": {"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}';
     const finish = '{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason": "stop"}]}';
     const { answer } = answerOf([`data: ${tricky}\n\ndata: ${finish}\n\ndata: ${spaced}\n\n`]);
-    const text = await read(clientStream(answer, adapter, (e) => ends.push(e)));
+    const text = await read(stream(answer, (e) => ends.push(e)));
     expect(text).toBe(`data: ${tricky}\n\ndata: ${finish}\n\ndata: [DONE]\n\n`);
     expect(ends[0]!.usage).toEqual({ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 });
   });
 
   it("turns a connection reset into an error event", async () => {
     const { answer } = answerOf([`data: ${chunk("Hi")}\n\n`], false, new Error("other side closed"));
-    const text = await read(clientStream(answer, adapter, () => {}));
+    const text = await read(stream(answer, () => {}));
     expect(text).toContain('"code":"upstream_stream_error"');
     expect(text).toContain("other side closed");
   });
@@ -75,7 +76,7 @@ describe("clientStream", () => {
   it("aborts the upstream when the client cancels", async () => {
     const ends: StreamEnd[] = [];
     const { answer, abort } = answerOf([`data: ${chunk("a")}\n\n`, `data: ${chunk("b")}\n\n`]);
-    const reader = clientStream(answer, adapter, (e) => ends.push(e)).getReader();
+    const reader = stream(answer, (e) => ends.push(e)).getReader();
     await reader.read();
     await reader.cancel();
     expect(abort).toHaveBeenCalled();

@@ -21,8 +21,11 @@ const Tool = v.looseObject({
   function: v.optional(v.looseObject({ name: v.pipe(v.string(), v.minLength(1)), parameters: v.optional(v.record(v.string(), v.unknown())) })),
 });
 
+/** Model ids are short; a longer name is a mistake or an attack on whatever stores it. */
+const Model = v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"), v.maxLength(256, "must be at most 256 characters"));
+
 export const ChatSchema = v.looseObject({
-  model: v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty")),
+  model: Model,
   messages: v.pipe(v.array(Message, "must be an array of messages"), v.minLength(1, "must hold at least one message")),
   stream: v.optional(v.nullable(v.boolean())),
   stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
@@ -39,14 +42,15 @@ export const ChatSchema = v.looseObject({
 });
 
 export const CompletionSchema = v.looseObject({
-  model: v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty")),
+  model: Model,
   prompt: v.union([v.string(), v.array(v.string()), v.array(v.number()), v.array(v.array(v.number()))], "must be a string or an array"),
   stream: v.optional(v.nullable(v.boolean())),
+  stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
   max_tokens: v.optional(v.nullable(int)),
 });
 
 export const EmbeddingsSchema = v.looseObject({
-  model: v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty")),
+  model: Model,
   input: v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.unknown()), v.minLength(1))], "must be a string or a non-empty array"),
   dimensions: v.optional(int),
   encoding_format: v.optional(v.picklist(["float", "base64"])),
@@ -61,10 +65,37 @@ export function validate<S extends v.GenericSchema>(schema: S, body: unknown): v
   throw badRequest(path ? `Invalid value for '${path}': ${issue.message}` : issue.message, path ?? null, "invalid_value");
 }
 
+/** Deeper than this, a body is refused before it is parsed: no stage should have to recurse that far. */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * The request body as JSON: 400 for text that is not JSON or that nests deeper than
+ * MAX_JSON_DEPTH (a body thousands of levels deep would overflow the stack of whatever walks it).
+ */
 export function parseJson(text: string): unknown {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw badRequest(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels; flatten it.`, null, "invalid_json");
+  }
   try {
     return JSON.parse(text);
   } catch {
     throw badRequest("We could not parse the JSON body of your request. Send valid JSON with Content-Type: application/json.", null, "invalid_json");
   }
+}
+
+/** One pass over the text, counting brackets outside strings. */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return false;
 }

@@ -1,0 +1,94 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.js";
+import { GatewayError } from "../errors.js";
+import type { Gateway } from "../gateway.js";
+import { type Answer, type Built, attemptLoop } from "../upstream/attempt-loop.js";
+import type { CallContext } from "../providers/types.js";
+import { credentialSecrets, UpstreamHttpError } from "../upstream/failure.js";
+import { authenticate } from "./auth.js";
+import { Call } from "./call.js";
+import { checkLimits, type LimitsRequest } from "./limits.js";
+import { requestTimeout, retryPolicy } from "./options.js";
+
+/**
+ * The request lifecycle every API route shares, in the order it runs. Before it, as middleware
+ * on every API path (app.ts): CORS, the body size limit. Then, per request:
+ *
+ *   1. call record   opened here; finished exactly once (lifecycle/call.ts)
+ *   2. auth          who is calling: gateway token, virtual key, or open (lifecycle/auth.ts)
+ *   3. read          the route parses its own wire format: model, targets, stream (routes/*)
+ *   4. limits        allowed models, rpm / tpm / budget / in flight, per-provider limits (lifecycle/limits.ts)
+ *   5. attempts      credentials, provider auth, timers, retries, fallback (upstream/attempt-loop.ts)
+ *   6. answer        the route's response: JSON read whole, or a stream passed on as it arrives (routes/*)
+ *   7. after         usage, spend, token counters and the log, as deferred work when the call finishes (usage/observer.ts)
+ *
+ * Guardrails on the prompt and the cache belong between 4 and 5; guardrails on the answer in 6.
+ */
+
+/** What a route learned from its request (step 3). */
+export interface RouteRequest extends LimitsRequest {
+  stream: boolean;
+  /** The client asked for the usage chunk of a stream itself. */
+  clientWantsUsage: boolean;
+  /** The upstream request for one target, built once its credential is chosen; a GatewayError skips the target. */
+  build(ctx: CallContext): Promise<Built>;
+}
+
+export interface ApiRoute {
+  /** For the call record: "chat", "completions", "embeddings", "passthrough" … */
+  endpoint: string;
+  read(c: Context<AppEnv>, call: Call): Promise<RouteRequest>;
+  /** The answer as the route's response. It finishes the call, or hands that to the stream it returns. */
+  respond(answer: Answer, call: Call, req: RouteRequest): Promise<Response>;
+  /** An upstream's final non-2xx answer in the route's own shape; without it, the gateway's error. */
+  upstreamError?(e: UpstreamHttpError, call: Call): Response;
+}
+
+export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute): Promise<Response> {
+  const call = new Call(gw, c.get("requestId"), route.endpoint, c.get("startedAt"));
+  const headers = c.req.raw.headers;
+  try {
+    call.auth = await authenticate(gw, headers);
+    call.record.principal = call.auth.principal.id;
+
+    const req = await route.read(c, call);
+    call.record.stream = req.stream;
+
+    const limits = await checkLimits(gw, call, req);
+
+    let answer: Answer;
+    try {
+      answer = await attemptLoop(gw, {
+        targets: limits.targets,
+        stream: req.stream,
+        clientWantsUsage: req.clientWantsUsage,
+        clientHeaders: headers,
+        client: call.auth.client,
+        signal: c.req.raw.signal,
+        retry: retryPolicy(gw.config, headers),
+        timeoutMs: requestTimeout(gw.config, headers),
+        build: req.build,
+        onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
+      });
+    } catch (e) {
+      if (!(e instanceof UpstreamHttpError) || !route.upstreamError) throw e;
+      const res = route.upstreamError(e, call);
+      call.finish({ status: res.status, error: e.message });
+      return withHeaders(res, limits.headers);
+    }
+    call.record.provider = answer.ctx.providerName;
+    call.model = answer.ctx.model || call.record.model;
+    call.record.step = answer.step;
+
+    const res = await route.respond(answer, call, req);
+    return withHeaders(res, { ...limits.headers, "cf-aig-step": String(answer.step) });
+  } catch (e) {
+    call.fail(e);
+    throw e instanceof GatewayError ? call.scrubbed(e) : e;
+  }
+}
+
+function withHeaders(res: Response, headers: Record<string, string>): Response {
+  for (const name in headers) res.headers.set(name, headers[name]!);
+  return res;
+}

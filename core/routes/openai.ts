@@ -1,0 +1,94 @@
+import type * as v from "valibot";
+import { badRequest, upstreamError } from "../errors.js";
+import type { Gateway } from "../gateway.js";
+import type { EndpointAdapter } from "../providers/types.js";
+import { clientStream } from "../lifecycle/chat-stream.js";
+import { resolveTargets } from "../lifecycle/route.js";
+import type { ApiRoute } from "../lifecycle/stages.js";
+import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } from "../lifecycle/validate.js";
+
+/**
+ * The OpenAI API: POST /v1/chat/completions, /v1/completions, /v1/embeddings. Each reads OpenAI's
+ * wire format, lets the provider's adapter map it, and answers in OpenAI's shape: JSON read whole,
+ * or a stream of OpenAI chunks.
+ */
+
+export type Endpoint = "chat" | "completions" | "embeddings";
+
+const SCHEMAS: Record<Endpoint, v.GenericSchema> = { chat: ChatSchema, completions: CompletionSchema, embeddings: EmbeddingsSchema };
+const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings" };
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+const JSON_HEADERS = { "content-type": "application/json" };
+
+type OpenAIBody = { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; [k: string]: unknown };
+
+export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
+  const adapterOf = (provider: { [K in Endpoint]?: EndpointAdapter<any> }, name: string): EndpointAdapter<any> => {
+    const adapter = provider[endpoint];
+    if (!adapter) throw badRequest(`Provider "${name}" does not serve ${PATHS[endpoint]}.`, "model", "unsupported_endpoint");
+    return adapter;
+  };
+  return {
+    endpoint,
+    async read(c, call) {
+      const body = parseJson(await c.req.text()) as OpenAIBody;
+      validate(SCHEMAS[endpoint], body);
+      call.model = body.model;
+      const stream = endpoint !== "embeddings" && body.stream === true;
+      return {
+        model: body.model,
+        targets: resolveTargets(gw, body.model, c.req.raw.headers),
+        stream,
+        clientWantsUsage: body.stream_options?.include_usage === true,
+        async build(ctx) {
+          const adapter = adapterOf(ctx.provider, ctx.providerName);
+          if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");
+          const built = await adapter.request(body, ctx);
+          return {
+            req: {
+              url: ctx.baseUrl + built.path,
+              method: built.method ?? "POST",
+              headers: { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...ctx.config.headers, ...built.headers },
+              body: built.method === "GET" ? undefined : typeof built.body === "string" ? built.body : JSON.stringify(built.body),
+            },
+            state: built.state,
+          };
+        },
+      };
+    },
+
+    async respond(answer, call) {
+      const { ctx } = answer;
+      const adapter = adapterOf(ctx.provider, ctx.providerName);
+      if (call.record.stream) {
+        const body = clientStream(answer, adapter.stream!, (t) => call.scrub(t), (end) =>
+          call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }),
+        );
+        return new Response(body, { status: 200, headers: SSE_HEADERS });
+      }
+
+      let bytes: Uint8Array;
+      try {
+        bytes = await answer.body.bytes();
+      } finally {
+        answer.timer.release();
+      }
+      let json: any;
+      try {
+        json = JSON.parse(new TextDecoder().decode(bytes));
+      } catch {
+        throw upstreamError(502, `Provider "${ctx.providerName}" sent a response that is not JSON.`, "bad_upstream_response");
+      }
+      if (!adapter.isAnswer(json)) {
+        throw upstreamError(502, `Provider "${ctx.providerName}" answered 200 with a body that is not a ${PATHS[endpoint]} answer.`, "bad_upstream_response");
+      }
+      if (adapter.response) {
+        json = adapter.response(json, ctx, answer.state);
+        bytes = new TextEncoder().encode(JSON.stringify(json));
+      }
+      call.finish({ usage: json?.usage ?? undefined });
+      return new Response(bytes as BodyInit, { status: 200, headers: JSON_HEADERS });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { GatewayError, upstreamError } from "../errors.js";
+import type { UpstreamResponse } from "../http.js";
+import { ClientGoneError, type AttemptTimer } from "./attempt.js";
+
+/**
+ * An upstream body, read with an idle clock: once the headers are in, the upstream may not go
+ * silent for longer than `idleMs` between chunks. The clock runs only while the gateway waits on
+ * the upstream, never while a slow client holds the stream back. One timer per body, re-armed
+ * rather than reset per chunk, so a chunk costs one Date.now().
+ */
+export class UpstreamBody implements AsyncIterator<Uint8Array> {
+  private readonly it: AsyncIterator<Uint8Array>;
+  private waitSince = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private idle = false;
+  /** Read whole (a JSON answer) rather than streamed on: only the error's wording differs. */
+  private whole = false;
+
+  constructor(
+    res: UpstreamResponse,
+    private readonly attempt: AttemptTimer,
+    private readonly idleMs: number,
+    private readonly providerName: string,
+    private readonly client?: AbortSignal,
+  ) {
+    this.it = res.chunks()[Symbol.asyncIterator]();
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    this.waitSince = Date.now();
+    this.timer ??= setTimeout(this.check, this.idleMs);
+    try {
+      const r = await this.it.next();
+      this.waitSince = 0;
+      if (r.done) this.stop();
+      return r;
+    } catch (e) {
+      this.stop();
+      throw this.failure(e);
+    }
+  }
+
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    this.stop();
+    await this.it.return?.();
+    return { done: true, value: undefined };
+  }
+
+  /** The whole body (a JSON answer), under the same idle clock. */
+  async bytes(): Promise<Uint8Array> {
+    this.whole = true;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await this.next();
+      if (done) break;
+      parts.push(value);
+      size += value.length;
+    }
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  stop() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waitSince = 0;
+  }
+
+  private readonly check = () => {
+    this.timer = undefined;
+    const waited = this.waitSince ? Date.now() - this.waitSince : 0;
+    if (waited >= this.idleMs) {
+      this.idle = true;
+      this.attempt.abort();
+      return;
+    }
+    this.timer = setTimeout(this.check, this.idleMs - waited);
+  };
+
+  /** Why a read failed: the client left, the upstream went silent, the attempt's clock ran out, or the connection broke. */
+  private failure(e: unknown) {
+    if (this.client?.aborted) return new ClientGoneError();
+    if (this.idle) return upstreamError(504, `Provider "${this.providerName}" sent nothing for ${this.idleMs} ms, so the gateway gave up on its answer.`, "upstream_idle_timeout");
+    if (this.attempt.signal.aborted) return upstreamError(504, `Provider "${this.providerName}" did not finish its answer in time.`, "upstream_timeout");
+    if (e instanceof GatewayError) return e;
+    const reason = (e as Error)?.message ?? String(e);
+    return this.whole
+      ? upstreamError(502, `The connection to provider ${this.providerName} failed before its answer was complete: ${reason}`, "upstream_error")
+      : upstreamError(502, `The upstream connection failed mid-stream: ${reason}`, "upstream_stream_error");
+  }
+}
