@@ -173,7 +173,7 @@ function report(rows: Row[], rssMb: number) {
   lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run, ${SEQUENTIAL} sequential requests per target, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
   const table = lines.join("\n");
   console.log(table);
-  writeFileSync(join(ROOT, "bench", "results.md"), table + "\n");
+  writeFileSync(join(ROOT, "bench", "results.md"), `${table}\n`);
   // The README quotes the latest table between its bench markers.
   const readme = join(ROOT, "README.md");
   const doc = readFileSync(readme, "utf8");

@@ -24,6 +24,6 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
   const addr = server.address();
-  process.stdout.write(JSON.stringify({ port: typeof addr === "object" && addr ? addr.port : 0 }) + "\n");
+  process.stdout.write(`${JSON.stringify({ port: typeof addr === "object" && addr ? addr.port : 0 })}\n`);
 });
 process.on("SIGTERM", () => server.close(() => process.exit(0)));

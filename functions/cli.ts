@@ -86,7 +86,7 @@ const OPTIONS = {
 
 type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
 
-export async function main(argv: string[], env: Env = process.env, io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") }): Promise<number> {
+export async function main(argv: string[], env: Env = process.env, io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }): Promise<number> {
   try {
     let parsed;
     try {

@@ -5,13 +5,18 @@
 # private network namespace that has only loopback: no test can reach past 127.0.0.1, and Amazon's
 # DynamoDB Local — which binds every interface and has no bind option — runs there so the store
 # contract suite also runs against it. Elsewhere the same tests run, and the DynamoDB Local suite
-# is skipped with its reason printed.
+# is skipped with its reason printed (test/helpers/optional.ts; under CI=true it fails instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false XDG_CONFIG_HOME="$PWD/.home" CDK_HOME="$PWD/.home/cdk" CDK_DISABLE_VERSION_CHECK=1
 
-if [ -z "${STRAIT_IN_NETNS:-}" ] && command -v java >/dev/null && unshare --net --fork true 2>/dev/null; then
-  exec unshare --net --fork env STRAIT_IN_NETNS=1 bash "$0" "$@"
+# As root, or else as root of a user namespace of its own (where unprivileged user namespaces are allowed).
+if [ -z "${STRAIT_IN_NETNS:-}" ] && command -v java >/dev/null; then
+  for userns in "" --map-root-user; do
+    if unshare $userns --net --fork true 2>/dev/null; then
+      exec unshare $userns --net --fork env STRAIT_IN_NETNS=1 bash "$0" "$@"
+    fi
+  done
 fi
 
 if [ -n "${STRAIT_IN_NETNS:-}" ]; then

@@ -2,18 +2,18 @@
  * DynamoDB-backed stores for tests, each on fresh tables:
  *   dynaliteStore()       dynalite in this process, in memory (the embedded store's mode: no transactions)
  *   dynamodbLocalStore()  Amazon's DynamoDB Local at STRAIT_DDB_LOCAL_ENDPOINT (transactions, TTL), started
- *                         inside a loopback-only network namespace by test/store/run-dynamodb-local.sh
- * A test file for DynamoDB Local should `describe.skipIf(!ddbLocalEndpoint)` and print ddbLocalSkipReason.
+ *                         inside a loopback-only network namespace by npm test or test/store/run-dynamodb-local.sh
+ * A test file for DynamoDB Local should `describe.skipIf(skipWithout(import.meta.url, dynamoDbLocal()))`
+ * (test/helpers/optional.ts: prints why it skips, fails in CI).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { dynamodbStore } from "../../core/store/dynamodb/index.js";
 import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
 import type { Store } from "../../core/store/types.js";
 import { startDynalite } from "../../functions/node/store.js";
+import { dynamoDbLocal } from "./optional.js";
 
 export const ddbLocalEndpoint = process.env.STRAIT_DDB_LOCAL_ENDPOINT || undefined;
-export const ddbLocalSkipReason =
-  "STRAIT_DDB_LOCAL_ENDPOINT is not set: run through test/store/run-dynamodb-local.sh <test files> (Java 17, root for unshare)";
 
 export interface TestDynamoStore {
   store: Store;
@@ -36,7 +36,8 @@ export async function dynaliteStore(opts: { now?: () => number } = {}): Promise<
 }
 
 export async function dynamodbLocalStore(opts: { now?: () => number; transactions?: boolean } = {}): Promise<TestDynamoStore> {
-  if (!ddbLocalEndpoint) throw new Error(ddbLocalSkipReason);
+  const local = dynamoDbLocal();
+  if (!ddbLocalEndpoint || !local.ok) throw new Error(local.ok ? "STRAIT_DDB_LOCAL_ENDPOINT is not set" : local.reason);
   const client = new DynamoDBClient({ endpoint: ddbLocalEndpoint, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   const tables = freshTables();
   await createTables(client, tables, { ttl: true });

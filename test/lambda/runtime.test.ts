@@ -13,9 +13,12 @@ import OpenAI from "openai";
 import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTarget } from "../../scripts/build.mjs";
+import { lambdaRic, skipWithout } from "../helpers/optional.js";
 import { runFunction, type RunningFunction } from "./run-function.js";
 
 const root = join(import.meta.dirname, "../..");
+// Every suite here runs the function under aws-lambda-ric, whose native build may be missing (see test/helpers/optional.ts).
+const noRic = skipWithout(import.meta.url, lambdaRic());
 const TOKEN = "gw-runtime-test-token-0123456789";
 
 async function listen(server: Server): Promise<string> {
@@ -83,7 +86,7 @@ function fakeSecretsManager(secret: object) {
   return { server, calls: () => calls };
 }
 
-describe("the gateway bundle under aws-lambda-ric (streamHandler)", () => {
+describe.skipIf(noRic)("the gateway bundle under aws-lambda-ric (streamHandler)", () => {
   let fn: RunningFunction;
   const upstream = gatedUpstream();
   const secrets = fakeSecretsManager({ STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_ADMIN_TOKEN: "admin-runtime-test-0123456789" });
@@ -220,7 +223,7 @@ describe("the gateway bundle under aws-lambda-ric (streamHandler)", () => {
   });
 });
 
-describe("as deployed: secret with only the admin token, DynamoDB store (dynalite), virtual keys", () => {
+describe.skipIf(noRic)("as deployed: secret with only the admin token, DynamoDB store (dynalite), virtual keys", () => {
   let fn: RunningFunction;
   const ADMIN = "admin-deployed-test-0123456789abcdef";
   const secrets = fakeSecretsManager({ STRAIT_ADMIN_TOKEN: ADMIN });
@@ -286,7 +289,7 @@ describe("as deployed: secret with only the admin token, DynamoDB store (dynalit
   });
 });
 
-describe("the adapter under aws-lambda-ric (echo fixture)", () => {
+describe.skipIf(noRic)("the adapter under aws-lambda-ric (echo fixture)", () => {
   let fn: RunningFunction;
 
   beforeAll(async () => {
@@ -351,7 +354,7 @@ describe("the adapter under aws-lambda-ric (echo fixture)", () => {
   });
 });
 
-describe("the adapter's buffered handler under aws-lambda-ric (API Gateway REST and ALB events)", () => {
+describe.skipIf(noRic)("the adapter's buffered handler under aws-lambda-ric (API Gateway REST and ALB events)", () => {
   let fn: RunningFunction;
   beforeAll(async () => {
     const dir = join(root, "dist/test-lambda-echo");
@@ -396,7 +399,7 @@ describe("the adapter's buffered handler under aws-lambda-ric (API Gateway REST 
   });
 });
 
-describe("the gateway bundle under aws-lambda-ric (buffered handler)", () => {
+describe.skipIf(noRic)("the gateway bundle under aws-lambda-ric (buffered handler)", () => {
   let fn: RunningFunction;
   beforeAll(async () => {
     const dir = join(root, "dist/test-lambda");

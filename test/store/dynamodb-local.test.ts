@@ -1,17 +1,19 @@
 /**
  * The DynamoDB adapter against Amazon's DynamoDB Local, with transactions and TTL, as deployed.
  * DynamoDB Local listens on every interface, so it runs only inside a loopback-only network
- * namespace: test/store/run-dynamodb-local.sh starts it there and sets STRAIT_DDB_LOCAL_ENDPOINT.
+ * namespace: npm test (scripts/test.sh) and test/store/run-dynamodb-local.sh start it there and set
+ * STRAIT_DDB_LOCAL_ENDPOINT. Without it the suite is skipped with the reason printed (fails in CI).
  */
 import { afterAll, beforeAll, describe } from "vitest";
 import { dynamodbStore } from "../../core/store/dynamodb/index.js";
-import { ddbLocalEndpoint, ddbLocalSkipReason, dynamodbLocalStore, type TestDynamoStore } from "../helpers/dynamodb-local.js";
+import { dynamodbLocalStore, type TestDynamoStore } from "../helpers/dynamodb-local.js";
+import { dynamoDbLocal, skipWithout } from "../helpers/optional.js";
 import { describeStoreContract } from "./contract.js";
 import { describeDynamoCases } from "./dynamodb-cases.js";
 
-if (!ddbLocalEndpoint) console.log(`[dynamodb-local] skipped: ${ddbLocalSkipReason}`);
+const noDdbLocal = skipWithout(import.meta.url, dynamoDbLocal());
 
-describe.skipIf(!ddbLocalEndpoint)("DynamoDB Local", () => {
+describe.skipIf(noDdbLocal)("DynamoDB Local", () => {
   let db: TestDynamoStore;
   beforeAll(async () => {
     db = await dynamodbLocalStore();

@@ -41,7 +41,7 @@ beforeAll(async () => {
   }
 
   // A provider that sends one word every 150 ms: the first word must reach the client long before the last.
-  upstream = await startMockUpstream(async (req, res) => {
+  upstream = await startMockUpstream(async (_req, res) => {
     const words = ["one", " two", " three", " four"];
     const chunk = (content: string) => `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
     await sendStream(res, [...words.map(chunk), "data: [DONE]\n\n"], { delayMs: 150 });
