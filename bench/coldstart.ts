@@ -7,7 +7,7 @@
  * The Lambda bundle is measured twice: AWS SDK bundled (the default) and external (left to the
  * runtime's copy, here resolved from node_modules, which is how the runtime loads it too).
  *
- *   npx tsx bench/coldstart.ts [--runs 7] [--write]   --write updates README.md's table
+ *   npx tsx bench/coldstart.ts [--runs 7] [--write]   --write updates docs/performance.md's table
  */
 import { execFile } from "node:child_process";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -110,7 +110,7 @@ console.log();
 console.log(note);
 
 if (WRITE) {
-  const path = join(root, "README.md");
+  const path = join(root, "docs", "performance.md");
   const doc = readFileSync(path, "utf8");
   const start = "<!-- coldstart:start -->";
   const end = "<!-- coldstart:end -->";

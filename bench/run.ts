@@ -174,13 +174,13 @@ function report(rows: Row[], rssMb: number) {
   const table = lines.join("\n");
   console.log(table);
   writeFileSync(join(ROOT, "bench", "results.md"), `${table}\n`);
-  // The README quotes the latest table between its bench markers.
-  const readme = join(ROOT, "README.md");
-  const doc = readFileSync(readme, "utf8");
+  // docs/performance.md quotes the latest table between its bench markers.
+  const page = join(ROOT, "docs", "performance.md");
+  const doc = readFileSync(page, "utf8");
   const [start, end] = ["<!-- bench:start -->", "<!-- bench:end -->"];
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);
-  if (i >= 0 && j > i) writeFileSync(readme, `${doc.slice(0, i + start.length)}\n${table}\n${doc.slice(j)}`);
+  if (i >= 0 && j > i) writeFileSync(page, `${doc.slice(0, i + start.length)}\n${table}\n${doc.slice(j)}`);
 }
 
 run().catch((e) => {
