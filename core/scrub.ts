@@ -10,7 +10,7 @@ const SECRET_PATTERNS = [
   /\b(sk|pk|rk|gsk|xai|csk|hf|key)[-_][A-Za-z0-9_\-*]{8,}/g,
   /\bAKIA[0-9A-Z]{16}\b/g,
   /\bASIA[0-9A-Z]{16}\b/g,
-  /\bAIza[0-9A-Za-z_\-]{20,}/g,
+  /\bAIza[0-9A-Za-z_-]{20,}/g,
   /\bBearer\s+[A-Za-z0-9._\-~+/]+=*/gi,
 ];
 

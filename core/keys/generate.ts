@@ -27,7 +27,7 @@ export function generateKey(): string {
 
 /** `key_` and 20 base-62 characters: unique, safe to log and to put in a URL. */
 export function generateKeyId(): string {
-  return "key_" + randomBase62(20);
+  return `key_${randomBase62(20)}`;
 }
 
 export function isVirtualKey(value: string): boolean {

@@ -1,6 +1,6 @@
 import { unauthorized } from "../errors.js";
 import type { Page, Store, VirtualKeyRecord } from "../store/types.js";
-import { KeyCache } from "./cache.js";
+import type { KeyCache } from "./cache.js";
 import { generateKey, generateKeyId, hashKey, keyHint } from "./generate.js";
 
 /** The settings an admin chooses; everything else on a record is the gateway's. */

@@ -11,7 +11,7 @@ export interface Target {
  * the x-provider header with a bare model, the default provider.
  */
 export function resolveTargets(gw: Gateway, model: string, headers: Headers, random = Math.random): Target[] {
-  const alias = gw.config.models[model];
+  const alias = Object.hasOwn(gw.config.models, model) ? gw.config.models[model] : undefined;
   if (alias) {
     const targets = alias.targets.map((t) => ({ route: gw.route(t.provider)!, model: t.model, weight: t.weight ?? 1 }));
     if (alias.strategy === "loadbalance") {
@@ -46,10 +46,10 @@ export function resolveTargets(gw: Gateway, model: string, headers: Headers, ran
   );
 }
 
-function checked(gw: Gateway, route: ProviderRoute, model: string): Target {
+function checked(_gw: Gateway, route: ProviderRoute, model: string): Target {
   if (!model) throw badRequest(`The model name after "${route.name}/" is empty.`, "model");
   const only = route.provider.id === route.name ? undefined : route.config.models;
-  if (only && only.length && !only.includes(model)) {
+  if (only?.length && !only.includes(model)) {
     throw notFound(`Provider "${route.name}" has no model "${model}". Its models: ${only.join(", ")}.`, "model_not_found", "model");
   }
   return { route, model };

@@ -28,7 +28,8 @@ export interface PriceTable {
 }
 
 export function priceTable(overrides: Record<string, ModelPrice> = {}): PriceTable {
-  const table = { ...PRICES, ...overrides };
+  // No prototype: a model named "constructor" has no price rather than a function for one.
+  const table: Record<string, ModelPrice> = Object.assign(Object.create(null), PRICES, overrides);
   const memo = new Map<string, ModelPrice | null>();
   const lookup = (provider: string | undefined, model: string): ModelPrice | undefined => {
     for (const name of variants(model)) {

@@ -1,5 +1,5 @@
 import type { HttpClient, UpstreamResponse } from "../http.js";
-import type { ChatMessage, ChatRequest } from "../types.js";
+import type { ChatMessage } from "../types.js";
 import { openAICompatibleProvider } from "./openai-compatible.js";
 import type { Provider } from "./types.js";
 

@@ -6,9 +6,7 @@ import type { Call } from "../lifecycle/call.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
 import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
 import { nestsDeeperThan, MAX_JSON_DEPTH } from "../lifecycle/validate.js";
-import type { Usage } from "../types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
-import type { UpstreamHttpError } from "../upstream/failure.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
 import { EventStreamUsageScanner, JsonArrayUsageScanner, SSEUsageScanner } from "../usage/scanners.js";
 
@@ -106,7 +104,7 @@ export function upstreamUrl(baseUrl: string, clientPath: string, search: string)
   return url.href;
 }
 
-const under = (path: string, prefix: string) => prefix === "" || path === prefix || path.startsWith(prefix + "/");
+const under = (path: string, prefix: string) => prefix === "" || path === prefix || path.startsWith(`${prefix}/`);
 
 /**
  * The part of the URL after /{provider}, checked: no empty segments (`//`), no dot segments,
@@ -123,6 +121,7 @@ export function clientPath(pathname: string, provider: string): string {
     rest.includes("\\") ||
     rest.includes(";") ||
     /%(2f|5c|2e|00|3b)/i.test(rest) ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
     /[\u0000-\u001f\u007f]/.test(rest) ||
     rest.split("/").some((s) => s === "." || s === "..");
   if (bad) throw badRequest("The pass-through path is not allowed: it holds an empty, dot, encoded-slash or ;-parameter segment.", null, "invalid_path");

@@ -40,7 +40,7 @@ describe("admin API: the token", () => {
     expect(wrong.json.error.code).toBe("invalid_admin_token");
     expect(JSON.stringify(wrong.json)).not.toContain("not-the-token");
 
-    const almost = await admin(gw, "GET", "/admin/keys", undefined, ADMIN_TOKEN + "x");
+    const almost = await admin(gw, "GET", "/admin/keys", undefined, `${ADMIN_TOKEN}x`);
     expect(almost.status).toBe(401);
 
     for (const q of ["token", "admin_token", "access_token", "key", "authorization"]) {

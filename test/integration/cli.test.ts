@@ -27,7 +27,7 @@ async function strait(args: string[], env: Record<string, string> = {}, viaNpx =
 async function run(args: string[], env: Record<string, string | undefined> = {}) {
   let stdout = "";
   let stderr = "";
-  const code = await main(args, { STRAIT_URL: gw.url, STRAIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, { out: (t) => (stdout += t + "\n"), err: (t) => (stderr += t + "\n") });
+  const code = await main(args, { STRAIT_URL: gw.url, STRAIT_ADMIN_TOKEN: ADMIN_TOKEN, ...env }, { out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`) });
   return { code, stdout, stderr };
 }
 

@@ -22,7 +22,7 @@ describe("virtual keys: the admin's curl session", () => {
   let upstream: MockUpstream;
 
   beforeAll(async () => {
-    upstream = await startMockUpstream((req, res) => {
+    upstream = await startMockUpstream((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ id: "c1", object: "chat.completion", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: "bound ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }));
     });

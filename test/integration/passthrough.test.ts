@@ -62,7 +62,7 @@ describe("pass-through routes against mock upstreams, through the real local ser
 
   beforeAll(async () => {
     anthropic = await startMockUpstream(replayAnthropic);
-    openai = await startMockUpstream((req, res) =>
+    openai = await startMockUpstream((_req, res) =>
       sendJson(res, 200, { id: "resp_1", object: "response", usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 4 }, output_tokens: 7, total_tokens: 19 } }, fixtureJson("openai/headers.json").json),
     );
     gw = await startGateway(
@@ -259,7 +259,7 @@ describe("pass-through routes against mock upstreams, through the real local ser
 describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
   let upstream: MockUpstream;
   beforeAll(async () => {
-    upstream = await startMockUpstream((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
+    upstream = await startMockUpstream((_req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
   });
   afterAll(async () => {
     await upstream?.close();
@@ -459,7 +459,7 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       expect(records[0]).toMatchObject({ provider: "google-ai-studio", model: "gemini-2.5-flash", stream: true, usage: { prompt_tokens: 9, total_tokens: 61 } });
     } finally {
       await gw.close();
-      upstream.handle((req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
+      upstream.handle((_req, res) => sendJson(res, 200, { ok: true, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } }, { "x-ratelimit-remaining-requests": "42" }));
     }
   });
 });

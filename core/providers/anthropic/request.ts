@@ -129,7 +129,7 @@ function imageBlock(image: any, where: string): Block {
 
 function documentBlock(file: any, where: string): Block {
   const data = typeof file?.file_data === "string" ? DATA_URL.exec(file.file_data) : null;
-  if (!data || data[1] !== "application/pdf") throw badRequest(`${where}: Anthropic accepts files as file.file_data with a data:application/pdf;base64 URL.`, where, "unsupported_content");
+  if (data?.[1] !== "application/pdf") throw badRequest(`${where}: Anthropic accepts files as file.file_data with a data:application/pdf;base64 URL.`, where, "unsupported_content");
   return { type: "document", source: { type: "base64", media_type: "application/pdf", data: data[2] } };
 }
 

@@ -29,8 +29,6 @@ export function usageOf(u: any): Usage | undefined {
   return u && typeof u === "object" ? converseUsage(u) : undefined;
 }
 
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-
 /** A non-streamed Converse answer → an OpenAI chat.completion. */
 export function fromConverse(json: any, ctx: CallContext, state: ConverseCallState): ChatCompletion {
   const blocks: any[] = json?.output?.message?.content;

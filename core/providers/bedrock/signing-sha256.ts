@@ -19,7 +19,10 @@ export class SigningSha256 {
   }
 
   update(data: Uint8Array): void {
-    if (this.js) return this.js.update(data);
+    if (this.js) {
+      this.js.update(data);
+      return;
+    }
     this.parts.push(data);
     this.size += data.length;
   }

@@ -6,7 +6,7 @@ import { badRequest } from "../../errors.js";
  */
 export function modelPathSegment(model: string): string {
   const name = model.startsWith("models/") ? model.slice("models/".length) : model;
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses
   if (!name || /[/\\?#%]|\.\.|[\u0000-\u001f\u007f]/.test(name)) {
     throw badRequest(`Invalid Gemini model name "${model.slice(0, 100)}": it may not contain "/", "\\", "..", "?", "#", "%" or control characters.`, "model", "invalid_model");
   }

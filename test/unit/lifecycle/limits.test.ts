@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../../core/app.js";
 import { loadConfig } from "../../../core/config.js";
 import { Gateway } from "../../../core/gateway.js";
-import { KeyService } from "../../../core/keys/service.js";
+import type { KeyService } from "../../../core/keys/service.js";
 import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../../core/lifecycle/limits.js";
 import { silentLogger } from "../../../core/runtime.js";
 import { memoryStore } from "../../../core/store/memory.js";

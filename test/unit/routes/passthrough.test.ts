@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientPath, upstreamUrl } from "../../../core/routes/passthrough.js";
 import { GatewayError } from "../../../core/errors.js";
-import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript } from "../../helpers/fixtures.js";
 
 describe("upstreamUrl: the client's path under the provider's base URL", () => {
   const cases: Array<[base: string, path: string, search: string, expected: string]> = [

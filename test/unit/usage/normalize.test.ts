@@ -4,7 +4,6 @@ import { fromConverse } from "../../../core/providers/bedrock/converse-response.
 import { fromGemini } from "../../../core/providers/gemini/response.js";
 import { usageOf } from "../../../core/usage/normalize.js";
 import { EventStreamUsageScanner, SSEUsageScanner } from "../../../core/usage/scanners.js";
-import { GatewayError } from "../../../core/errors.js";
 import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript } from "../../helpers/fixtures.js";
 
 describe("one call costs the same on every route", () => {
