@@ -65,11 +65,12 @@ export function lambdaRic(): Prerequisite {
   if (!existsSync(addon)) {
     return { ok: false, reason: `aws-lambda-ric's native build is missing (no dist/rapid-client.node) — ${aptFor(RIC_BUILD_TOOLS)}npm rebuild aws-lambda-ric` };
   }
-  try {
-    require(addon);
-  } catch (e) {
-    const first = String((e as Error).message).split("\n")[0];
-    return { ok: false, reason: `aws-lambda-ric's native build does not load (${first}) — npm rebuild aws-lambda-ric` };
+  // Loaded in a child process: the addon reads the Runtime API address as it loads and aborts the
+  // whole process (a C++ exception) without one, so it must never be loaded into the test runner.
+  const probe = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(addon)})`], { env: { ...process.env, AWS_LAMBDA_RUNTIME_API: "127.0.0.1:9" }, encoding: "utf8", timeout: 10_000 });
+  if (probe.status !== 0) {
+    const first = (probe.stderr || `exit ${probe.status}`).split("\n").find((l) => l.trim()) ?? "";
+    return { ok: false, reason: `aws-lambda-ric's native build does not load (${first.trim()}) — npm rebuild aws-lambda-ric` };
   }
   return { ok: true };
 }

@@ -36,4 +36,37 @@ describe("core/ portability", () => {
     });
     expect(offenders).toEqual([]);
   });
+
+  it("has no import cycles (type-only imports aside): a reader can follow any file down to its leaves", async () => {
+    const result = await build({
+      entryPoints: files(CORE),
+      bundle: true,
+      write: false,
+      outdir: "out",
+      platform: "neutral",
+      format: "esm",
+      packages: "external",
+      metafile: true,
+      logLevel: "silent",
+    });
+    const graph = new Map<string, string[]>();
+    for (const [file, info] of Object.entries(result.metafile.inputs)) {
+      if (file.startsWith("core/")) graph.set(file, info.imports.map((i) => i.path).filter((p) => p.startsWith("core/")));
+    }
+    expect(graph.size).toBeGreaterThan(50);
+    const cycles: string[] = [];
+    const state = new Map<string, "open" | "done">();
+    const visit = (f: string, path: string[]) => {
+      if (state.get(f) === "done") return;
+      if (state.get(f) === "open") {
+        cycles.push([...path.slice(path.indexOf(f)), f].join(" → "));
+        return;
+      }
+      state.set(f, "open");
+      for (const next of graph.get(f) ?? []) visit(next, [...path, f]);
+      state.set(f, "done");
+    };
+    for (const f of graph.keys()) visit(f, []);
+    expect(cycles).toEqual([]);
+  });
 });
