@@ -155,38 +155,34 @@ const ProviderSchema = strict(PROVIDER_SETTINGS, "a provider's settings are");
 const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
 const price = v.pipe(v.number(), v.minValue(0));
 
-const FileSchema = strict(
-  {
-    $schema: v.optional(v.string()),
-    providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
-    models: v.optional(v.record(v.string(), AliasSchema)),
-    defaultProvider: v.optional(v.string()),
-    auth: v.optional(strict({ tokens: v.optional(keyList) })),
-    cors: v.optional(strict({ origins: v.optional(v.array(v.string())) })),
-    maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
-    retry: v.optional(
-      strict({
-        attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
-        delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
-        backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
-      }),
-    ),
-    requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
-    keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-    keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
-    limits: v.optional(
-      strict({
-        window: v.optional(v.picklist(["fixed", "sliding"])),
-        rpm: v.optional(positiveInt),
-        tpm: v.optional(positiveInt),
-        providers: v.optional(v.record(v.string(), RateLimitSchema)),
-      }),
-    ),
-    prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price) }))),
-  },
-  "the top-level settings are",
-  true,
-);
+const FileSchema = strict({
+  $schema: v.optional(v.string()),
+  providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
+  models: v.optional(v.record(v.string(), AliasSchema)),
+  defaultProvider: v.optional(v.string()),
+  auth: v.optional(strict({ tokens: v.optional(keyList) })),
+  cors: v.optional(strict({ origins: v.optional(v.array(v.string())) })),
+  maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
+  retry: v.optional(
+    strict({
+      attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
+      delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
+      backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
+    }),
+  ),
+  requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
+  keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
+  limits: v.optional(
+    strict({
+      window: v.optional(v.picklist(["fixed", "sliding"])),
+      rpm: v.optional(positiveInt),
+      tpm: v.optional(positiveInt),
+      providers: v.optional(v.record(v.string(), RateLimitSchema)),
+    }),
+  ),
+  prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price) }))),
+}, "the top-level settings are", true);
 
 export class ConfigError extends Error {}
 
