@@ -23,6 +23,10 @@ export interface RuntimeProfile {
   stores: readonly StoreName[];
   /** How an operator gives it a new secret, e.g. `set X and restart`. */
   setSecret(names: readonly [string, ...string[]]): string;
+  /** What `npx strait` needs besides the admin token to reach it. */
+  cliEnv: string;
+  /** Why a gateway with no credential configured does not run open here. */
+  closed: string;
 }
 
 const either = (names: readonly string[]) => (names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : names[0]!);
@@ -32,16 +36,22 @@ export const RUNTIMES: Record<RuntimeName, RuntimeProfile> = {
     label: "the local server",
     stores: ["embedded", "memory", "dynamodb", "none"],
     setSecret: (names) => `set ${either(names)} and restart`,
+    cliEnv: "the same STRAIT_ADMIN_TOKEN in your shell",
+    closed: "This server is not on loopback (HOST), so it never runs open.",
   },
   lambda: {
     label: "Lambda",
     stores: ["dynamodb", "memory", "none"],
-    setSecret: (names) => `put ${either(names)} in the function's secret (STRAIT_SECRET_ARN); new execution environments read it, a redeploy switches at once`,
+    setSecret: (names) => `put ${either(names)} in the function's secret (STRAIT_SECRET_ARN) and redeploy (new execution environments read it)`,
+    cliEnv: "STRAIT_URL set to the function's URL and the same STRAIT_ADMIN_TOKEN in your shell",
+    closed: "A deployed function never runs open.",
   },
   worker: {
     label: "the Worker",
     stores: ["cloudflare", "dynamodb", "memory", "none"],
     setSecret: ([first, ...rest]) => `run \`npx wrangler secret put ${first}\`${rest.length ? ` (or ${either(rest)})` : ""}`,
+    cliEnv: "STRAIT_URL set to the Worker's URL and the same STRAIT_ADMIN_TOKEN in your shell",
+    closed: "A Worker never runs open.",
   },
 };
 
@@ -137,7 +147,7 @@ export interface StartupMessage {
  */
 export function startupWarning(config: Config, runtime: RuntimeName, { storeHasKeys, open }: AccessFacts): StartupMessage | undefined {
   if (config.auth.tokens.length > 0) return undefined;
-  const { setSecret } = RUNTIMES[runtime];
+  const { setSecret, cliEnv, closed } = RUNTIMES[runtime];
   const anyone = "anyone who can reach this loopback address can use it";
   if (config.admin.token) {
     if (storeHasKeys !== "no store") return undefined;
@@ -151,7 +161,7 @@ export function startupWarning(config: Config, runtime: RuntimeName, { storeHasK
       level: "warn",
       message:
         "virtual keys exist in the store, so every API request needs one (no gateway tokens are set); STRAIT_ADMIN_TOKEN is not set, so the admin API is off. " +
-        `To manage keys, or to get back in if the keys are lost: ${setSecret(["STRAIT_ADMIN_TOKEN"])}, then use the admin API (/admin/keys) or \`npx strait keys list\` / \`npx strait keys create --name NAME\`.`,
+        `To manage keys, or to get back in if the keys are lost: ${setSecret(["STRAIT_ADMIN_TOKEN"])}, then use the admin API (/admin/keys) or \`npx strait keys list\` / \`npx strait keys create --name NAME\` with ${cliEnv}.`,
     };
   }
   if (storeHasKeys === "unknown") {
@@ -159,14 +169,14 @@ export function startupWarning(config: Config, runtime: RuntimeName, { storeHasK
       level: "warn",
       message:
         "no gateway tokens or admin token are set, and the store could not be read to tell whether virtual keys exist: " +
-        (open ? `if none do, ${anyone}; if some do, every API request needs one. ` : "every API request without a virtual key is refused (fail closed). ") +
+        (open ? `if none do, ${anyone}; if some do, every API request needs one. ` : `every API request without a virtual key is refused (fail closed). ${closed} `) +
         `To require a key, ${setSecret(["STRAIT_GATEWAY_TOKENS", "STRAIT_ADMIN_TOKEN"])}.`,
     };
   }
   if (storeHasKeys === "no store") {
     return open
       ? { level: "warn", message: `open gateway: no gateway tokens are set and there is no store for virtual keys, so ${anyone}. To require a token, ${setSecret(["STRAIT_GATEWAY_TOKENS"])}.` }
-      : { level: "error", message: `no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). ${capital(setSecret(["STRAIT_GATEWAY_TOKENS"]))}.` };
+      : { level: "error", message: `no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). ${closed} ${capital(setSecret(["STRAIT_GATEWAY_TOKENS"]))}.` };
   }
   return open
     ? {
@@ -175,7 +185,7 @@ export function startupWarning(config: Config, runtime: RuntimeName, { storeHasK
       }
     : {
         level: "error",
-        message: `no gateway tokens or admin token are set and the store holds no virtual keys: every API request is refused (fail closed). ${capital(setSecret(["STRAIT_GATEWAY_TOKENS", "STRAIT_ADMIN_TOKEN"]))}.`,
+        message: `no gateway tokens or admin token are set and the store holds no virtual keys: every API request is refused (fail closed). ${closed} ${capital(setSecret(["STRAIT_GATEWAY_TOKENS", "STRAIT_ADMIN_TOKEN"]))}.`,
       };
 }
 

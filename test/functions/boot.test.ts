@@ -58,10 +58,10 @@ describe("startupWarning", () => {
     expect(w?.level).toBe("warn");
     expect(w?.message).toBe(
       "virtual keys exist in the store, so every API request needs one (no gateway tokens are set); STRAIT_ADMIN_TOKEN is not set, so the admin API is off. " +
-        "To manage keys, or to get back in if the keys are lost: set STRAIT_ADMIN_TOKEN and restart, then use the admin API (/admin/keys) or `npx strait keys list` / `npx strait keys create --name NAME`.",
+        "To manage keys, or to get back in if the keys are lost: set STRAIT_ADMIN_TOKEN and restart, then use the admin API (/admin/keys) or `npx strait keys list` / `npx strait keys create --name NAME` with the same STRAIT_ADMIN_TOKEN in your shell.",
     );
     expect(w?.message).not.toMatch(/open gateway|anyone/);
-    expect(startupWarning(config(), "worker", { storeHasKeys: true, open: false })?.message).toContain("run `npx wrangler secret put STRAIT_ADMIN_TOKEN`");
+    expect(startupWarning(config(), "worker", { storeHasKeys: true, open: false })?.message).toContain("run `npx wrangler secret put STRAIT_ADMIN_TOKEN`, then use the admin API (/admin/keys) or `npx strait keys list` / `npx strait keys create --name NAME` with STRAIT_URL set to the Worker's URL");
     expect(startupWarning(config(), "lambda", { storeHasKeys: true, open: false })?.message).toContain("put STRAIT_ADMIN_TOKEN in the function's secret");
   });
 
@@ -78,13 +78,17 @@ describe("startupWarning", () => {
     expect(startupWarning(config(), "lambda", { storeHasKeys: false, open: false })).toEqual({
       level: "error",
       message:
-        "no gateway tokens or admin token are set and the store holds no virtual keys: every API request is refused (fail closed). Put STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN in the function's secret (STRAIT_SECRET_ARN); new execution environments read it, a redeploy switches at once.",
+        "no gateway tokens or admin token are set and the store holds no virtual keys: every API request is refused (fail closed). A deployed function never runs open. Put STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN in the function's secret (STRAIT_SECRET_ARN) and redeploy (new execution environments read it).",
     });
     expect(startupWarning(config(), "worker", { storeHasKeys: "no store", open: false })).toEqual({
       level: "error",
-      message: "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). Run `npx wrangler secret put STRAIT_GATEWAY_TOKENS`.",
+      message: "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). A Worker never runs open. Run `npx wrangler secret put STRAIT_GATEWAY_TOKENS`.",
     });
-    expect(startupWarning(config(), "node", { storeHasKeys: false, open: false })?.level).toBe("error");
+    expect(startupWarning(config(), "node", { storeHasKeys: false, open: false })).toEqual({
+      level: "error",
+      message:
+        "no gateway tokens or admin token are set and the store holds no virtual keys: every API request is refused (fail closed). This server is not on loopback (HOST), so it never runs open. Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN and restart.",
+    });
   });
 
   it("an admin token and a store: nothing to say; an admin token without a store: nothing can get in", () => {

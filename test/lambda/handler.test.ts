@@ -392,7 +392,7 @@ describe("what the function says at start, and STRAIT_STORE", () => {
     const gw = createLambdaGateway({ env: {}, log, store: lambdaStore });
     expect((await gw.buffered(models())).statusCode).toBe(401);
     expect(lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
-      "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). Put STRAIT_GATEWAY_TOKENS in the function's secret (STRAIT_SECRET_ARN); new execution environments read it, a redeploy switches at once.",
+      "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). A deployed function never runs open. Put STRAIT_GATEWAY_TOKENS in the function's secret (STRAIT_SECRET_ARN) and redeploy (new execution environments read it).",
     ]);
   });
 
