@@ -57,7 +57,7 @@ export const RUNTIMES: Record<RuntimeName, RuntimeProfile> = {
 
 /**
  * STRAIT_STORE for this runtime: unset or empty gives `fallback`; a value the runtime does not
- * have is a ConfigError that names the ones it does (and where an other runtime's value belongs).
+ * have is a ConfigError that names the ones it does (and where another runtime's value belongs).
  */
 export function parseStoreName(raw: string | undefined, runtime: RuntimeName, fallback: StoreName): StoreName {
   const name = (raw ?? "").trim().toLowerCase();

@@ -40,7 +40,7 @@ export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamo
       return memoryStore();
     default:
       log.warn(
-        vars.STRAIT_STORE
+        vars.STRAIT_STORE?.trim()
           ? "STRAIT_STORE=none: no store, so virtual keys, limits, usage and cache are off."
           : "no store: STRAIT_KV and STRAIT_OBJECTS are not bound and STRAIT_STORE is not set, so virtual keys, limits, usage and cache are off.",
       );
