@@ -85,29 +85,88 @@ const AliasSchema = v.union([
   v.strictObject({ strategy: v.optional(v.picklist(["fallback", "loadbalance"])), targets: v.pipe(v.array(TargetSchema), v.minLength(1)) }),
 ]);
 
-const ProviderSchema = v.looseObject({
-  type: v.optional(v.string()),
-  baseUrl: v.optional(url),
-  apiKeys: v.optional(keyList),
-  passthrough: v.optional(v.picklist(["never", "fallback", "always"])),
-  models: v.optional(v.array(v.string())),
-  headers: v.optional(v.record(v.string(), v.string())),
-});
-
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
-const RateLimitSchema = v.strictObject({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
+
+/**
+ * Every setting a provider entry takes: the generic ones, then each provider's own (read by its
+ * code under core/providers/). Anything else is a start-up error naming the closest one, so a
+ * typo such as "apiKey" or "baseURL" is not silently ignored. A provider that reads a new
+ * setting adds it here.
+ */
+export const PROVIDER_SETTINGS = {
+  type: v.optional(v.string()), // generic
+  baseUrl: v.optional(url), // generic
+  apiKeys: v.optional(keyList), // generic
+  passthrough: v.optional(v.picklist(["never", "fallback", "always"])), // generic
+  models: v.optional(v.array(v.string())), // generic
+  headers: v.optional(v.record(v.string(), v.string())), // generic
+  streamUsage: v.optional(v.boolean()), // openai-compatible
+  accountId: v.optional(v.string()), // workers-ai
+  resource: v.optional(v.string()), // azure-openai
+  apiVersion: v.optional(v.string()), // azure-openai
+  deployments: v.optional(v.record(v.string(), v.string())), // azure-openai
+  region: v.optional(v.string()), // aws-bedrock
+  accessKeyId: v.optional(v.string()), // aws-bedrock
+  secretAccessKey: v.optional(v.string()), // aws-bedrock
+  sessionToken: v.optional(v.string()), // aws-bedrock
+  anthropicVersion: v.optional(v.string()), // anthropic
+  defaultMaxTokens: v.optional(positiveInt), // anthropic
+};
+
+/** The edit distance between two names, case ignored (baseURL and baseUrl are 0 apart). */
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name closest to `name`, if it is close enough to be a typo of it. */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(Math.max(name.length, best?.length ?? 0) / 3)) ? best : undefined;
+}
+
+/**
+ * A strict object whose unknown-key error names the key and suggests the nearest known one. The
+ * known names are listed when nothing is near, or always with `listAlways` (the top level).
+ */
+function strict<const E extends v.ObjectEntries>(entries: E, known = "the settings here are", listAlways = false) {
+  const names = Object.keys(entries);
+  return v.strictObject(entries, (issue) => {
+    if (issue.expected !== "never") return `Invalid ${issue.expected === "Object" ? "type" : "key"}: Expected ${issue.expected} but received ${issue.received}`;
+    const name = String(issue.input);
+    const near = closest(name, names);
+    const list = `${known}: ${names.join(", ")}`;
+    if (!near) return `unknown setting "${name}"; ${list}.`;
+    return `unknown setting "${name}"; did you mean "${near}"?${listAlways ? ` ${list[0]!.toUpperCase()}${list.slice(1)}.` : ""}`;
+  });
+}
+
+const ProviderSchema = strict(PROVIDER_SETTINGS, "a provider's settings are");
+const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
 const price = v.pipe(v.number(), v.minValue(0));
 
-const FileSchema = v.strictObject({
+const FileSchema = strict({
   $schema: v.optional(v.string()),
   providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
   models: v.optional(v.record(v.string(), AliasSchema)),
   defaultProvider: v.optional(v.string()),
-  auth: v.optional(v.strictObject({ tokens: v.optional(keyList) })),
-  cors: v.optional(v.strictObject({ origins: v.optional(v.array(v.string())) })),
+  auth: v.optional(strict({ tokens: v.optional(keyList) })),
+  cors: v.optional(strict({ origins: v.optional(v.array(v.string())) })),
   maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
   retry: v.optional(
-    v.strictObject({
+    strict({
       attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
       delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
       backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
@@ -116,17 +175,17 @@ const FileSchema = v.strictObject({
   requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-  keys: v.optional(v.strictObject({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
+  keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
   limits: v.optional(
-    v.strictObject({
+    strict({
       window: v.optional(v.picklist(["fixed", "sliding"])),
       rpm: v.optional(positiveInt),
       tpm: v.optional(positiveInt),
       providers: v.optional(v.record(v.string(), RateLimitSchema)),
     }),
   ),
-  prices: v.optional(v.record(v.string(), v.strictObject({ input: price, output: price, cachedInput: v.optional(price) }))),
-});
+  prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price) }))),
+}, "the top-level settings are", true);
 
 export class ConfigError extends Error {}
 
@@ -179,8 +238,34 @@ function keys(value: string | string[] | undefined, where: string): string[] | u
   }
 }
 
+/**
+ * A map keyed by names from the config (providers, aliases, prices …): no prototype, so a lookup
+ * of "constructor" or "toString" finds nothing instead of Object.prototype's.
+ */
+function dict<T>(entries: Iterable<[string, T]> = []): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const [k, val] of entries) out[k] = val;
+  return out;
+}
+
+/** Names that are not data on a JS object; valibot's records drop them silently, so they are refused first. */
+const RESERVED = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The dot path of the first reserved name used as a key anywhere in the file's JSON. */
+function reservedKey(value: unknown, path: string[] = []): string[] | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  for (const key of Object.keys(value)) {
+    if (RESERVED.has(key)) return [...path, key];
+    const found = reservedKey((value as Record<string, unknown>)[key], [...path, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The config file (already parsed JSON, or undefined) overridden by environment variables. */
 export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean } = {}): Config {
+  const reserved = reservedKey(file);
+  if (reserved) throw new ConfigError(`Config error at ${reserved.join(".")}: "${reserved.at(-1)}" can't be used as a name.`);
   const parsed = v.safeParse(FileSchema, file ?? {});
   if (!parsed.success) {
     const issue = parsed.issues[0];
@@ -188,12 +273,13 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean 
     throw new ConfigError(`Config error at ${path}: ${issue.message}`);
   }
   const f = parsed.output;
-  const providers: Record<string, ProviderConfig> = {};
+  const providers = dict<ProviderConfig>();
   for (const [name, p] of Object.entries(f.providers ?? {})) {
-    providers[name] = { ...p, apiKeys: keys(p.apiKeys, `providers.${name}.apiKeys`) } as ProviderConfig;
+    const cfg = { ...p, apiKeys: keys(p.apiKeys, `providers.${name}.apiKeys`) } as ProviderConfig;
+    if (p.deployments) cfg.deployments = dict(Object.entries(p.deployments));
+    providers[name] = cfg;
   }
-  const models: Record<string, ModelAlias> = {};
-  for (const [name, a] of Object.entries(f.models ?? {})) models[name] = toAlias(a);
+  const models = dict(Object.entries(f.models ?? {}).map(([name, a]) => [name, toAlias(a)]));
 
   const tokens = keys(env.STRAIT_GATEWAY_TOKENS, "STRAIT_GATEWAY_TOKENS") ?? keys(f.auth?.tokens, "auth.tokens") ?? [];
   const origins = env.STRAIT_CORS_ORIGINS ? env.STRAIT_CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) : (f.cors?.origins ?? ["*"]);
@@ -218,8 +304,8 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean 
       window: limitWindow(env.STRAIT_RATE_LIMIT_WINDOW) ?? f.limits?.window ?? "sliding",
       rpm: envNumber(env, "STRAIT_RPM") || f.limits?.rpm,
       tpm: envNumber(env, "STRAIT_TPM") || f.limits?.tpm,
-      providers: f.limits?.providers ?? {},
+      providers: dict(Object.entries(f.limits?.providers ?? {})),
     },
-    prices: f.prices ?? {},
+    prices: dict(Object.entries(f.prices ?? {})),
   };
 }

@@ -2,9 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../core/config.js";
+import { announceAccess } from "./boot.js";
 import { jsonLogger, logLevelFrom } from "./node/logger.js";
 import { isLoopback, startServer } from "./node/server.js";
-import { createNodeStore } from "./node/store.js";
+import { openNodeStore } from "./node/store.js";
 
 const env = process.env;
 const log = jsonLogger(logLevelFrom(env.STRAIT_LOG_LEVEL));
@@ -23,14 +24,10 @@ async function main() {
   const host = env.HOST ?? "127.0.0.1";
   const port = Number(env.PORT ?? 8787);
   const config = loadConfig(readConfigFile(), env, { allowOpen: isLoopback(host) });
-  const store = await createNodeStore(env, log);
+  const store = await openNodeStore(env, log);
   const server = await startServer({ config, host, port, log, store: store.store, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
   const providers = server.gateway.routeNames().filter((n) => server.gateway.isListed(server.gateway.route(n)!));
   log.info("listening", { url: server.url, providers, store: store.description });
-  if (config.auth.tokens.length === 0 && !config.admin.token) {
-    if (config.auth.allowOpen) log.warn("open gateway: no gateway tokens or admin token are set, so until a virtual key exists anyone who can reach this loopback address can use it. Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN to require a key.");
-    else log.error("no gateway tokens are set and the server is not on loopback: every API request is refused until a virtual key exists (fail closed). Set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN.");
-  }
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, async () => {
       log.info("shutting down", { signal });
@@ -39,6 +36,7 @@ async function main() {
       process.exit(0);
     });
   }
+  await announceAccess(server.gateway, "node");
 }
 
 main().catch((e) => {

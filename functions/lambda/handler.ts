@@ -3,13 +3,13 @@
  * the first invoke and cached for the life of the execution environment; module scope stays small.
  */
 import type { Writable } from "node:stream";
-import { createApp } from "../../core/app.js";
 import { configFileFromEnv, loadConfig } from "../../core/config.js";
 import { errorResponse, GatewayError } from "../../core/errors.js";
-import { Gateway, type CallObserver } from "../../core/gateway.js";
+import type { CallObserver } from "../../core/gateway.js";
 import { fetchClient, type HttpClient } from "../../core/http.js";
 import type { Env, Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
+import { announceAccess, buildGateway, DeferredWork, type App } from "../boot.js";
 import { toRequest, type HttpEvent } from "./event.js";
 import { sendStreaming, toBufferedResult, type BufferedResult, type HttpResponseStreamFrom } from "./response.js";
 import { loadSecrets, type SecretReader } from "./secrets.js";
@@ -29,7 +29,7 @@ export interface LambdaGatewayOptions {
   /** The config file's JSON; defaults to STRAIT_CONFIG_JSON. */
   configFile?: (env: Env) => unknown;
   /** The store for this environment (DynamoDB on AWS); none = keys, limits and cache are off. */
-  store?: (env: Env) => Store | undefined | Promise<Store | undefined>;
+  store?: (env: Env, log: Logger) => Store | undefined | Promise<Store | undefined>;
   http?: HttpClient;
   /** Extra observers of each finished call (metrics); they run as deferred work. */
   observers?: CallObserver[];
@@ -51,27 +51,19 @@ const DEADLINE_MARGIN_MS = 1_000;
 
 export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
   const { log } = opts;
-  const pending = new Set<Promise<unknown>>();
-  let app: Promise<{ fetch(req: Request): Response | Promise<Response> }> | undefined;
-
-  const defer = (work: Promise<unknown>) => {
-    const tracked = work.catch((e) => log.error("deferred work failed", { error: String(e?.message ?? e) }));
-    pending.add(tracked);
-    tracked.finally(() => pending.delete(tracked));
-  };
+  const work = new DeferredWork(log);
+  const defer = work.defer;
+  let app: Promise<App> | undefined;
 
   async function build() {
     const secrets = await loadSecrets(opts.env.STRAIT_SECRET_ARN, opts.readSecret);
     const env: Env = { ...opts.env, ...secrets };
     // Fail closed: a deployed function is never an open gateway.
     const config = loadConfig((opts.configFile ?? configFileFromEnv)(env), env, { allowOpen: false });
-    const store = await opts.store?.(env);
-    const gateway = new Gateway(config, { http: opts.http ?? fetchClient, defer, log, env, store });
-    gateway.observers.push(...(opts.observers ?? []));
-    if (config.auth.tokens.length === 0 && !env.STRAIT_ADMIN_TOKEN) {
-      log.error("no gateway tokens or admin token are set: every API request is refused (fail closed). Put STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN in the secret.");
-    }
-    return createApp(gateway);
+    const store = await opts.store?.(env, log);
+    const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store }, opts.observers);
+    defer(announceAccess(gateway, "lambda"));
+    return app;
   }
 
   /** The app, built once; a failed build is retried on the next invoke. */
@@ -108,26 +100,12 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
   async function drain(context: LambdaContext | undefined) {
     const left = context?.getRemainingTimeInMillis?.();
     const budget = left === undefined ? Infinity : Math.max(0, left - DEADLINE_MARGIN_MS);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((r) => {
-      if (budget !== Infinity) timer = setTimeout(() => r("timeout"), budget);
-    });
-    try {
-      while (pending.size) {
-        const r = await Promise.race([Promise.allSettled([...pending]), timeout]);
-        if (r === "timeout") {
-          log.warn("deferred work cut short by the function's deadline", { pending: pending.size });
-          return;
-        }
-      }
-    } finally {
-      clearTimeout(timer);
-    }
+    if (!(await work.drained(budget))) log.warn("deferred work cut short by the function's deadline", { pending: work.pending });
   }
 
   return {
     get pending() {
-      return pending.size;
+      return work.pending;
     },
 
     async streaming(event, responseStream, context, from) {

@@ -1,10 +1,10 @@
 import { serve } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
-import { createApp } from "../../core/app.js";
 import type { Config } from "../../core/config.js";
-import { Gateway } from "../../core/gateway.js";
+import type { Gateway } from "../../core/gateway.js";
 import type { Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
+import { buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
 
 export interface ServerOptions {
@@ -13,7 +13,7 @@ export interface ServerOptions {
   port?: number;
   log: Logger;
   env?: Record<string, string | undefined>;
-  /** Keys, cache, counters, usage (see ./store.ts). The caller closes it after `close()`. */
+  /** Keys, cache, counters, usage (see ./store.ts); none = gateway tokens only. The caller closes it after `close()`. */
   store?: Store;
   /** How long SIGTERM waits for in-flight requests and streams before closing them. */
   shutdownTimeoutMs?: number;
@@ -31,18 +31,8 @@ export function isLoopback(host: string): boolean {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const pending = new Set<Promise<unknown>>();
-  const gateway = new Gateway(opts.config, {
-    http: undiciClient(),
-    log: opts.log,
-    env: opts.env ?? process.env,
-    store: opts.store,
-    defer(work) {
-      pending.add(work);
-      work.finally(() => pending.delete(work)).catch(() => {});
-    },
-  });
-  const app = createApp(gateway);
+  const work = new DeferredWork(opts.log);
+  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
@@ -61,7 +51,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await Promise.race([stopped, new Promise<void>((r) => (timer = setTimeout(r, timeout)))]);
       clearTimeout(timer);
       (server as any).closeAllConnections?.();
-      await Promise.allSettled([...pending]);
+      await work.drained();
     })());
   return { url, gateway, close };
 }

@@ -4,6 +4,8 @@
  *                       STRAIT_DATA_DIR (default ".strait"): keys and usage survive a restart
  *   memory              everything in memory, gone at exit
  *   dynamodb            a real DynamoDB (AWS_REGION, STRAIT_DYNAMODB_ENDPOINT, STRAIT_TABLE_*)
+ *   none                no store: gateway tokens only, no virtual keys, limits, usage or cache
+ * (The names and their error are functions/boot.ts's, shared with the other runtimes.)
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
@@ -18,6 +20,8 @@ import { sweepExpired } from "../../core/store/dynamodb/sweep.js";
 import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { memoryStore } from "../../core/store/memory.js";
 import { StoreUnavailableError, type Store } from "../../core/store/types.js";
+import { ConfigError } from "../../core/config.js";
+import { parseStoreName } from "../boot.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -130,11 +134,21 @@ async function probe(store: Store, where: string): Promise<void> {
   }
 }
 
+/** What `npm start` runs on: STRAIT_STORE's store, or none (gateway tokens only) for STRAIT_STORE=none. */
+export async function openNodeStore(env: Env, log: Logger): Promise<Omit<NodeStore, "store"> & { store?: Store }> {
+  if (parseStoreName(env.STRAIT_STORE, "node", "embedded") === "none") {
+    return { description: "none (gateway tokens only: no virtual keys, limits, usage or cache)", close: async () => {} };
+  }
+  return createNodeStore(env, log);
+}
+
+/** The store STRAIT_STORE names (embedded by default); STRAIT_STORE=none has none to create (see openNodeStore). */
 export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore> {
   // The SDK warns at start that its releases after January 2027 need Node 22; the pinned one runs
   // on Node 20, so the warning is noise for a local server. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const kind = env.STRAIT_STORE || "embedded";
+  const kind = parseStoreName(env.STRAIT_STORE, "node", "embedded");
+  if (kind === "none") throw new ConfigError("STRAIT_STORE=none: there is no store to create (openNodeStore starts without one).");
   if (kind === "memory") return { store: memoryStore(), description: "memory (nothing survives a restart)", close: async () => {} };
   if (kind === "dynamodb") {
     const store = dynamodbStoreFromEnv(env);
@@ -143,7 +157,6 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
     await probe(store, where);
     return { store, description: `dynamodb (${where})`, close: async () => {} };
   }
-  if (kind !== "embedded") throw new Error(`STRAIT_STORE must be embedded, memory or dynamodb, got "${kind}"`);
 
   const dir = resolve(env.STRAIT_DATA_DIR || ".strait");
   const unlock = lockDataDir(dir);

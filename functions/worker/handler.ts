@@ -1,10 +1,9 @@
-import { createApp } from "../../core/app.js";
 import { ConfigError, configFileFromEnv, loadConfig } from "../../core/config.js";
 import { GatewayError, errorResponse } from "../../core/errors.js";
-import { Gateway } from "../../core/gateway.js";
 import { fetchClient } from "../../core/http.js";
 import type { Logger } from "../../core/runtime.js";
-import { DeferredWork, watchBody } from "./deferred.js";
+import { announceAccess, buildGateway, DeferredWork, type App } from "../boot.js";
+import { watchBody } from "./deferred.js";
 import { stringVars, type WorkerEnv } from "./env.js";
 import { consoleLogger } from "./logger.js";
 import { workerStore, type DynamoLoader } from "./store.js";
@@ -19,7 +18,7 @@ export interface WorkerHandler {
 
 interface Built {
   env: WorkerEnv;
-  app: Promise<{ fetch(req: Request): Response | Promise<Response> }>;
+  app: Promise<App>;
   work: DeferredWork;
   log: Logger;
 }
@@ -37,16 +36,14 @@ export function createWorker(opts: { dynamodb?: DynamoLoader } = {}): WorkerHand
   function build(env: WorkerEnv): Built {
     const vars = stringVars(env);
     const log = consoleLogger(vars.STRAIT_LOG_LEVEL);
-    const work = new DeferredWork((e) => log.error("deferred work failed", { error: String((e as Error)?.message ?? e) }));
+    const work = new DeferredWork(log);
     const app = (async () => {
       // Fail closed: a Worker is on the public internet, so it never runs as an open gateway.
       const config = loadConfig(configFileFromEnv(vars), vars, { allowOpen: false });
       const store = await workerStore(env, vars, log, opts.dynamodb);
-      const gateway = new Gateway(config, { http: fetchClient, defer: work.defer, log, env: vars, store });
-      if (config.auth.tokens.length === 0 && !vars.STRAIT_ADMIN_TOKEN) {
-        log.error("no gateway tokens or admin token are set: every API request is refused (fail closed). Run `wrangler secret put STRAIT_GATEWAY_TOKENS`.");
-      }
-      return createApp(gateway);
+      const { gateway, app } = buildGateway(config, { http: fetchClient, defer: work.defer, log, env: vars, store });
+      work.defer(announceAccess(gateway, "worker"));
+      return app;
     })();
     return { env, app, work, log };
   }

@@ -3,6 +3,7 @@ import type { Env, Logger } from "../../core/runtime.js";
 import { cloudflareStore } from "../../core/store/cloudflare/index.js";
 import { memoryStore } from "../../core/store/memory.js";
 import type { Store } from "../../core/store/types.js";
+import { parseStoreName } from "../boot.js";
 import type { WorkerEnv } from "./env.js";
 
 /** The DynamoDB adapter, bundled only into functions/worker-dynamodb.ts. */
@@ -15,9 +16,10 @@ export type DynamoLoader = () => Promise<Pick<typeof import("../../core/store/dy
  *               only in the functions/worker-dynamodb.ts build (`wrangler deploy --env dynamodb`)
  *   memory      this isolate's memory only: each isolate counts alone, nothing persists (trying things out)
  *   none        no state: gateway tokens only, no virtual keys, limits or cache
+ * (The names and their error are functions/boot.ts's, shared with the other runtimes.)
  */
 export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamodb?: DynamoLoader): Promise<Store | undefined> {
-  const kind = vars.STRAIT_STORE || (env.STRAIT_KV && env.STRAIT_OBJECTS ? "cloudflare" : "none");
+  const kind = parseStoreName(vars.STRAIT_STORE, "worker", env.STRAIT_KV && env.STRAIT_OBJECTS ? "cloudflare" : "none");
   switch (kind) {
     case "cloudflare":
       if (!env.STRAIT_KV || !env.STRAIT_OBJECTS) {
@@ -36,10 +38,12 @@ export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamo
     case "memory":
       log.warn("STRAIT_STORE=memory: keys, limits and usage live in one isolate's memory and are lost when it stops; each isolate counts on its own.");
       return memoryStore();
-    case "none":
-      log.warn("no store: STRAIT_KV and STRAIT_OBJECTS are not bound and STRAIT_STORE is not set, so virtual keys, limits, usage and cache are off.");
-      return undefined;
     default:
-      throw new ConfigError(`STRAIT_STORE must be cloudflare, dynamodb, memory or none, not "${kind}".`);
+      log.warn(
+        vars.STRAIT_STORE?.trim()
+          ? "STRAIT_STORE=none: no store, so virtual keys, limits, usage and cache are off."
+          : "no store: STRAIT_KV and STRAIT_OBJECTS are not bound and STRAIT_STORE is not set, so virtual keys, limits, usage and cache are off.",
+      );
+      return undefined;
   }
 }

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../functions/cli.js";
+import { main } from "../../cli/index.js";
 import { ADMIN_TOKEN, chat, startKeysGateway, type TestGateway } from "./keys-helpers.js";
 
 const exec = promisify(execFile);

@@ -5,6 +5,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { KeyCache } from "../../core/keys/cache.js";
+import { KeyService } from "../../core/keys/service.js";
+import { silentLogger } from "../../core/runtime.js";
+import { createNodeStore } from "../../functions/node/store.js";
 import { readRest } from "../helpers/body.js";
 
 /** `npm start` as a user runs it: a child process, its stdout, its signals. */
@@ -81,5 +85,64 @@ describe("the local server (npm start)", () => {
     const { exited, output } = await startNode({ STRAIT_CONFIG: config });
     expect(await exited).toBe(1);
     expect(output()).toContain("providers.my-vllm.baseUrl");
+  });
+});
+
+describe("what the local server says at start about who can call it", () => {
+  /** Starts on the embedded store in `dir`, makes one unauthenticated call, stops; the log lines and that call's status. */
+  async function startOn(dir: string, env: Record<string, string> = {}, expectMessage = true) {
+    const { child, url, exited, output } = await startNode({ STRAIT_STORE: "", STRAIT_DATA_DIR: dir, ...env });
+    const status = (await fetch(`${url}/v1/models`)).status;
+    // The message follows "listening": wait for it before stopping.
+    for (let i = 0; expectMessage && i < 100 && !/"level":"(warn|error)"/.test(output()); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    const lines = output()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
+    return { status, lines, said: lines.filter((l) => l.level === "warn" || l.level === "error") };
+  }
+
+  it("a data folder holding a virtual key: every request needs one, and how to get back in; never 'open gateway'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "strait-keys-"));
+    const s = await createNodeStore({ STRAIT_DATA_DIR: dir }, silentLogger);
+    await new KeyService(s.store, new KeyCache(0)).create({ name: "laptop" });
+    await s.close();
+
+    const { status, said } = await startOn(dir);
+    expect(status).toBe(401);
+    expect(said).toHaveLength(1);
+    expect(said[0]!.level).toBe("warn");
+    expect(said[0]!.msg).toMatch(/^virtual keys exist in the store, so every API request needs one/);
+    expect(said[0]!.msg).toContain("set STRAIT_ADMIN_TOKEN and restart, then use the admin API (/admin/keys) or `npx strait keys list`");
+    expect(said[0]!.msg).not.toMatch(/open gateway|anyone/);
+  });
+
+  it("an empty data folder on loopback: open, and says so", async () => {
+    const { status, said } = await startOn(mkdtempSync(join(tmpdir(), "strait-empty-")));
+    expect(status).toBe(200);
+    expect(said.map((l) => l.msg)).toEqual([
+      "open gateway: no gateway tokens or admin token are set and the store holds no virtual keys, so anyone who can reach this loopback address can use it. To require a key, set STRAIT_GATEWAY_TOKENS or STRAIT_ADMIN_TOKEN and restart.",
+    ]);
+  });
+
+  it("gateway tokens set: nothing to warn about", async () => {
+    const { status, said } = await startOn(mkdtempSync(join(tmpdir(), "strait-tok-")), { STRAIT_GATEWAY_TOKENS: "gw-token-0001" }, false);
+    expect(status).toBe(401);
+    expect(said).toEqual([]);
+  });
+
+  it("STRAIT_STORE=none: starts without a store; an unknown name stops the start naming the accepted ones", async () => {
+    const none = await startNode({ STRAIT_STORE: "none" });
+    expect((await fetch(`${none.url}/v1/models`)).status).toBe(200);
+    none.child.kill("SIGTERM");
+    expect(await none.exited).toBe(0);
+    expect(none.output()).toContain('"store":"none (gateway tokens only');
+    expect(none.output()).toContain("there is no store for virtual keys");
+
+    const bad = await startNode({ STRAIT_STORE: "redis" });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('STRAIT_STORE must be embedded, memory or dynamodb, or none for no store, on the local server; got \\"redis\\".');
   });
 });

@@ -8,7 +8,11 @@ import { toRequest, type HttpEventV1, type HttpEventV2 } from "../../functions/l
 import { createLambdaGateway, type LambdaGatewayOptions } from "../../functions/lambda/handler.js";
 import { preludeOf, sendStreaming, toBufferedResult } from "../../functions/lambda/response.js";
 import { loadSecrets, SecretError } from "../../functions/lambda/secrets.js";
+import { lambdaStore } from "../../functions/lambda/store.js";
+import { KeyCache } from "../../core/keys/cache.js";
+import { KeyService } from "../../core/keys/service.js";
 import { silentLogger, type Logger } from "../../core/runtime.js";
+import { memoryStore } from "../../core/store/memory.js";
 import { ResponseStreamDouble } from "./response-stream-double.js";
 
 const TOKEN = "gw-test-token-0123456789";
@@ -377,5 +381,43 @@ describe("createLambdaGateway", () => {
     const r = await gw.buffered(v2());
     expect(r.statusCode).toBe(500);
     expect(lines.some((l) => String(l.fields?.error).includes("STRAIT_CONFIG_JSON"))).toBe(true);
+  });
+});
+
+describe("what the function says at start, and STRAIT_STORE", () => {
+  const models = () => v2({ rawPath: "/v1/models" });
+
+  it("no token and no store: the fail-closed error says to put a token in the secret", async () => {
+    const { log, lines } = recordingLog();
+    const gw = createLambdaGateway({ env: {}, log, store: lambdaStore });
+    expect((await gw.buffered(models())).statusCode).toBe(401);
+    expect(lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
+      "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). A deployed function never runs open. Put STRAIT_GATEWAY_TOKENS in the function's secret (STRAIT_SECRET_ARN) and redeploy (new execution environments read it).",
+    ]);
+  });
+
+  it("keys in the store and no admin token: every request needs a key, and how to get back in", async () => {
+    const { log, lines } = recordingLog();
+    const store = memoryStore();
+    await new KeyService(store, new KeyCache(0)).create({ name: "app" });
+    const gw = createLambdaGateway({ env: {}, log, store: () => store });
+    const r = await gw.buffered(models());
+    expect(r.statusCode).toBe(401);
+    expect(JSON.parse(r.body).error.code).toBe("missing_api_key");
+    const said = lines.filter((l) => l.level === "warn" || l.level === "error");
+    expect(said).toHaveLength(1);
+    expect(said[0]!.msg).toMatch(/^virtual keys exist in the store, so every API request needs one .* put STRAIT_ADMIN_TOKEN in the function's secret/);
+  });
+
+  it("STRAIT_STORE=memory works; embedded is refused with the shared message naming Lambda's values", async () => {
+    const { log, lines } = recordingLog();
+    const memory = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "memory" }, log, store: lambdaStore });
+    expect((await memory.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }))).statusCode).toBe(200);
+    expect(lines.some((l) => l.level === "warn" && l.msg.startsWith("STRAIT_STORE=memory:"))).toBe(true);
+
+    const embedded = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "embedded" }, log, store: lambdaStore });
+    const r = await embedded.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }));
+    expect(JSON.parse(r.body).error.code).toBe("gateway_misconfigured");
+    expect(lines.some((l) => String(l.fields?.error) === 'STRAIT_STORE must be dynamodb or memory, or none for no store, on Lambda; got "embedded" (embedded is for the local server).')).toBe(true);
   });
 });
