@@ -46,7 +46,7 @@ Environment: STRAIT_URL (default http://127.0.0.1:8787; or --url), STRAIT_ADMIN_
 Exit codes: 0 ok, 1 the gateway answered with an error, 2 bad usage, 3 the gateway could not be reached.
 `;
 
-export async function main(argv: string[], env: Env = process.env, io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") }): Promise<number> {
+export async function main(argv: string[], env: Env = process.env, io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }): Promise<number> {
   try {
     let parsed;
     try {

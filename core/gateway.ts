@@ -121,7 +121,7 @@ export class Gateway {
 
   /** Shown in /v1/models: configured, holding keys, or needing none. */
   isListed(r: ProviderRoute): boolean {
-    return r.name in this.config.providers || r.pool.size > 0 || !r.provider.needsCredential;
+    return Object.hasOwn(this.config.providers, r.name) || r.pool.size > 0 || !r.provider.needsCredential;
   }
 
   baseUrl(r: ProviderRoute): string {

@@ -67,7 +67,7 @@ export function parseStoreName(raw: string | undefined, runtime: RuntimeName, fa
   const real = stores.filter((s) => s !== "none");
   const elsewhere = (Object.keys(RUNTIMES) as RuntimeName[]).filter((r) => (RUNTIMES[r].stores as readonly string[]).includes(name)).map((r) => RUNTIMES[r].label);
   throw new ConfigError(
-    `STRAIT_STORE must be ${either(real)}, or none for no store, on ${label}; got "${raw}"` + (elsewhere.length ? ` (${name} is for ${either(elsewhere)})` : "") + ".",
+    `STRAIT_STORE must be ${either(real)}, or none for no store, on ${label}; got "${raw}"${elsewhere.length ? ` (${name} is for ${either(elsewhere)})` : ""}.`,
   );
 }
 

@@ -70,7 +70,8 @@ function baseUrl(cfg: ProviderConfig, env: Env): string {
 
 /** The deployment serving a model: the configured mapping, else the model name itself. */
 function deploymentFor(ctx: CallContext): string {
-  const d = settings(ctx.config, ctx.env).deployments[ctx.model] ?? ctx.model;
+  const { deployments } = settings(ctx.config, ctx.env);
+  const d = (Object.hasOwn(deployments, ctx.model) ? deployments[ctx.model] : undefined) ?? ctx.model;
   if (!validDeployment(d)) {
     throw badRequest(`"${d}" is not a valid Azure deployment name: use letters, digits, "-", "_" and ".".`, "model", "invalid_model");
   }
