@@ -51,6 +51,11 @@ function openAI(req: RecordedRequest, res: ServerResponse) {
     return;
   }
   if (model === "null-body") return sendJson(res, 200, "null");
+  if (model === "stall-json") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.write('{"id":"c",');
+    return; // never the rest
+  }
   if (model === "reset-json") {
     res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
     res.write('{"id":"c","choices":[');
@@ -191,6 +196,15 @@ describe("streams that can't hang or lie", () => {
     expect(text).not.toContain("[DONE]");
     // The key's in-flight slot was given back.
     expect((await post("/v1/chat/completions", k.key, { model: "openai/m", messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+  });
+
+  it("a JSON answer that stalls after its headers is given up after the idle timeout: 504, OpenAI-shaped", async () => {
+    const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "stall" });
+    const started = Date.now();
+    const res = await post("/v1/chat/completions", k.key, { model: "openai/stall-json", messages: [{ role: "user", content: "hi" }] });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(res.status).toBe(504);
+    expect((await res.json()).error.code).toBe("upstream_idle_timeout");
   });
 
   it("an SSE event that is not JSON ends the stream with an error event, not [DONE]", async () => {
