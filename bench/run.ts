@@ -7,7 +7,8 @@
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
@@ -78,12 +79,27 @@ interface Row {
   errors: number;
 }
 
-async function load(url: string, stream: boolean, connections: number, seconds: number): Promise<Omit<Row, "scenario" | "target">> {
+async function load(url: string, stream: boolean, connections: number, seconds: number, key?: string): Promise<Omit<Row, "scenario" | "target">> {
   const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
-  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds });
+  const headers: Record<string, string> = { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  const r = await autocannon({ url, method: "POST", headers, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
 }
 
+
+/** The keyed target's name in the table. */
+const KEYED = "gateway, virtual key (rpm, tpm, budget)";
+
+/** A virtual key with every limit on, through the admin API. */
+async function createKey(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: "Bearer bench-admin-token", "content-type": "application/json" },
+    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" } }),
+  });
+  if (!res.ok) throw new Error(`could not create the bench key: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { key: string }).key;
+}
 
 async function run() {
   const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
@@ -96,6 +112,13 @@ async function run() {
   const bundle = await buildTarget("node");
   const gateway = await start([bundle], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_STORE: "memory" }, () => undefined);
   await waitForHealth(port);
+  // The same bundle as every real deployment runs it: the embedded store in a fresh data folder, a
+  // virtual key with rpm, tpm and a daily budget (set high enough never to refuse during the run).
+  const keyedPort = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "strait-bench-"));
+  const keyed = await start([bundle], { PORT: String(keyedPort), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: "bench-admin-token" }, () => undefined);
+  await waitForHealth(keyedPort);
+  const key = await createKey(keyedPort);
 
   const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
@@ -103,20 +126,25 @@ async function run() {
   const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
   const bare = `http://127.0.0.1:${bareProxy.port}/v1/chat/completions`;
   const through = `http://127.0.0.1:${gateway.port}/v1/chat/completions`;
+  const keyedThrough = `http://127.0.0.1:${keyedPort}/v1/chat/completions`;
   const rows: Row[] = [];
   try {
     for (const stream of [false, true]) {
       const scenario = stream ? "chat, streamed" : "chat, JSON";
       await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
-      for (const [target, url] of [["direct", direct], ["bare proxy", bare], ["gateway", through]] as const) {
-        rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
+      await load(keyedThrough, stream, CONNECTIONS, 2, key);
+      for (const [target, url, k] of [["direct", direct], ["bare proxy", bare], ["gateway", through], [KEYED, keyedThrough, key]] as const) {
+        rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS, k)) });
       }
       const [d, g] = await sequential(direct, through, stream, SEQUENTIAL);
-      rows.push({ scenario: `${scenario}, 1 at a time`, target: "direct", ...d }, { scenario: `${scenario}, 1 at a time`, target: "gateway", ...g });
+      const [, kg] = await sequential(direct, keyedThrough, stream, SEQUENTIAL, key);
+      rows.push({ scenario: `${scenario}, 1 at a time`, target: "direct", ...d }, { scenario: `${scenario}, 1 at a time`, target: "gateway", ...g }, { scenario: `${scenario}, 1 at a time`, target: KEYED, ...kg });
     }
   } finally {
     const rss = peakRssMb(gateway.child.pid!);
     gateway.child.kill("SIGTERM");
+    keyed.child.kill("SIGTERM");
+    keyed.child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
     bareProxy.child.kill("SIGTERM");
     upstream.child.kill("SIGTERM");
     report(rows, rss);
@@ -127,14 +155,15 @@ async function run() {
  * One request at a time, direct and through the gateway in alternation, timed in microseconds:
  * with no queueing, the difference of the medians is what the gateway adds to a request.
  */
-async function sequential(direct: string, through: string, stream: boolean, n: number) {
+async function sequential(direct: string, through: string, stream: boolean, n: number, key?: string) {
   const pool = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
   const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
   const times: [number[], number[]] = [[], []];
   const errors: [number, number] = [0, 0];
   const once = async (url: string) => {
     const t = performance.now();
-    const r = await request(url, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
+    const headers = { "content-type": "application/json", ...(key && url === through ? { authorization: `Bearer ${key}` } : {}) };
+    const r = await request(url, { method: "POST", body, headers, dispatcher: pool });
     await r.body.text();
     return [performance.now() - t, r.statusCode] as const;
   };
@@ -166,7 +195,7 @@ function report(rows: Row[], rssMb: number) {
     const d = direct.get(r.scenario)!;
     const b = bare.get(r.scenario);
     const vsDirect = r.target === "direct" ? "" : (r.rps / d.rps).toFixed(2);
-    const vsBare = r.target === "gateway" && b ? (r.rps / b.rps).toFixed(2) : "";
+    const vsBare = r.target.startsWith("gateway") && b ? (r.rps / b.rps).toFixed(2) : "";
     const added = r.target === "direct" ? "" : (r.p50 - d.p50).toFixed(3);
     lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added} |`);
   }

@@ -2,13 +2,16 @@ import { ConfigError, type Config } from "./config.js";
 import { sha256 } from "./crypto.js";
 import { KeyCache } from "./keys/cache.js";
 import { KeyService } from "./keys/service.js";
+import { processCounters } from "./lifecycle/counters.js";
 import { LimitState } from "./lifecycle/limits.js";
+import type { LimitStore } from "./store/types.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";
 import { customOpenAICompatible } from "./providers/openai-compatible.js";
 import type { Provider, ProviderConfig } from "./providers/types.js";
 import type { Runtime } from "./runtime.js";
 import type { CallRecord } from "./types.js";
+import { WriteBehind } from "./usage/coalesce.js";
 import { usageObserver } from "./usage/observer.js";
 
 /** A provider as configured under one name: its code, its settings and its key pool. */
@@ -35,8 +38,12 @@ export class Gateway {
   readonly observers: CallObserver[] = [];
   /** Virtual keys; absent when the runtime has no store. */
   readonly keys: KeyService | undefined;
+  /** Where limit windows and spend are counted: the store, or this process when it owns them. */
+  readonly counters: LimitStore | undefined;
   /** Rate-limit windows and in-flight counts; absent when the runtime has no store. */
   readonly limits: LimitState | undefined;
+  /** Delays the store writes after the answers (usage rows, spend), merged; flush() at shutdown. */
+  readonly behind: WriteBehind;
   /** Every credential the gateway itself holds, for the scrubber. */
   readonly secrets: string[];
   private tokenDigestList: Promise<Uint8Array[]> | undefined;
@@ -76,9 +83,16 @@ export class Gateway {
 
     this.secrets = this.collectSecrets();
     const store = runtime.store;
-    this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs)) : undefined;
-    this.limits = store ? new LimitState(store) : undefined;
+    this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
+    this.behind = new WriteBehind(runtime.writeBehindMs ?? 0);
+    this.counters = store && runtime.ownsCounters ? processCounters(store.limits, { defer: runtime.defer, behind: this.behind }) : store?.limits;
+    this.limits = this.counters ? new LimitState(this.counters) : undefined;
     if (store) this.observers.push(usageObserver(this));
+  }
+
+  /** Shutting down: the writes waiting behind the answers go now, later ones at once. Then await the deferred work. */
+  flush() {
+    this.behind.close();
   }
 
   /** The gateway tokens' SHA-256 digests, computed once, so each check compares fixed-length digests. */

@@ -19,6 +19,15 @@ export interface Runtime {
   env: Env;
   /** Keys, cache, counters, usage. Absent = no state: no virtual keys, limits or cache. */
   store?: Store;
+  /**
+   * This process is the only one counting on `store` (the local server on its embedded or memory
+   * store): limit windows are kept in memory, exact and with no store round trip.
+   */
+  ownsCounters?: boolean;
+  /** SHA-256 of a short string in hex, natively (Node's crypto); default: the JS one in core/crypto.ts. Keys are hashed on every request. */
+  sha256Hex?(text: string): string;
+  /** Usage rows and spend are written this long after the answer, merged (the local server: 1000). Default 0: at once. */
+  writeBehindMs?: number;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -25,7 +25,7 @@ async function main() {
   const port = Number(env.PORT ?? 8787);
   const config = loadConfig(readConfigFile(), env, { allowOpen: isLoopback(host) });
   const store = await openNodeStore(env, log);
-  const server = await startServer({ config, host, port, log, store: store.store, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
+  const server = await startServer({ config, host, port, log, store: store.store, ownsCounters: store.ownsCounters, writeBehindMs: 1000, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
   const providers = server.gateway.routeNames().filter((n) => server.gateway.isListed(server.gateway.route(n)!));
   log.info("listening", { url: server.url, providers, store: store.description });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -8,7 +8,7 @@ import type { KeyPatch, KeyService, KeySettings } from "../keys/service.js";
 import { periodWindow, spendCounter, type Period } from "../lifecycle/limits.js";
 import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
-import type { UsageRow } from "../store/types.js";
+import type { LimitStore, UsageRow } from "../store/types.js";
 import { CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
 import { keyView } from "./view.js";
 
@@ -62,7 +62,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const s = service();
     const record = await store(gw, () => s.get(c.req.param("id")));
     if (!record) throw missing(c.req.param("id"));
-    return c.json({ ...keyView(record), spend: await store(gw, () => spendOf(s, record.id)) });
+    return c.json({ ...keyView(record), spend: await store(gw, () => spendOf(gw.counters!, record.id)) });
   });
 
   admin.patch("/keys/:id", async (c) => {
@@ -120,10 +120,10 @@ function canonicalProviders(gw: Gateway, creds: Record<string, string> | undefin
   return out;
 }
 
-async function spendOf(s: KeyService, id: string) {
+async function spendOf(counters: LimitStore, id: string) {
   const now = Date.now();
   const periods: Period[] = ["day", "month", "total"];
-  const micros = await Promise.all(periods.map((p) => s.store.limits.get(spendCounter(id, p), periodWindow(p, now).start)));
+  const micros = await Promise.all(periods.map((p) => counters.get(spendCounter(id, p), periodWindow(p, now).start)));
   return Object.fromEntries(periods.map((p, i) => [p, micros[i]! / 1e6])) as Record<Period, number>;
 }
 

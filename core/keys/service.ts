@@ -25,11 +25,13 @@ export class KeyService {
     readonly store: Store,
     readonly cache: KeyCache,
     private readonly now: () => number = Date.now,
+    /** SHA-256 in hex; a runtime may hand in its native one (Runtime.sha256Hex). */
+    private readonly hash: (key: string) => string | Promise<string> = hashKey,
   ) {}
 
   /** The record for a presented key, or null: unknown, deleted or rotated away. */
   async lookup(key: string): Promise<VirtualKeyRecord | null> {
-    const hash = await hashKey(key);
+    const hash = await this.hash(key);
     return this.cache.get(hash, (h) => this.store.keys.getByHash(h));
   }
 
@@ -68,7 +70,7 @@ export class KeyService {
   async create(settings: KeySettings): Promise<IssuedKey> {
     const key = generateKey();
     const at = new Date(this.now()).toISOString();
-    const record: VirtualKeyRecord = { id: generateKeyId(), hash: await hashKey(key), hint: keyHint(key), createdAt: at, updatedAt: at, ...clean(settings) };
+    const record: VirtualKeyRecord = { id: generateKeyId(), hash: await this.hash(key), hint: keyHint(key), createdAt: at, updatedAt: at, ...clean(settings) };
     await this.store.keys.put(record);
     this.known = true;
     return { record, key };
@@ -102,7 +104,7 @@ export class KeyService {
     const old = await this.store.keys.getById(id);
     if (!old) return null;
     const key = generateKey();
-    const record: VirtualKeyRecord = { ...old, hash: await hashKey(key), hint: keyHint(key), updatedAt: new Date(this.now()).toISOString() };
+    const record: VirtualKeyRecord = { ...old, hash: await this.hash(key), hint: keyHint(key), updatedAt: new Date(this.now()).toISOString() };
     await this.store.keys.put(record);
     this.cache.evict(old.hash);
     this.seen.delete(id);

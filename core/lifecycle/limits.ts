@@ -3,13 +3,14 @@ import { GatewayError, forbidden, serviceUnavailable } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { allowedTargets, matchesAny } from "../keys/models.js";
 import type { Call } from "./call.js";
-import type { Store, VirtualKeyRecord } from "../store/types.js";
+import type { LimitStore, VirtualKeyRecord } from "../store/types.js";
 import type { Target } from "./route.js";
 import { storeFailure } from "./store-failure.js";
 
 /**
  * Rate limits and budgets, checked before any upstream call:
- * - requests per minute (per key, gateway-wide, per provider): an atomic `store.limits.hit`;
+ * - requests per minute (per key, gateway-wide, per provider): an atomic `hit` on the counters
+ *   (Gateway.counters: the store's, or this process's own when it is the only one counting);
  * - tokens per minute: the tokens already counted in the window (added after each response from
  *   real usage, see usage.ts); a request is refused once the window holds `tpm` tokens or more;
  * - budget: the key's spend this day / month / in total, in micro-dollars;
@@ -93,7 +94,7 @@ export class LimitState {
   private readonly prevCounts = new Map<string, number>();
   readonly inFlight = new Map<string, number>();
 
-  constructor(readonly store: Store) {}
+  constructor(readonly counters: LimitStore) {}
 
   /**
    * The count of a window that has ended: read, then kept, since it no longer changes — except
@@ -103,7 +104,7 @@ export class LimitState {
     const id = `${counter}\u0000${start}`;
     const known = this.prevCounts.get(id);
     if (known !== undefined) return known;
-    const n = await this.store.limits.get(counter, start);
+    const n = await this.counters.get(counter, start);
     if (now - (start + MINUTE_MS) >= SETTLE_MS) {
       if (this.prevCounts.size >= 50_000) this.prevCounts.clear();
       this.prevCounts.set(id, n);
@@ -115,7 +116,7 @@ export class LimitState {
     const start = windowStart(now, MINUTE_MS);
     const [prev, current] = await Promise.all([
       sliding ? this.closed(counter, start - MINUTE_MS, now) : 0,
-      readCurrent ? this.store.limits.get(counter, start) : 0,
+      readCurrent ? this.counters.get(counter, start) : 0,
     ]);
     return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
   }
@@ -227,12 +228,12 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
       Promise.all(
         requests.map(async (r) => {
           const w = await state.view(r.counter, now, sliding, false);
-          const res = await state.store.limits.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
+          const res = await state.counters.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
           return { w: { ...w, current: res.count }, allowed: res.allowed };
         }),
       ),
       Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
-      budget ? state.store.limits.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+      budget ? state.counters.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
     ]);
   } catch (e) {
     throw storeFailure(gw, e, "limits");
@@ -326,7 +327,7 @@ async function providerAdmits(gw: Gateway, provider: string, lim: RateLimit): Pr
     if (lim.rpm) {
       const counter = `rpm:provider:${provider}`;
       const w = await state.view(counter, now, sliding, false);
-      const r = await state.store.limits.hit(counter, w.start, w.ms, 1, Math.floor(lim.rpm - w.prev * w.weight));
+      const r = await state.counters.hit(counter, w.start, w.ms, 1, Math.floor(lim.rpm - w.prev * w.weight));
       if (!r.allowed) {
         const wait = retryAfterMs({ ...w, current: r.count }, lim.rpm, 1, now);
         return limited(`${who} has reached the gateway's limit of ${lim.rpm} requests per minute for it. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, {});

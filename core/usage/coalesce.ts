@@ -1,45 +1,115 @@
 /**
  * Merges additions to the same counter while a write for it is in flight: the first addition is
- * written at once; the ones that arrive meanwhile are summed and written together when it returns.
- * Each caller's promise settles when its own addition is stored (or failed), so deferred work
- * (awaited on Lambda) still covers it. Under load, N additions to one counter become a handful of
- * writes; with no load it changes nothing. No timers: nothing waits on a clock.
+ * written at once (or after a WriteBehind's delay, gathering what arrives meanwhile); the ones that arrive
+ * while a write is in flight are summed and written together when it returns. Each caller's
+ * promise settles when its own addition is stored (or failed), so deferred work (awaited on
+ * Lambda) still covers it. Under load, N additions to one counter become a handful of writes.
+ * Without a WriteBehind (Lambda, Workers) no timer is involved; the local server writes behind by
+ * a second, so its embedded store is not written on every request.
  */
 export class Coalescer<T> {
-  private readonly slots = new Map<string, { pending?: { value: T; waiters: Array<{ ok: () => void; fail: (e: unknown) => void }> } }>();
+  private readonly slots = new Map<string, Slot<T>>();
 
   constructor(
     private readonly merge: (a: T, b: T) => T,
     private readonly write: (value: T) => Promise<unknown>,
+    private readonly opts: {
+      /** Delays the writes (the local server); without it they start at once. */
+      behind?: WriteBehind;
+      /** Told of each write's promise once (Runtime.defer), so a caller need not await its addition. */
+      track?: (work: Promise<unknown>) => void;
+    } = {},
   ) {}
 
+  /** Settles when this addition is stored (or failed): one promise per batch, shared by its callers. */
   add(id: string, value: T): Promise<void> {
     const slot = this.slots.get(id);
     if (slot) {
-      return new Promise<void>((ok, fail) => {
-        if (slot.pending) {
-          slot.pending.value = this.merge(slot.pending.value, value);
-          slot.pending.waiters.push({ ok, fail });
-        } else slot.pending = { value, waiters: [{ ok, fail }] };
-      });
+      if (slot.pending) {
+        slot.pending.value = this.merge(slot.pending.value, value);
+        return slot.pending.done;
+      }
+      return this.tracked((slot.pending = batch(value)).done);
     }
-    const fresh = {};
+    const fresh: Slot<T> = {};
     this.slots.set(id, fresh);
-    return this.run(id, fresh, value);
+    if (!this.opts.behind?.ms) return this.tracked(this.run(id, fresh, value));
+    fresh.pending = batch(value);
+    this.opts.behind.wait().then(() => this.next(id, fresh));
+    return this.tracked(fresh.pending.done);
   }
 
-  private async run(id: string, slot: { pending?: { value: T; waiters: Array<{ ok: () => void; fail: (e: unknown) => void }> } }, value: T): Promise<void> {
+  private tracked(p: Promise<void>): Promise<void> {
+    this.opts.track?.(p);
+    return p;
+  }
+
+  private async run(id: string, slot: Slot<T>, value: T): Promise<void> {
     try {
       await this.write(value);
     } finally {
-      const next = slot.pending;
-      slot.pending = undefined;
-      if (next) {
-        this.run(id, slot, next.value).then(
-          () => next.waiters.forEach((w) => w.ok()),
-          (e) => next.waiters.forEach((w) => w.fail(e)),
-        );
-      } else this.slots.delete(id);
+      if (!slot.pending) this.slots.delete(id);
+      // What arrived during the write goes next: at once, or after the next delay (more may join it meanwhile).
+      else if (this.opts.behind?.ms) this.opts.behind.wait().then(() => this.next(id, slot));
+      else this.next(id, slot);
     }
+  }
+
+  private next(id: string, slot: Slot<T>) {
+    const b = slot.pending!;
+    slot.pending = undefined;
+    this.run(id, slot, b.value).then(b.ok, b.fail);
+  }
+}
+
+interface Batch<T> {
+  value: T;
+  done: Promise<void>;
+  ok: () => void;
+  fail: (e: unknown) => void;
+}
+
+interface Slot<T> {
+  pending?: Batch<T>;
+}
+
+function batch<T>(value: T): Batch<T> {
+  let ok!: () => void;
+  let fail!: (e: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    ok = resolve;
+    fail = reject;
+  });
+  return { value, done, ok, fail };
+}
+
+/** The delay of the writes behind the answers: `ms` after the first, or none from close() on (shutdown). */
+export class WriteBehind {
+  private waiting: Array<() => void> = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(readonly ms: number) {}
+
+  wait(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.timer ??= setTimeout(() => this.flush(), this.ms);
+    });
+  }
+
+  /** Lets every waiting write go now, and every later one at once. */
+  close() {
+    this.closed = true;
+    this.flush();
+  }
+
+  private flush() {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const go = this.waiting;
+    this.waiting = [];
+    for (const resolve of go) resolve();
   }
 }

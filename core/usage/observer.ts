@@ -19,16 +19,25 @@ export function usageObserver(gw: Gateway): CallObserver {
   const limits = gw.config.limits;
   const store = gw.runtime.store;
   if (!store) return () => {};
-  // Concurrent calls add to the same rows and counters: merged while a write is in flight.
+  // Concurrent calls add to the same rows and counters: merged while a write is in flight (or
+  // waits behind the answers). Each write is deferred work of its own, so no call waits for it.
+  const track = gw.runtime.defer;
   const rows = new Coalescer<UsageRow>(
     (a, b) => ({ ...a, requests: a.requests + b.requests, tokensIn: a.tokensIn + b.tokensIn, tokensOut: a.tokensOut + b.tokensOut, costMicros: a.costMicros + b.costMicros }),
     (row) => store.usage.add(row),
+    { behind: gw.behind, track },
   );
+  const limitCounters = gw.counters!;
   const counters = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
     (a, b) => ({ ...a, n: a.n + b.n }),
-    (c) => store.limits.add(c.key, c.start, c.ms, c.n),
+    (c) => limitCounters.add(c.key, c.start, c.ms, c.n),
+    { track },
   );
-  const count = (key: string, start: number, ms: number, n: number) => counters.add(`${key}\u0000${start}`, { key, start, ms, n });
+  // Counters this process owns are in memory (their store writes wait behind, in processCounters): added at once.
+  const failed = (e: unknown) => gw.runtime.log.error("usage counter not added", { error: String((e as Error)?.message ?? e) });
+  const count = gw.runtime.ownsCounters
+    ? (key: string, start: number, ms: number, n: number) => void limitCounters.add(key, start, ms, n).catch(failed)
+    : (key: string, start: number, ms: number, n: number) => void counters.add(`${key}\u0000${start}`, { key, start, ms, n });
 
   return async (record: CallRecord) => {
     if (!record.provider) return;
@@ -54,24 +63,22 @@ export function usageObserver(gw: Gateway): CallObserver {
     const cost = price && usage ? costMicros(price, usage) : 0;
     const now = Date.now();
     const minute = windowStart(now, MINUTE_MS);
-    const writes: Array<Promise<unknown>> = [];
     if (principal) {
       const day = new Date(record.startedAt).toISOString().slice(0, 10);
-      writes.push(rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost }));
+      rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost });
     }
     if (tokens > 0) {
-      if (key?.tpm) writes.push(count(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens));
-      if (limits.tpm) writes.push(count("tpm:gateway", minute, MINUTE_MS, tokens));
-      if (limits.providers[record.provider]?.tpm) writes.push(count(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens));
+      if (key?.tpm) count(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens);
+      if (limits.tpm) count("tpm:gateway", minute, MINUTE_MS, tokens);
+      if (limits.providers[record.provider]?.tpm) count(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens);
     }
     // Spend is kept for every period, so a budget added later sees what was already spent.
     if (isKey && cost > 0) {
       for (const p of PERIODS) {
         const w = periodWindow(p, now);
-        writes.push(count(spendCounter(principal!, p), w.start, w.ms, cost));
+        count(spendCounter(principal!, p), w.start, w.ms, cost);
       }
     }
-    await Promise.all(writes);
   };
 }
 

@@ -31,6 +31,8 @@ export interface NodeStore {
   store: Store;
   /** What to tell the user at start, e.g. "embedded (dynalite) in /repo/.strait". */
   description: string;
+  /** Only this process counts on it (embedded, memory): limit windows can live in memory, exactly. */
+  ownsCounters: boolean;
   close(): Promise<void>;
 }
 
@@ -137,7 +139,7 @@ async function probe(store: Store, where: string): Promise<void> {
 /** What `npm start` runs on: STRAIT_STORE's store, or none (gateway tokens only) for STRAIT_STORE=none. */
 export async function openNodeStore(env: Env, log: Logger): Promise<Omit<NodeStore, "store"> & { store?: Store }> {
   if (parseStoreName(env.STRAIT_STORE, "node", "embedded") === "none") {
-    return { description: "none (gateway tokens only: no virtual keys, limits, usage or cache)", close: async () => {} };
+    return { description: "none (gateway tokens only: no virtual keys, limits, usage or cache)", ownsCounters: false, close: async () => {} };
   }
   return createNodeStore(env, log);
 }
@@ -149,13 +151,13 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const kind = parseStoreName(env.STRAIT_STORE, "node", "embedded");
   if (kind === "none") throw new ConfigError("STRAIT_STORE=none: there is no store to create (openNodeStore starts without one).");
-  if (kind === "memory") return { store: memoryStore(), description: "memory (nothing survives a restart)", close: async () => {} };
+  if (kind === "memory") return { store: memoryStore(), description: "memory (nothing survives a restart)", ownsCounters: true, close: async () => {} };
   if (kind === "dynamodb") {
     const store = dynamodbStoreFromEnv(env);
     const tables = tableNamesFromEnv(env);
     const where = `${env.STRAIT_DYNAMODB_ENDPOINT || env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1"}; tables ${Object.values(tables).join(", ")}`;
     await probe(store, where);
-    return { store, description: `dynamodb (${where})`, close: async () => {} };
+    return { store, description: `dynamodb (${where})`, ownsCounters: false, close: async () => {} };
   }
 
   const dir = resolve(env.STRAIT_DATA_DIR || ".strait");
@@ -185,6 +187,8 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   return {
     store: dynamodbStore({ client, tables, transactions: false }),
     description: `embedded (dynalite) in ${dir}`,
+    // The data folder is locked to this process (lockDataDir): it is the one point of truth.
+    ownsCounters: true,
     async close() {
       clearInterval(timer);
       await sweeping;
