@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env.js";
 import { sha256, timingSafeEqual } from "../crypto.js";
 import { GatewayError, badRequest, notFound, tooLarge, unauthorized } from "../errors.js";
 import type { Gateway } from "../gateway.js";
-import type { KeyPatch, KeyService, KeySettings } from "../keys/service.js";
+import type { KeyPatch, KeySettings } from "../keys/service.js";
 import { periodWindow, spendCounter, type Period } from "../lifecycle/limits.js";
 import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
