@@ -53,22 +53,3 @@ async function* readerChunks(body: ReadableStream<Uint8Array> | null): AsyncIter
     reader.cancel().catch(() => {});
   }
 }
-
-/** A Web stream over chunks, pulled only as fast as the reader takes them (no buffering). */
-export function streamOf(chunks: AsyncIterable<Uint8Array>, onCancel?: () => void): ReadableStream<Uint8Array> {
-  const it = chunks[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await it.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      async cancel() {
-        onCancel?.();
-        await it.return?.();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
