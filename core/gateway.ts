@@ -86,7 +86,7 @@ export class Gateway {
     this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
     this.behind = new WriteBehind(runtime.writeBehindMs ?? 0);
     this.counters = store && runtime.ownsCounters ? processCounters(store.limits, { defer: runtime.defer, behind: this.behind }) : store?.limits;
-    this.limits = this.counters ? new LimitState(this.counters) : undefined;
+    this.limits = this.counters ? new LimitState(this.counters, !runtime.ownsCounters, runtime.defer) : undefined;
     if (store) this.observers.push(usageObserver(this));
   }
 

@@ -89,12 +89,68 @@ interface Check {
   who: string;
 }
 
-/** Per-gateway state (Gateway.limits): closed windows' final counts, and in-flight requests per key. */
+/** How old a token or spend count read from a shared store may be before it is read again. */
+export const SHARED_COUNT_FRESH_MS = 1_000;
+
+/**
+ * Per-gateway state (Gateway.limits): closed windows' final counts, recent token and spend counts,
+ * and in-flight requests per key.
+ */
 export class LimitState {
   private readonly prevCounts = new Map<string, number>();
+  private readonly recent = new Map<string, { n: number; at: number; refreshing?: boolean }>();
   readonly inFlight = new Map<string, number>();
 
-  constructor(readonly counters: LimitStore) {}
+  /**
+   * `shared`: the counters are a store other hosts count in too (DynamoDB, the Durable Object).
+   * Then the token and spend counts a check reads (not the request counters it hits, which stay
+   * atomic) are kept for SHARED_COUNT_FRESH_MS and refreshed behind the answer, and this host's
+   * own additions land in them at once: a steady stream of requests costs one store round trip
+   * each (the rpm hit), and other hosts' tokens are seen within a second.
+   */
+  constructor(
+    readonly counters: LimitStore,
+    private readonly shared = false,
+    private readonly defer: (work: Promise<unknown>) => void = () => {},
+  ) {}
+
+  /** The current count of a token or spend window, as fresh as `shared` allows. */
+  async count(counter: string, start: number): Promise<number> {
+    if (!this.shared) return this.counters.get(counter, start);
+    const id = `${counter}\u0000${start}`;
+    const known = this.recent.get(id);
+    const now = Date.now();
+    if (known && now - known.at < SHARED_COUNT_FRESH_MS) return known.n;
+    if (known) {
+      if (!known.refreshing) {
+        known.refreshing = true;
+        this.defer(this.read(id, counter, start));
+      }
+      return known.n;
+    }
+    return this.read(id, counter, start);
+  }
+
+  /** This host added to a counter and the store answered its new total. */
+  added(counter: string, start: number, total: number) {
+    if (this.shared) this.remember(`${counter}\u0000${start}`, total);
+  }
+
+  private async read(id: string, counter: string, start: number): Promise<number> {
+    try {
+      const n = await this.counters.get(counter, start);
+      this.remember(id, n);
+      return n;
+    } finally {
+      const r = this.recent.get(id);
+      if (r) r.refreshing = false;
+    }
+  }
+
+  private remember(id: string, n: number) {
+    if (this.recent.size >= 50_000) this.recent.clear();
+    this.recent.set(id, { n, at: Date.now() });
+  }
 
   /**
    * The count of a window that has ended: read, then kept, since it no longer changes — except
@@ -116,7 +172,7 @@ export class LimitState {
     const start = windowStart(now, MINUTE_MS);
     const [prev, current] = await Promise.all([
       sliding ? this.closed(counter, start - MINUTE_MS, now) : 0,
-      readCurrent ? this.counters.get(counter, start) : 0,
+      readCurrent ? this.count(counter, start) : 0,
     ]);
     return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
   }
@@ -233,7 +289,7 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
         }),
       ),
       Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
-      budget ? state.counters.get(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+      budget ? state.count(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
     ]);
   } catch (e) {
     throw storeFailure(gw, e, "limits");

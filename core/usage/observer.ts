@@ -30,7 +30,7 @@ export function usageObserver(gw: Gateway): CallObserver {
   const limitCounters = gw.counters!;
   const counters = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
     (a, b) => ({ ...a, n: a.n + b.n }),
-    (c) => limitCounters.add(c.key, c.start, c.ms, c.n),
+    async (c) => gw.limits?.added(c.key, c.start, await limitCounters.add(c.key, c.start, c.ms, c.n)),
     { track },
   );
   // Counters this process owns are in memory (their store writes wait behind, in processCounters): added at once.

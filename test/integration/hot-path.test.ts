@@ -14,7 +14,9 @@ import { silentLogger } from "../../core/runtime.js";
 import { memoryStore } from "../../core/store/memory.js";
 import type { Store } from "../../core/store/types.js";
 import { startServer } from "../../functions/node/server.js";
-import { createNodeStore } from "../../functions/node/store.js";
+import { dynamodbStore } from "../../core/store/dynamodb/index.js";
+import { createTables } from "../../core/store/dynamodb/tables.js";
+import { createNodeStore, startDynalite } from "../../functions/node/store.js";
 import { sendJson, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
 import { ADMIN_TOKEN, admin, chat } from "./keys-helpers.js";
 
@@ -63,6 +65,34 @@ describe("the local server counts in its own memory", () => {
       expect(calls).toEqual([]);
     } finally {
       await gw.close();
+    }
+  });
+
+  it("on a shared store (DynamoDB, here dynalite) a request costs one round trip before its answer: the rpm hit", async () => {
+    const db = await startDynalite();
+    const tables = { keys: "hp-keys", cache: "hp-cache", limits: "hp-limits", usage: "hp-usage" };
+    await createTables(db.client, tables, { ttl: false });
+    const { store, calls } = counted(dynamodbStore({ client: db.client, tables, transactions: false }));
+    const gw = await startServer({ config: loadConfig(file(), env, { allowOpen: true }), host: "127.0.0.1", port: 0, log: silentLogger, env, store });
+    try {
+      const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "shared", rpm: 1000, tpm: 1_000_000, budget: { usd: 100, period: "day" } });
+      expect((await chat(gw, k.key, "openai/m")).status).toBe(200); // reads the key, the token and spend counts
+      await sleep(50);
+      calls.length = 0;
+      const started = Date.now();
+      const n = 10;
+      for (let i = 0; i < n; i++) expect((await chat(gw, k.key, "openai/m")).status).toBe(200);
+      await sleep(50);
+      const hits = calls.filter((c) => c === "limits.hit").length;
+      const reads = calls.filter((c) => c === "limits.get" || c.startsWith("keys.")).length;
+      expect(hits).toBe(n);
+      // Token and spend counts are re-read at most once a second, behind an answer.
+      expect(reads).toBeLessThanOrEqual(2 * Math.ceil((Date.now() - started) / 1000)); // the tpm and spend counts
+      // The rest is after the answers: usage rows and the token and spend counters.
+      expect(calls.filter((c) => c !== "limits.hit" && c !== "limits.get" && !c.startsWith("keys.")).every((c) => c === "usage.add" || c === "limits.add")).toBe(true);
+    } finally {
+      await gw.close();
+      await db.close();
     }
   });
 
