@@ -4,6 +4,7 @@
  * answering through the in-process mock provider, against the cost of just building and reading
  * the same Request and Response objects. Bundled by esbuild first, as `npm start` runs it.
  */
+import { createHash } from "node:crypto";
 import { createApp } from "../core/app.js";
 import { loadConfig } from "../core/config.js";
 import { Gateway } from "../core/gateway.js";
@@ -33,6 +34,7 @@ const keyedGw = new Gateway(loadConfig({}, keyedEnv, { allowOpen: true }), {
   store: memoryStore(),
   ownsCounters: true,
   writeBehindMs: 1000,
+  sha256Hex: (text) => createHash("sha256").update(text).digest("hex"),
 });
 const keyedApp = createApp(keyedGw);
 const { key } = await keyedGw.keys!.create({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" } });

@@ -65,26 +65,30 @@ export function processCounters(store: LimitStore, opts: { defer(work: Promise<u
     return e;
   };
 
-  return {
-    async hit(key, start, ms, cost, limit): Promise<CounterResult> {
-      const e = await entry(key, start, ms);
-      if (e.count + cost > limit) return { allowed: false, count: e.count };
+  // Each method settles at once from memory when its window is here (nearly always): no await.
+  const counters: LimitStore = {
+    hit(key, start, ms, cost, limit): Promise<CounterResult> {
+      const e = entries.get(id(key, start));
+      if (!e || e.loading) return entry(key, start, ms).then(() => counters.hit(key, start, ms, cost, limit));
+      if (e.count + cost > limit) return Promise.resolve({ allowed: false, count: e.count });
       e.count += cost;
-      return { allowed: true, count: e.count };
+      return Promise.resolve({ allowed: true, count: e.count });
     },
 
-    async add(key, start, ms, amount) {
-      const e = await entry(key, start, ms);
+    add(key, start, ms, amount) {
+      const e = entries.get(id(key, start));
+      if (!e || e.loading) return entry(key, start, ms).then(() => counters.add(key, start, ms, amount));
       e.count += amount;
       if (isLongLived(key)) writes.add(id(key, start), { key, start, ms, n: amount });
-      return e.count;
+      return Promise.resolve(e.count);
     },
 
-    async get(key, start) {
+    get(key, start) {
       const e = entries.get(id(key, start));
-      if (e && !e.loading) return e.count;
-      if (!e && !isLongLived(key)) return 0; // a rate window this process never counted holds nothing
-      return (await entry(key, start, 0)).count;
+      if (e && !e.loading) return Promise.resolve(e.count);
+      if (!e && !isLongLived(key)) return Promise.resolve(0); // a rate window this process never counted holds nothing
+      return entry(key, start, 0).then((loaded) => loaded.count);
     },
   };
+  return counters;
 }
