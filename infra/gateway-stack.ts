@@ -60,7 +60,7 @@ export interface GatewayStackProps extends StackProps {
   /**
    * "bundled" (default): the AWS SDK clients the function uses are bundled, minified and
    * tree-shaken into index.mjs. "external": left to the SDK copy in the Lambda runtime.
-   * README.md ("Cold start") has the measurements behind the default.
+   * docs/performance.md ("Cold start") has the measurements behind the default.
    */
   sdk?: "bundled" | "external";
 }

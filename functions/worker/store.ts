@@ -13,7 +13,7 @@ export type DynamoLoader = () => Promise<Pick<typeof import("../../core/store/dy
  * STRAIT_STORE picks where keys, cache and counters live:
  *   cloudflare  Workers KV (STRAIT_KV) + the store Durable Object (STRAIT_OBJECTS); the default when both are bound
  *   dynamodb    the same DynamoDB tables as the AWS deployment (AWS_* secrets, STRAIT_TABLE_*), over fetch;
- *               only in the functions/worker-dynamodb.ts build (`wrangler deploy --env dynamodb`)
+ *               only in the functions/worker-dynamodb.ts build (`wrangler deploy -c wrangler.dynamodb.toml`)
  *   memory      this isolate's memory only: each isolate counts alone, nothing persists (trying things out)
  *   none        no state: gateway tokens only, no virtual keys, limits or cache
  * (The names and their error are functions/boot.ts's, shared with the other runtimes.)
@@ -28,7 +28,7 @@ export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamo
       return cloudflareStore({ kv: env.STRAIT_KV, cacheKv: env.STRAIT_CACHE_KV, objects: env.STRAIT_OBJECTS });
     case "dynamodb": {
       if (!dynamodb) {
-        throw new ConfigError("STRAIT_STORE=dynamodb needs the DynamoDB build of the Worker: deploy it with `npx wrangler deploy --env dynamodb` (main = functions/worker-dynamodb.ts).");
+        throw new ConfigError("STRAIT_STORE=dynamodb needs the DynamoDB build of the Worker: deploy it with `npx wrangler deploy -c wrangler.dynamodb.toml` (main = functions/worker-dynamodb.ts).");
       }
       if (!vars.AWS_ACCESS_KEY_ID || !vars.AWS_SECRET_ACCESS_KEY) {
         throw new ConfigError("STRAIT_STORE=dynamodb on a Worker needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (wrangler secret put), and AWS_REGION.");

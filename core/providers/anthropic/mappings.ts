@@ -1,4 +1,4 @@
-/** Anthropic ⇄ OpenAI, as data. Every row here is documented in README.md ("Anthropic and Google Gemini"). */
+/** Anthropic ⇄ OpenAI, as data. Every row here is documented in docs/providers/anthropic.md. */
 
 import { NATIVE_UNSUPPORTED, type UnsupportedParams } from "../unsupported-params.js";
 

@@ -1,4 +1,4 @@
-/** Gemini ⇄ OpenAI, as data. Every row here is documented in README.md ("Anthropic and Google Gemini"). */
+/** Gemini ⇄ OpenAI, as data. Every row here is documented in docs/providers/gemini.md. */
 
 import { NATIVE_UNSUPPORTED, type UnsupportedParams } from "../unsupported-params.js";
 

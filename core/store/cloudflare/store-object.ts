@@ -8,6 +8,9 @@ export interface StoreObjectEnv {
   STRAIT_KV?: KV;
 }
 
+/** The furthest ahead a cleanup alarm is set: counters expiring later are swept by a later alarm. */
+const MAX_ALARM_AHEAD_MS = 365 * 86_400_000;
+
 /**
  * The Durable Object for what must be exact: rate-limit windows, usage totals, and the writes of
  * virtual keys. Each instance runs one request at a time and its SQLite calls are synchronous, so
@@ -94,6 +97,9 @@ export class StoreObject {
 
   private async scheduleCleanup(expiresAt: number) {
     const at = Math.max(expiresAt, Date.now()) + CLEANUP_GRACE_MS;
+    // A counter that outlives any alarm (all-time spend expires centuries out; Durable Objects take
+    // no alarm past 2189) needs no cleanup yet: alarm() sets the next one from what is left.
+    if (at > Date.now() + MAX_ALARM_AHEAD_MS) return;
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.state.storage.setAlarm(at);

@@ -52,6 +52,17 @@ describe("cloudflare store specifics", () => {
     expect(await store.cache.get(key)).toBe("long");
   });
 
+  it("an all-time spend counter (expiring centuries out) is counted, with no alarm past what Durable Objects accept", async () => {
+    const key = `spend:key_${crypto.randomUUID()}:total`;
+    const total = 1000 * 365 * 86_400_000; // periodWindow("total")
+    expect(await store.limits.add(key, 0, total, 5)).toBe(5);
+    expect(await store.limits.add(key, 0, total, 2)).toBe(7);
+    expect(await store.limits.get(key, 0)).toBe(7);
+    const stub = objects.get(objects.idFromName(`limit:${key}`));
+    const alarm = await runInDurableObject(stub, (_o: StoreObject, state) => state.storage.getAlarm());
+    expect(alarm === null || alarm < Date.now() + 400 * 86_400_000).toBe(true);
+  });
+
   it("the alarm deletes expired windows and nothing else", async () => {
     const key = `alarm-${crypto.randomUUID()}`;
     const W = 1_000;
