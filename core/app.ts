@@ -35,7 +35,8 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
     c.set("requestId", crypto.randomUUID());
     c.set("startedAt", Date.now());
     await next();
-    c.res.headers.set("x-request-id", c.get("requestId"));
+    // API calls put it in their answer's headers already (lifecycle/stages.ts): reading them here would cost a Headers object.
+    if (!c.get("answered")) c.res.headers.set("x-request-id", c.get("requestId"));
   });
 
   app.get("/health", (c) => c.json({ status: "ok" }));

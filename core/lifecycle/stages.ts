@@ -38,10 +38,14 @@ export interface ApiRoute {
   /** For the call record: "chat", "completions", "embeddings", "passthrough" … */
   endpoint: string;
   read(c: Context<AppEnv>, call: Call): Promise<RouteRequest>;
-  /** The answer as the route's response. It finishes the call, or hands that to the stream it returns. */
-  respond(answer: Answer, call: Call, req: RouteRequest): Promise<Response>;
+  /**
+   * The answer as the route's response, with the gateway's `headers` among its own (given in the
+   * Response's init: setting them afterwards makes Node build a Headers object per answer). It
+   * finishes the call, or hands that to the stream it returns.
+   */
+  respond(answer: Answer, call: Call, req: RouteRequest, headers: Record<string, string>): Promise<Response>;
   /** An upstream's final non-2xx answer in the route's own shape; without it, the gateway's error. */
-  upstreamError?(e: UpstreamHttpError, call: Call): Response;
+  upstreamError?(e: UpstreamHttpError, call: Call, headers: Record<string, string>): Response;
 }
 
 export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute): Promise<Response> {
@@ -72,23 +76,20 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       });
     } catch (e) {
       if (!(e instanceof UpstreamHttpError) || !route.upstreamError) throw e;
-      const res = route.upstreamError(e, call);
+      const res = route.upstreamError(e, call, { ...limits.headers, "x-request-id": call.record.requestId });
       call.finish({ status: res.status, error: e.message });
-      return withHeaders(res, limits.headers);
+      c.set("answered", true);
+      return res;
     }
     call.record.provider = answer.ctx.providerName;
     call.model = answer.ctx.model || call.record.model;
     call.record.step = answer.step;
 
-    const res = await route.respond(answer, call, req);
-    return withHeaders(res, { ...limits.headers, "cf-aig-step": String(answer.step) });
+    const res = await route.respond(answer, call, req, { ...limits.headers, "cf-aig-step": String(answer.step), "x-request-id": call.record.requestId });
+    c.set("answered", true);
+    return res;
   } catch (e) {
     call.fail(e);
     throw e instanceof GatewayError ? call.scrubbed(e) : e;
   }
-}
-
-function withHeaders(res: Response, headers: Record<string, string>): Response {
-  for (const name in headers) res.headers.set(name, headers[name]!);
-  return res;
 }

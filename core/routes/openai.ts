@@ -58,14 +58,14 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       };
     },
 
-    async respond(answer, call) {
+    async respond(answer, call, _req, headers) {
       const { ctx } = answer;
       const adapter = adapterOf(ctx.provider, ctx.providerName);
       if (call.record.stream) {
         const body = clientStream(answer, adapter.stream!, (t) => call.scrub(t), (end) =>
           call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }),
         );
-        return new Response(body, { status: 200, headers: SSE_HEADERS });
+        return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...headers } });
       }
 
       let bytes: Uint8Array;
@@ -88,7 +88,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         bytes = new TextEncoder().encode(JSON.stringify(json));
       }
       call.finish({ usage: json?.usage ?? undefined });
-      return new Response(bytes as BodyInit, { status: 200, headers: JSON_HEADERS });
+      return new Response(bytes as BodyInit, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
     },
   };
 }

@@ -177,13 +177,13 @@ export function passthroughRoute(gw: Gateway, name: string): ApiRoute {
       return req;
     },
 
-    respond: (answer, call, req) => relay(answer, call, req as PassthroughRequest),
+    respond: (answer, call, req, gatewayHeaders) => relay(answer, call, req as PassthroughRequest, gatewayHeaders),
 
-    upstreamError(e, call) {
+    upstreamError(e, call, gatewayHeaders) {
       const { status, headers, text, html, ownKey } = e.upstream;
       // An HTML page (a proxy's, a load balancer's) is never pasted: the gateway's own error names it.
-      if (html || !text) return new Response(JSON.stringify(call.scrubbed(e)), { status, headers: { "content-type": "application/json" } });
-      return new Response(text, { status, headers: answerHeaders(headers, ownKey) });
+      if (html || !text) return new Response(JSON.stringify(call.scrubbed(e)), { status, headers: { "content-type": "application/json", ...gatewayHeaders } });
+      return new Response(text, { status, headers: answerHeaders(headers, ownKey, gatewayHeaders) });
     },
   };
 }
@@ -204,9 +204,9 @@ function unmeteredReason(method: string, path: string, unaskedStream: boolean, p
 }
 
 /** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
-async function relay(answer: Answer, call: Call, req: PassthroughRequest): Promise<Response> {
+async function relay(answer: Answer, call: Call, req: PassthroughRequest, gatewayHeaders: Record<string, string>): Promise<Response> {
   const { res, timer } = answer;
-  const headers = answerHeaders(res.headers, answer.ctx.credential.source === "client");
+  const headers = answerHeaders(res.headers, answer.ctx.credential.source === "client", gatewayHeaders);
   const status = res.status;
   const type = (res.headers["content-type"] ?? "").toLowerCase();
   const headerUsage = invokeModelHeaderUsage(res.headers);
@@ -334,13 +334,15 @@ function modelOf(path: string, json: any): string | undefined {
 }
 
 /** The provider's answer headers the client may see (see RESPONSE_HEADERS). */
-function answerHeaders(upstream: Record<string, string>, ownKey: boolean): Headers {
+function answerHeaders(upstream: Record<string, string>, ownKey: boolean, gatewayHeaders: Record<string, string>): Headers {
   const headers = new Headers();
   for (const [k, v] of Object.entries(upstream)) {
     if (RESPONSE_HEADERS.has(k) || RESPONSE_HEADER_PREFIXES.some((p) => k.startsWith(p)) || (ownKey && OWN_KEY_HEADER_PREFIXES.some((p) => k.startsWith(p)))) headers.set(k, v);
   }
   // The gateway's own x-request-id names this call; the provider's travels beside it.
   if (upstream["x-request-id"]) headers.set("x-upstream-request-id", upstream["x-request-id"]);
+  // The gateway's own (request id, its x-ratelimit-* for the caller) win over the provider's.
+  for (const name in gatewayHeaders) headers.set(name, gatewayHeaders[name]!);
   return headers;
 }
 
