@@ -76,8 +76,12 @@ describe("the local server counts in its own memory", () => {
     const gw = await startServer({ config: loadConfig(file(), env, { allowOpen: true }), host: "127.0.0.1", port: 0, log: silentLogger, env, store });
     try {
       const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "shared", rpm: 1000, tpm: 1_000_000, budget: { usd: 100, period: "day" } });
+      // In the first seconds of a minute the previous window's final count is still re-read (beside
+      // the hit, in the same round trip): stay clear of that, as the limits tests do.
+      const into = Date.now() % 60_000;
+      if (into < 3_000 || into > 58_000) await sleep(((63_000 - into) % 60_000) + 50);
       expect((await chat(gw, k.key, "openai/m")).status).toBe(200); // reads the key, the token and spend counts
-      await sleep(50);
+      await sleep(200);
       calls.length = 0;
       const started = Date.now();
       const n = 10;
