@@ -85,8 +85,9 @@ export class Gateway {
     const store = runtime.store;
     this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
     this.behind = new WriteBehind(runtime.writeBehindMs ?? 0);
-    this.counters = store && runtime.ownsCounters ? processCounters(store.limits, { defer: runtime.defer, behind: this.behind }) : store?.limits;
-    this.limits = this.counters ? new LimitState(this.counters, !runtime.ownsCounters, runtime.defer) : undefined;
+    const local = store && runtime.ownsCounters ? processCounters(store.limits, { defer: runtime.defer, behind: this.behind }) : undefined;
+    this.counters = local ?? store?.limits;
+    this.limits = this.counters ? new LimitState(this.counters, !local, runtime.defer, local) : undefined;
     if (store) this.observers.push(usageObserver(this));
   }
 

@@ -11,6 +11,16 @@ interface Entry {
   loading?: Promise<void>;
 }
 
+/**
+ * Counters in this process's memory: besides the LimitStore's promises, each operation at once,
+ * or undefined when the counter must first be read from the store (a long-lived one, once).
+ */
+export interface ProcessCounters extends LimitStore {
+  hitNow(key: string, start: number, ms: number, cost: number, limit: number): CounterResult | undefined;
+  addNow(key: string, start: number, ms: number, amount: number): number | undefined;
+  peek(key: string, start: number): number | undefined;
+}
+
 /** Spend counters (spend:<key>:<period>) outlive a process; rate windows (rpm:, tpm:, a minute) don't. */
 const isLongLived = (key: string) => key.startsWith("spend:");
 
@@ -23,12 +33,12 @@ const isLongLived = (key: string) => key.startsWith("spend:");
  * every addition is also written to the store behind the answer (merged by `behind`, tracked by
  * `defer`; Gateway.flush() lets it go at shutdown), so the spend survives a restart.
  */
-export function processCounters(store: LimitStore, opts: { defer(work: Promise<unknown>): void; behind: WriteBehind; now?: () => number }): LimitStore {
+export function processCounters(store: LimitStore, opts: { defer(work: Promise<unknown>): void; behind: WriteBehind; now?: () => number }): ProcessCounters {
   const now = opts.now ?? Date.now;
   const entries = new Map<string, Entry>();
   const id = (key: string, start: number) => `${key}\u0000${start}`;
   const writes = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
-    (a, b) => ({ ...a, n: a.n + b.n }),
+    (a, b) => ((a.n += b.n), a),
     (w) => store.add(w.key, w.start, w.ms, w.n),
     { behind: opts.behind, track: opts.defer },
   );
@@ -39,55 +49,74 @@ export function processCounters(store: LimitStore, opts: { defer(work: Promise<u
     for (const [k, e] of entries) if (e.expiresAt <= t && !e.loading) entries.delete(k);
   };
 
-  /** The window's entry; a long-lived one is read from the store the first time. */
-  const entry = async (key: string, start: number, ms: number): Promise<Entry> => {
+  /** A new rate window's entry: it starts at 0, nothing to read. */
+  const fresh = (key: string, start: number, ms: number): Entry => {
+    sweep();
+    const e: Entry = { count: 0, expiresAt: start + 2 * ms };
+    entries.set(id(key, start), e);
+    return e;
+  };
+
+  /** A long-lived counter's entry, read from the store the first time. */
+  const entry = async (key: string, start: number): Promise<Entry> => {
     const k = id(key, start);
     let e = entries.get(k);
     if (!e) {
       sweep();
-      const fresh: Entry = { count: 0, expiresAt: isLongLived(key) ? Number.POSITIVE_INFINITY : start + 2 * ms };
-      if (isLongLived(key)) {
-        fresh.loading = store.get(key, start).then(
-          (n) => {
-            fresh.count += n;
-            fresh.loading = undefined;
-          },
-          (err) => {
-            entries.delete(k); // read again next time; this caller fails closed
-            throw err;
-          },
-        );
-      }
-      entries.set(k, fresh);
-      e = fresh;
+      const loading: Entry = { count: 0, expiresAt: Number.POSITIVE_INFINITY };
+      loading.loading = store.get(key, start).then(
+        (n) => {
+          loading.count += n;
+          loading.loading = undefined;
+        },
+        (err) => {
+          entries.delete(k); // read again next time; this caller fails closed
+          throw err;
+        },
+      );
+      entries.set(k, loading);
+      e = loading;
     }
     if (e.loading) await e.loading;
     return e;
   };
 
-  // Each method settles at once from memory when its window is here (nearly always): no await.
-  const counters: LimitStore = {
-    hit(key, start, ms, cost, limit): Promise<CounterResult> {
-      const e = entries.get(id(key, start));
-      if (!e || e.loading) return entry(key, start, ms).then(() => counters.hit(key, start, ms, cost, limit));
-      if (e.count + cost > limit) return Promise.resolve({ allowed: false, count: e.count });
+  const counters: ProcessCounters = {
+    hitNow(key, start, ms, cost, limit) {
+      const e = entries.get(id(key, start)) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
+      if (!e || e.loading) return undefined;
+      if (e.count + cost > limit) return { allowed: false, count: e.count };
       e.count += cost;
-      return Promise.resolve({ allowed: true, count: e.count });
+      return { allowed: true, count: e.count };
+    },
+
+    addNow(key, start, ms, amount) {
+      const e = entries.get(id(key, start)) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
+      if (!e || e.loading) return undefined;
+      e.count += amount;
+      if (isLongLived(key)) writes.add(id(key, start), { key, start, ms, n: amount });
+      return e.count;
+    },
+
+    peek(key, start) {
+      const e = entries.get(id(key, start));
+      if (e) return e.loading ? undefined : e.count;
+      return isLongLived(key) ? undefined : 0; // a rate window this process never counted holds nothing
+    },
+
+    hit(key, start, ms, cost, limit): Promise<CounterResult> {
+      const now = counters.hitNow(key, start, ms, cost, limit);
+      return now ? Promise.resolve(now) : entry(key, start).then(() => counters.hit(key, start, ms, cost, limit));
     },
 
     add(key, start, ms, amount) {
-      const e = entries.get(id(key, start));
-      if (!e || e.loading) return entry(key, start, ms).then(() => counters.add(key, start, ms, amount));
-      e.count += amount;
-      if (isLongLived(key)) writes.add(id(key, start), { key, start, ms, n: amount });
-      return Promise.resolve(e.count);
+      const now = counters.addNow(key, start, ms, amount);
+      return now !== undefined ? Promise.resolve(now) : entry(key, start).then(() => counters.add(key, start, ms, amount));
     },
 
     get(key, start) {
-      const e = entries.get(id(key, start));
-      if (e && !e.loading) return Promise.resolve(e.count);
-      if (!e && !isLongLived(key)) return Promise.resolve(0); // a rate window this process never counted holds nothing
-      return entry(key, start, 0).then((loaded) => loaded.count);
+      const now = counters.peek(key, start);
+      return now !== undefined ? Promise.resolve(now) : entry(key, start).then((loaded) => loaded.count);
     },
   };
   return counters;

@@ -4,6 +4,7 @@ import type { Gateway } from "../gateway.js";
 import { allowedTargets, matchesAny } from "../keys/models.js";
 import type { Call } from "./call.js";
 import type { LimitStore, VirtualKeyRecord } from "../store/types.js";
+import type { ProcessCounters } from "./counters.js";
 import type { Target } from "./route.js";
 import { storeFailure } from "./store-failure.js";
 
@@ -26,8 +27,25 @@ const SETTLE_MS = 2_000;
 
 export type Period = "day" | "month" | "total";
 
+interface PeriodSpan {
+  start: number;
+  ms: number;
+  end?: number;
+}
+
+/** The last span computed per period: every keyed request asks for one, and it changes once a day. */
+const lastSpan = new Map<Period, PeriodSpan>();
+
 /** Start of the budget period holding `now` (UTC) and a span long enough to keep its counter. */
-export function periodWindow(period: Period, now: number): { start: number; ms: number; end?: number } {
+export function periodWindow(period: Period, now: number): PeriodSpan {
+  const known = lastSpan.get(period);
+  if (known && now >= known.start && (known.end === undefined || now < known.end)) return known;
+  const span = computePeriod(period, now);
+  lastSpan.set(period, span);
+  return span;
+}
+
+function computePeriod(period: Period, now: number): PeriodSpan {
   const d = new Date(now);
   if (period === "day") {
     const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
@@ -112,7 +130,23 @@ export class LimitState {
     readonly counters: LimitStore,
     private readonly shared = false,
     private readonly defer: (work: Promise<unknown>) => void = () => {},
+    /** The same counters when this process owns them: a check then settles at once, without a promise. */
+    readonly local?: ProcessCounters,
   ) {}
+
+  /**
+   * A window read at once from this process's counters; undefined when it isn't in memory (a
+   * long-lived counter not yet read) or the counters are a store's. A closed rate window is
+   * still in memory (kept two windows), and one this process never counted holds nothing.
+   */
+  viewNow(counter: string, now: number, sliding: boolean, readCurrent: boolean): WindowView | undefined {
+    if (!this.local) return undefined;
+    const start = windowStart(now, MINUTE_MS);
+    const prev = sliding ? this.local.peek(counter, start - MINUTE_MS) : 0;
+    const current = readCurrent ? this.local.peek(counter, start) : 0;
+    if (prev === undefined || current === undefined) return undefined;
+    return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
+  }
 
   /** The current count of a token or spend window, as fresh as `shared` allows. */
   async count(counter: string, start: number): Promise<number> {
@@ -183,12 +217,17 @@ function stateOf(gw: Gateway): LimitState {
   return gw.limits;
 }
 
-function rateHeaders(kind: "requests" | "tokens", limit: number, remaining: number, resetMs: number): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(limit),
-    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, Math.floor(remaining))),
-    [`x-ratelimit-reset-${kind}`]: formatDuration(resetMs),
-  };
+const RATE_HEADER_NAMES = {
+  requests: ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"],
+  tokens: ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"],
+} as const;
+
+/** Sets the x-ratelimit-* headers of one kind on `headers`. */
+function setRateHeaders(headers: Record<string, string>, kind: "requests" | "tokens", limit: number, remaining: number, resetMs: number) {
+  const [limitName, remainingName, resetName] = RATE_HEADER_NAMES[kind];
+  headers[limitName] = String(limit);
+  headers[remainingName] = String(Math.max(0, Math.floor(remaining)));
+  headers[resetName] = formatDuration(resetMs);
 }
 
 function limited(message: string, code: string, retryMs: number | undefined, headers: Record<string, string>): GatewayError {
@@ -273,27 +312,13 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     });
   }
 
-  // One round trip: the request counters are hit while the token and spend counters are read.
-  // Sliding: what the previous window still weighs is taken off this window's allowance, so
-  // the atomic hit on the current window enforces prev × weight + current ≤ limit.
-  let hits: Array<{ w: WindowView; allowed: boolean }>;
-  let tokenViews: WindowView[];
-  let spent: number;
+  let counts: Counts;
   try {
-    [hits, tokenViews, spent] = await Promise.all([
-      Promise.all(
-        requests.map(async (r) => {
-          const w = await state.view(r.counter, now, sliding, false);
-          const res = await state.counters.hit(r.counter, w.start, w.ms, 1, Math.floor(r.limit - w.prev * w.weight));
-          return { w: { ...w, current: res.count }, allowed: res.allowed };
-        }),
-      ),
-      Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
-      budget ? state.count(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
-    ]);
+    counts = countsNow(state, requests, tokens, key, now, sliding) ?? (await readCounts(state, requests, tokens, key, now, sliding));
   } catch (e) {
     throw storeFailure(gw, e, "limits");
   }
+  const { hits, tokenViews, spent } = counts;
 
   let refused: GatewayError | undefined;
   let tightest = Infinity;
@@ -302,12 +327,12 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     const { w, allowed } = hits[i]!;
     if (!allowed) {
       const wait = retryAfterMs(w, r.limit, 1, now);
-      Object.assign(headers, rateHeaders("requests", r.limit, 0, w.start + w.ms - now));
+      setRateHeaders(headers, "requests", r.limit, 0, w.start + w.ms - now);
       refused ??= limited(`${r.who} has reached its limit of ${r.limit} requests per minute. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, headers);
       tightest = -1;
     } else if (r.limit - effective(w) < tightest) {
       tightest = r.limit - effective(w);
-      Object.assign(headers, rateHeaders("requests", r.limit, tightest, w.start + w.ms - now));
+      setRateHeaders(headers, "requests", r.limit, tightest, w.start + w.ms - now);
     }
   }
 
@@ -319,7 +344,7 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     const used = effective(w);
     if (t.limit - used < tightest) {
       tightest = t.limit - used;
-      Object.assign(headers, rateHeaders("tokens", t.limit, t.limit - used, w.start + w.ms - now));
+      setRateHeaders(headers, "tokens", t.limit, t.limit - used, w.start + w.ms - now);
     }
     if (used >= t.limit && !refused) {
       const wait = retryAfterMs(w, t.limit, 1, now);
@@ -338,6 +363,64 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     throw refused;
   }
   return headers;
+}
+
+interface Counts {
+  hits: Array<{ w: WindowView; allowed: boolean }>;
+  tokenViews: WindowView[];
+  spent: number;
+}
+
+/** Sliding: what the previous window still weighs is taken off this window's allowance, so the atomic hit on the current window enforces prev × weight + current ≤ limit. */
+const allowance = (limit: number, w: WindowView) => Math.floor(limit - w.prev * w.weight);
+
+/**
+ * The counts from this process's own counters, at once: every read first, then the hits, so an
+ * undefined (a spend counter not yet loaded) leaves nothing hit and readCounts starts afresh.
+ */
+function countsNow(state: LimitState, requests: Check[], tokens: Check[], key: VirtualKeyRecord | undefined, now: number, sliding: boolean): Counts | undefined {
+  const local = state.local;
+  if (!local) return undefined;
+  const budget = key?.budget;
+  const spent = budget ? local.peek(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0;
+  if (spent === undefined) return undefined;
+  const tokenViews: WindowView[] = [];
+  for (const t of tokens) {
+    const w = state.viewNow(t.counter, now, sliding, true);
+    if (!w) return undefined;
+    tokenViews.push(w);
+  }
+  const views: WindowView[] = [];
+  for (const r of requests) {
+    const w = state.viewNow(r.counter, now, sliding, false);
+    if (!w) return undefined;
+    views.push(w);
+  }
+  const hits: Counts["hits"] = [];
+  for (let i = 0; i < requests.length; i++) {
+    const w = views[i]!;
+    const res = local.hitNow(requests[i]!.counter, w.start, w.ms, 1, allowance(requests[i]!.limit, w))!;
+    w.current = res.count;
+    hits.push({ w, allowed: res.allowed });
+  }
+  return { hits, tokenViews, spent };
+}
+
+/** The counts from the store: one round trip, the request counters hit while the token and spend counters are read. */
+async function readCounts(state: LimitState, requests: Check[], tokens: Check[], key: VirtualKeyRecord | undefined, now: number, sliding: boolean): Promise<Counts> {
+  const budget = key?.budget;
+  const [hits, tokenViews, spent] = await Promise.all([
+    Promise.all(
+      requests.map(async (r) => {
+        const w = await state.view(r.counter, now, sliding, false);
+        const res = await state.counters.hit(r.counter, w.start, w.ms, 1, allowance(r.limit, w));
+        return { w: { ...w, current: res.count }, allowed: res.allowed };
+      }),
+    ),
+    Promise.all(tokens.map((t) => state.view(t.counter, now, sliding, true))),
+    budget ? state.count(spendCounter(key!.id, budget.period), periodWindow(budget.period, now).start) : 0,
+  ]);
+  return { hits, tokenViews, spent };
 }
 
 /**
@@ -383,7 +466,7 @@ async function providerAdmits(gw: Gateway, provider: string, lim: RateLimit): Pr
     if (lim.rpm) {
       const counter = `rpm:provider:${provider}`;
       const w = await state.view(counter, now, sliding, false);
-      const r = await state.counters.hit(counter, w.start, w.ms, 1, Math.floor(lim.rpm - w.prev * w.weight));
+      const r = await state.counters.hit(counter, w.start, w.ms, 1, allowance(lim.rpm, w));
       if (!r.allowed) {
         const wait = retryAfterMs({ ...w, current: r.count }, lim.rpm, 1, now);
         return limited(`${who} has reached the gateway's limit of ${lim.rpm} requests per minute for it. Retry in ${formatDuration(wait)}.`, "rate_limit_exceeded", wait, {});

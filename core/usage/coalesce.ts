@@ -11,6 +11,7 @@ export class Coalescer<T> {
   private readonly slots = new Map<string, Slot<T>>();
 
   constructor(
+    /** Sums two additions; it may change and return `a`, the batch's own value. */
     private readonly merge: (a: T, b: T) => T,
     private readonly write: (value: T) => Promise<unknown>,
     private readonly opts: {

@@ -23,20 +23,29 @@ export function usageObserver(gw: Gateway): CallObserver {
   // waits behind the answers). Each write is deferred work of its own, so no call waits for it.
   const track = gw.runtime.defer;
   const rows = new Coalescer<UsageRow>(
-    (a, b) => ({ ...a, requests: a.requests + b.requests, tokensIn: a.tokensIn + b.tokensIn, tokensOut: a.tokensOut + b.tokensOut, costMicros: a.costMicros + b.costMicros }),
+    (a, b) => {
+      a.requests += b.requests;
+      a.tokensIn += b.tokensIn;
+      a.tokensOut += b.tokensOut;
+      a.costMicros += b.costMicros;
+      return a;
+    },
     (row) => store.usage.add(row),
     { behind: gw.behind, track },
   );
   const limitCounters = gw.counters!;
   const counters = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
-    (a, b) => ({ ...a, n: a.n + b.n }),
+    (a, b) => ((a.n += b.n), a),
     async (c) => gw.limits?.added(c.key, c.start, await limitCounters.add(c.key, c.start, c.ms, c.n)),
     { track },
   );
   // Counters this process owns are in memory (their store writes wait behind, in processCounters): added at once.
   const failed = (e: unknown) => gw.runtime.log.error("usage counter not added", { error: String((e as Error)?.message ?? e) });
-  const count = gw.runtime.ownsCounters
-    ? (key: string, start: number, ms: number, n: number) => void limitCounters.add(key, start, ms, n).catch(failed)
+  const local = gw.limits?.local;
+  const count = local
+    ? (key: string, start: number, ms: number, n: number) => {
+        if (local.addNow(key, start, ms, n) === undefined) local.add(key, start, ms, n).catch(failed);
+      }
     : (key: string, start: number, ms: number, n: number) => void counters.add(`${key}\u0000${start}`, { key, start, ms, n });
 
   return async (record: CallRecord) => {
@@ -48,7 +57,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     // Nothing to keep for this call (an open gateway without token limits): no price lookup either.
     if (!principal && !limits.tpm && !limits.providers[record.provider]?.tpm) return;
     const isKey = principal?.startsWith("key_") === true;
-    const key = isKey ? await keyRecord(gw, principal!) : undefined;
+    const key = isKey ? (gw.keys?.recent(principal!) ?? (await keyRecord(gw, principal!))) : undefined;
 
     const model = record.model || "unknown";
     const name = `${record.provider}/${model}`;
@@ -64,7 +73,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const now = Date.now();
     const minute = windowStart(now, MINUTE_MS);
     if (principal) {
-      const day = new Date(record.startedAt).toISOString().slice(0, 10);
+      const day = dayOf(record.startedAt);
       rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost });
     }
     if (tokens > 0) {
@@ -80,6 +89,17 @@ export function usageObserver(gw: Gateway): CallObserver {
       }
     }
   };
+}
+
+let lastDay = { start: 0, end: 0, name: "" };
+
+/** "2026-11-29" for a time: one ISO string a day rather than one a call. */
+function dayOf(ms: number): string {
+  if (ms < lastDay.start || ms >= lastDay.end) {
+    const { start } = periodWindow("day", ms);
+    lastDay = { start, end: start + 86_400_000, name: new Date(start).toISOString().slice(0, 10) };
+  }
+  return lastDay.name;
 }
 
 async function keyRecord(gw: Gateway, id: string): Promise<VirtualKeyRecord | undefined> {

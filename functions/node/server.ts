@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { createHash } from "node:crypto";
+import * as nodeCrypto from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../core/config.js";
 import type { Gateway } from "../../core/gateway.js";
@@ -31,8 +31,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Node's native SHA-256: a tenth of the JS one's cost for a key, hashed on every request. */
-const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+/**
+ * Node's native SHA-256, for the key hashed on every request: the one-shot crypto.hash (Node ≥
+ * 20.12) costs a third of a Hash object's create-update-digest, itself a tenth of the JS one's.
+ */
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
+const sha256Hex = oneShot ? (text: string) => oneShot("sha256", text, "hex") : (text: string) => nodeCrypto.createHash("sha256").update(text).digest("hex");
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);

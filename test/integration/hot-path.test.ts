@@ -58,11 +58,15 @@ describe("the local server counts in its own memory", () => {
     const gw = await startServer({ config: loadConfig(file(), env, { allowOpen: true }), host: "127.0.0.1", port: 0, log: silentLogger, env, store, ownsCounters: true, writeBehindMs: 60_000 });
     try {
       const { json: k } = await admin(gw, "POST", "/admin/keys", { name: "hot", rpm: 1000, tpm: 1_000_000, budget: { usd: 100, period: "day" } });
-      expect((await chat(gw, k.key, "openai/m")).status).toBe(200); // looks the key up, reads the day's spend once
+      const first = await chat(gw, k.key, "openai/m"); // looks the key up, reads the day's spend once
+      expect(first.status).toBe(200);
+      // While the spend was read, nothing was counted twice: the request counted once.
+      expect(first.headers.get("x-ratelimit-remaining-requests")).toBe("999");
       await sleep(50);
       calls.length = 0;
       for (let i = 0; i < 20; i++) expect((await chat(gw, k.key, "openai/m")).status).toBe(200);
       expect(calls).toEqual([]);
+      expect((await chat(gw, k.key, "openai/m")).headers.get("x-ratelimit-remaining-requests")).toBe("978");
     } finally {
       await gw.close();
     }

@@ -48,13 +48,17 @@ describe("window arithmetic", () => {
   });
 });
 
-describe("the limits stage on a fake clock", () => {
+// The store's counters (Lambda, Workers) and this process's own (the local server: settled at once).
+describe.each([
+  ["the store's counters", false],
+  ["the process's own counters", true],
+])("the limits stage on a fake clock, %s", (_, ownsCounters) => {
   afterEach(() => vi.useRealTimers());
 
   async function setup(window: "fixed" | "sliding") {
     const store = memoryStore();
     const env = { STRAIT_ADMIN_TOKEN: "t" };
-    const gw = new Gateway(loadConfig({ limits: { window } }, env, { allowOpen: true }), { http: async () => { throw new Error("no network"); }, defer: () => {}, log: silentLogger, env, store });
+    const gw = new Gateway(loadConfig({ limits: { window } }, env, { allowOpen: true }), { http: async () => { throw new Error("no network"); }, defer: () => {}, log: silentLogger, env, store, ownsCounters });
     const app = createApp(gw);
     const { key } = await (gw.keys as KeyService).create({ name: "k", rpm: 10 });
     const call = async () =>
