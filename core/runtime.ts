@@ -3,6 +3,7 @@ import type { Store } from "./store/types.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Writes (or drops) a line at once: `fields` may be an object the caller changes later, so it is not kept. */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;

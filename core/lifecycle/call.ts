@@ -74,7 +74,7 @@ export class Call {
     if (end.status !== undefined) record.status = end.status;
     for (const release of this.releases) release();
     const { log, defer } = this.gw.runtime;
-    log.info("request", { ...record });
+    log.info("request", record as unknown as Record<string, unknown>); // loggers write (or drop) their fields at once: no copy
     for (const observe of this.gw.observers) {
       defer(Promise.resolve().then(() => observe(record)).catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })));
     }

@@ -9,6 +9,8 @@ interface Entry {
   expiresAt: number;
   /** A long-lived counter's value in the store, while it is read (once). */
   loading?: Promise<void>;
+  /** A long-lived counter's id among the writes behind. */
+  writeId?: string;
 }
 
 /**
@@ -35,47 +37,54 @@ const isLongLived = (key: string) => key.startsWith("spend:");
  */
 export function processCounters(store: LimitStore, opts: { defer(work: Promise<unknown>): void; behind: WriteBehind; now?: () => number }): ProcessCounters {
   const now = opts.now ?? Date.now;
-  const entries = new Map<string, Entry>();
-  const id = (key: string, start: number) => `${key}\u0000${start}`;
+  // Counter name → window start → entry: no string is built to find a window.
+  const windows = new Map<string, Map<number, Entry>>();
+  let size = 0;
   const writes = new Coalescer<{ key: string; start: number; ms: number; n: number }>(
     (a, b) => ((a.n += b.n), a),
     (w) => store.add(w.key, w.start, w.ms, w.n),
     { behind: opts.behind, track: opts.defer },
   );
 
+  const find = (key: string, start: number) => windows.get(key)?.get(start);
+  const remove = (key: string, start: number) => {
+    const byStart = windows.get(key);
+    if (!byStart?.delete(start)) return;
+    size--;
+    if (byStart.size === 0) windows.delete(key);
+  };
+  const insert = (key: string, start: number, e: Entry) => {
+    if (size >= SWEEP_AT) sweep();
+    let byStart = windows.get(key);
+    if (!byStart) windows.set(key, (byStart = new Map()));
+    byStart.set(start, e);
+    size++;
+    return e;
+  };
   const sweep = () => {
-    if (entries.size < SWEEP_AT) return;
     const t = now();
-    for (const [k, e] of entries) if (e.expiresAt <= t && !e.loading) entries.delete(k);
+    for (const [key, byStart] of windows) for (const [start, e] of byStart) if (e.expiresAt <= t && !e.loading) remove(key, start);
   };
 
   /** A new rate window's entry: it starts at 0, nothing to read. */
-  const fresh = (key: string, start: number, ms: number): Entry => {
-    sweep();
-    const e: Entry = { count: 0, expiresAt: start + 2 * ms };
-    entries.set(id(key, start), e);
-    return e;
-  };
+  const fresh = (key: string, start: number, ms: number): Entry => insert(key, start, { count: 0, expiresAt: start + 2 * ms });
 
   /** A long-lived counter's entry, read from the store the first time. */
   const entry = async (key: string, start: number): Promise<Entry> => {
-    const k = id(key, start);
-    let e = entries.get(k);
+    let e = find(key, start);
     if (!e) {
-      sweep();
-      const loading: Entry = { count: 0, expiresAt: Number.POSITIVE_INFINITY };
+      const loading: Entry = { count: 0, expiresAt: Number.POSITIVE_INFINITY, writeId: `${key}\u0000${start}` };
       loading.loading = store.get(key, start).then(
         (n) => {
           loading.count += n;
           loading.loading = undefined;
         },
         (err) => {
-          entries.delete(k); // read again next time; this caller fails closed
+          remove(key, start); // read again next time; this caller fails closed
           throw err;
         },
       );
-      entries.set(k, loading);
-      e = loading;
+      e = insert(key, start, loading);
     }
     if (e.loading) await e.loading;
     return e;
@@ -83,7 +92,7 @@ export function processCounters(store: LimitStore, opts: { defer(work: Promise<u
 
   const counters: ProcessCounters = {
     hitNow(key, start, ms, cost, limit) {
-      const e = entries.get(id(key, start)) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
+      const e = find(key, start) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
       if (!e || e.loading) return undefined;
       if (e.count + cost > limit) return { allowed: false, count: e.count };
       e.count += cost;
@@ -91,15 +100,15 @@ export function processCounters(store: LimitStore, opts: { defer(work: Promise<u
     },
 
     addNow(key, start, ms, amount) {
-      const e = entries.get(id(key, start)) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
+      const e = find(key, start) ?? (isLongLived(key) ? undefined : fresh(key, start, ms));
       if (!e || e.loading) return undefined;
       e.count += amount;
-      if (isLongLived(key)) writes.add(id(key, start), { key, start, ms, n: amount });
+      if (e.writeId) writes.add(e.writeId, { key, start, ms, n: amount });
       return e.count;
     },
 
     peek(key, start) {
-      const e = entries.get(id(key, start));
+      const e = find(key, start);
       if (e) return e.loading ? undefined : e.count;
       return isLongLived(key) ? undefined : 0; // a rate window this process never counted holds nothing
     },

@@ -58,7 +58,26 @@ function computePeriod(period: Period, now: number): PeriodSpan {
   return { start: 0, ms: 1000 * 365 * 86_400_000 };
 }
 
-export const spendCounter = (keyId: string, period: Period) => `spend:${keyId}:${period}`;
+interface KeyCounterNames {
+  rpm: string;
+  tpm: string;
+  spend: Record<Period, string>;
+}
+
+const keyCounterNames = new Map<string, KeyCounterNames>();
+
+/** A key's counter names, built once: every keyed request names them (and a Map hashes a string it has seen at once). */
+export function keyCounters(keyId: string): KeyCounterNames {
+  let names = keyCounterNames.get(keyId);
+  if (!names) {
+    if (keyCounterNames.size >= 50_000) keyCounterNames.clear();
+    names = { rpm: `rpm:key:${keyId}`, tpm: `tpm:key:${keyId}`, spend: { day: `spend:${keyId}:day`, month: `spend:${keyId}:month`, total: `spend:${keyId}:total` } };
+    keyCounterNames.set(keyId, names);
+  }
+  return names;
+}
+
+export const spendCounter = (keyId: string, period: Period) => keyCounters(keyId).spend[period];
 
 /** One rate window as seen at `now`: the counts and how much of the previous window still counts. */
 export interface WindowView {
@@ -243,9 +262,9 @@ function requestChecks(gw: Gateway, key: VirtualKeyRecord | undefined): { reques
   const requests: Check[] = [];
   const tokens: Check[] = [];
   const cfg = gw.config.limits;
-  if (key?.rpm) requests.push({ counter: `rpm:key:${key.id}`, limit: key.rpm, who: "This key" });
+  if (key?.rpm) requests.push({ counter: keyCounters(key.id).rpm, limit: key.rpm, who: "This key" });
   if (cfg.rpm) requests.push({ counter: "rpm:gateway", limit: cfg.rpm, who: "The gateway" });
-  if (key?.tpm) tokens.push({ counter: `tpm:key:${key.id}`, limit: key.tpm, who: "This key" });
+  if (key?.tpm) tokens.push({ counter: keyCounters(key.id).tpm, limit: key.tpm, who: "This key" });
   if (cfg.tpm) tokens.push({ counter: "tpm:gateway", limit: cfg.tpm, who: "The gateway" });
   return { requests, tokens };
 }

@@ -40,8 +40,9 @@ export interface ApiRoute {
   read(c: Context<AppEnv>, call: Call): Promise<RouteRequest>;
   /**
    * The answer as the route's response, with the gateway's `headers` among its own (given in the
-   * Response's init: setting them afterwards makes Node build a Headers object per answer). It
-   * finishes the call, or hands that to the stream it returns.
+   * Response's init: setting them afterwards makes Node build a Headers object per answer). The
+   * route may add its own to `headers` (this call's object). It finishes the call, or hands that
+   * to the stream it returns.
    */
   respond(answer: Answer, call: Call, req: RouteRequest, headers: Record<string, string>): Promise<Response>;
   /** An upstream's final non-2xx answer in the route's own shape; without it, the gateway's error. */
@@ -76,7 +77,8 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       });
     } catch (e) {
       if (!(e instanceof UpstreamHttpError) || !route.upstreamError) throw e;
-      const res = route.upstreamError(e, call, { ...limits.headers, "x-request-id": call.record.requestId });
+      limits.headers["x-request-id"] = call.record.requestId;
+      const res = route.upstreamError(e, call, limits.headers);
       call.finish({ status: res.status, error: e.message });
       c.set("answered", true);
       return res;
@@ -85,7 +87,10 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     call.model = answer.ctx.model || call.record.model;
     call.record.step = answer.step;
 
-    const res = await route.respond(answer, call, req, { ...limits.headers, "cf-aig-step": String(answer.step), "x-request-id": call.record.requestId });
+    // Set, not spread: spreading an object whose keys were added one by one takes V8's slow path (~10 µs for the rate headers).
+    limits.headers["cf-aig-step"] = String(answer.step);
+    limits.headers["x-request-id"] = call.record.requestId;
+    const res = await route.respond(answer, call, req, limits.headers);
     c.set("answered", true);
     return res;
   } catch (e) {

@@ -65,7 +65,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         const body = clientStream(answer, adapter.stream!, (t) => call.scrub(t), (end) =>
           call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }),
         );
-        return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...headers } });
+        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
       }
 
       let bytes: Uint8Array;
@@ -88,7 +88,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         bytes = new TextEncoder().encode(JSON.stringify(json));
       }
       call.finish({ usage: json?.usage ?? undefined });
-      return new Response(bytes as BodyInit, { status: 200, headers: { ...JSON_HEADERS, ...headers } });
+      return new Response(bytes as BodyInit, { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
     },
   };
 }

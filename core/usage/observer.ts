@@ -3,7 +3,7 @@ import { costMicros, priceTable } from "../pricing/cost.js";
 import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
 import { Coalescer } from "./coalesce.js";
-import { MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/limits.js";
+import { keyCounters, MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/limits.js";
 
 const PERIODS: Period[] = ["day", "month", "total"];
 
@@ -77,7 +77,7 @@ export function usageObserver(gw: Gateway): CallObserver {
       rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost });
     }
     if (tokens > 0) {
-      if (key?.tpm) count(`tpm:key:${key.id}`, minute, MINUTE_MS, tokens);
+      if (key?.tpm) count(keyCounters(key.id).tpm, minute, MINUTE_MS, tokens);
       if (limits.tpm) count("tpm:gateway", minute, MINUTE_MS, tokens);
       if (limits.providers[record.provider]?.tpm) count(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens);
     }

@@ -70,3 +70,16 @@ describe("the process's own counters", () => {
     expect(calls.get).toBe(2);
   });
 });
+
+describe("the process's own counters, swept", () => {
+  it("drops ended windows once there are many, and keeps the live ones", () => {
+    let clock = t0;
+    const counters = processCounters(memoryStore().limits, { defer: () => {}, behind: new WriteBehind(0), now: () => clock });
+    for (let i = 0; i < 50_000; i++) counters.hitNow(`rpm:key:${i}`, t0, MINUTE, 1, 10);
+    clock = t0 + 2 * MINUTE; // every window above has ended
+    counters.hitNow("rpm:key:live", clock, MINUTE, 1, 10);
+    counters.hitNow("rpm:key:live", clock, MINUTE, 1, 10);
+    expect(counters.peek("rpm:key:0", t0)).toBe(0);
+    expect(counters.peek("rpm:key:live", clock)).toBe(2);
+  });
+});
