@@ -263,7 +263,14 @@ function reservedKey(value: unknown, path: string[] = []): string[] | undefined 
 }
 
 /** The config file (already parsed JSON, or undefined) overridden by environment variables. */
-export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean } = {}): Config {
+/** The request body limit unless the config or STRAIT_MAX_BODY_BYTES sets one. */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * `defaultMaxBodyBytes`: a runtime's own default body limit, for one whose platform refuses larger
+ * requests itself (Lambda's 6 MB invoke payload).
+ */
+export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean; defaultMaxBodyBytes?: number } = {}): Config {
   const reserved = reservedKey(file);
   if (reserved) throw new ConfigError(`Config error at ${reserved.join(".")}: "${reserved.at(-1)}" can't be used as a name.`);
   const parsed = v.safeParse(FileSchema, file ?? {});
@@ -289,7 +296,7 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean 
     defaultProvider: env.STRAIT_DEFAULT_PROVIDER || f.defaultProvider,
     auth: { tokens, allowOpen: opts.allowOpen ?? false },
     cors: { origins },
-    maxBodyBytes: envNumber(env, "STRAIT_MAX_BODY_BYTES") ?? f.maxBodyBytes ?? 10 * 1024 * 1024,
+    maxBodyBytes: envNumber(env, "STRAIT_MAX_BODY_BYTES") ?? f.maxBodyBytes ?? opts.defaultMaxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     retry: {
       attempts: envNumber(env, "STRAIT_RETRY_ATTEMPTS") ?? f.retry?.attempts ?? 1,
       delayMs: f.retry?.delayMs ?? 250,

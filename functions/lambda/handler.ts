@@ -4,6 +4,14 @@
  */
 import type { Writable } from "node:stream";
 import { configFileFromEnv, loadConfig } from "../../core/config.js";
+
+/**
+ * Lambda refuses an invocation whose event is over 6 MB (6,291,456 bytes) with its own 413
+ * before the function runs; the event also carries the headers, and a binary body arrives
+ * base64-encoded (a third larger). So by default the gateway takes what can reach it whole:
+ * bodies to 6 MB less 256 KB for the rest of the event; larger ones never arrive.
+ */
+export const LAMBDA_MAX_BODY_BYTES = 6 * 1024 * 1024 - 256 * 1024;
 import { errorResponse, GatewayError } from "../../core/errors.js";
 import type { CallObserver } from "../../core/gateway.js";
 import { fetchClient, type HttpClient } from "../../core/http.js";
@@ -59,7 +67,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     const secrets = await loadSecrets(opts.env.STRAIT_SECRET_ARN, opts.readSecret);
     const env: Env = { ...opts.env, ...secrets };
     // Fail closed: a deployed function is never an open gateway.
-    const config = loadConfig((opts.configFile ?? configFileFromEnv)(env), env, { allowOpen: false });
+    const config = loadConfig((opts.configFile ?? configFileFromEnv)(env), env, { allowOpen: false, defaultMaxBodyBytes: LAMBDA_MAX_BODY_BYTES });
     const store = await opts.store?.(env, log);
     const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store }, opts.observers);
     defer(announceAccess(gateway, "lambda"));

@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import type { Logger } from "../../core/runtime.js";
 import { isAlb, isV2, type HttpEvent } from "./event.js";
+import { namesEvents, STREAM_FAILED, streamErrorEvent } from "../stream-error.js";
 
 export interface Prelude {
   statusCode: number;
@@ -38,21 +39,14 @@ export function preludeOf(response: Response, opts: { streaming: boolean }): Pre
   return { statusCode: response.status, headers, cookies: response.headers.getSetCookie() };
 }
 
-const encoder = new TextEncoder();
-
-function streamError(message: string): Uint8Array {
-  const error = { error: { message, type: "api_error", code: "stream_error", param: null } };
-  return encoder.encode(`data: ${JSON.stringify(error)}\n\n`);
-}
-
 /**
  * The body as it arrives. If reading it fails after the prelude has gone, an event stream ends
- * with an OpenAI error event (a client must never take a cut answer for a whole one); other
- * bodies just end. Returning early (the writer failed) cancels the body, which aborts the upstream.
+ * with an error event in its own style (functions/stream-error.ts); other bodies just end. Returning early (the writer failed) cancels the body, which aborts the upstream.
  */
 async function* bodyChunks(body: ReadableStream<Uint8Array>, isEventStream: boolean, log: Logger): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let done = false;
+  let named: boolean | undefined;
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -61,14 +55,16 @@ async function* bodyChunks(body: ReadableStream<Uint8Array>, isEventStream: bool
       } catch (e) {
         done = true;
         log.error("response body failed mid-stream", { error: String((e as Error)?.message ?? e) });
-        if (isEventStream) yield streamError("The gateway's response stream failed before the end.");
+        if (isEventStream) yield streamErrorEvent(STREAM_FAILED, named ?? false);
         return;
       }
       if (chunk.done) {
         done = true;
         return;
       }
-      if (chunk.value.byteLength) yield chunk.value;
+      if (!chunk.value.byteLength) continue;
+      if (named === undefined && isEventStream) named = namesEvents(chunk.value);
+      yield chunk.value;
     }
   } finally {
     if (!done) reader.cancel().catch(() => {});

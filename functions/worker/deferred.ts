@@ -1,3 +1,6 @@
+import type { Logger } from "../../core/runtime.js";
+import { endingWithErrorEvent } from "../stream-error.js";
+
 /**
  * Work after the response (usage, counters, logs, cache writes), kept alive with ctx.waitUntil.
  *
@@ -10,12 +13,13 @@
 
 /**
  * The response as fetch() should return it, and a promise for when its body has been delivered.
- * Only a streamed body (SSE) is piped through an identity stream to see its end; any other body
- * was complete, and its work deferred, before the Response was made.
+ * Only a streamed body (SSE) is passed through, to see its end and to end it with an error event
+ * if it fails (workerd would end it cleanly: functions/stream-error.ts); any other body was
+ * complete, and its work deferred, before the Response was made.
  */
-export function watchBody(res: Response): { response: Response; delivered: Promise<void> } {
+export function watchBody(res: Response, log: Logger): { response: Response; delivered: Promise<void> } {
   if (!res.body || !(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) return { response: res, delivered: Promise.resolve() };
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  const delivered = res.body.pipeTo(writable).catch(() => {});
-  return { response: new Response(readable, res), delivered };
+  let ended!: () => void;
+  const delivered = new Promise<void>((r) => (ended = r));
+  return { response: new Response(endingWithErrorEvent(res.body, log, ended), res), delivered };
 }

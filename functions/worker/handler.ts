@@ -60,7 +60,7 @@ export function createWorker(opts: { dynamodb?: DynamoLoader } = {}): WorkerHand
         current.log.error(e instanceof ConfigError ? e.message : "failed to start", e instanceof ConfigError ? {} : { error: String((e as Error)?.message ?? e) });
         return misconfigured();
       }
-      const { response, delivered } = watchBody(await app.fetch(request));
+      const { response, delivered } = watchBody(await app.fetch(request), current.log);
       ctx.waitUntil(delivered.then(() => current.work.drained()));
       return response;
     },

@@ -11,6 +11,7 @@ export function startWorkerd(dir: string, script: string, opts: { token: string;
     scriptPath: join(dir, script),
     modulesRoot: dir,
     compatibilityDate: "2026-04-20",
+    compatibilityFlags: ["enable_request_signal"],
     kvNamespaces: ["STRAIT_KV"],
     durableObjects: { STRAIT_OBJECTS: { className: "StoreObject", useSQLite: true } },
     bindings: {

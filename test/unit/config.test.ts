@@ -138,3 +138,14 @@ describe("config maps hold only their own names", () => {
     expect(error(JSON.parse(`{"prices": {"${name}": {"input": 1, "output": 1}}}`))).toMatch(/can't be used as a name/);
   });
 });
+
+describe("the body limit", () => {
+  it("10 MiB unless set; a runtime's own default (Lambda's) yields to the config and the environment", async () => {
+    const { LAMBDA_MAX_BODY_BYTES } = await import("../../functions/lambda/handler.js");
+    expect(loadConfig({}, {}).maxBodyBytes).toBe(10 * 1024 * 1024);
+    expect(LAMBDA_MAX_BODY_BYTES).toBeLessThan(6 * 1024 * 1024);
+    expect(loadConfig({}, {}, { defaultMaxBodyBytes: LAMBDA_MAX_BODY_BYTES }).maxBodyBytes).toBe(LAMBDA_MAX_BODY_BYTES);
+    expect(loadConfig({ maxBodyBytes: 4096 }, {}, { defaultMaxBodyBytes: LAMBDA_MAX_BODY_BYTES }).maxBodyBytes).toBe(4096);
+    expect(loadConfig({}, { STRAIT_MAX_BODY_BYTES: "2048" }, { defaultMaxBodyBytes: LAMBDA_MAX_BODY_BYTES }).maxBodyBytes).toBe(2048);
+  });
+});

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { DeferredWork } from "../../functions/boot.js";
 import { watchBody } from "../../functions/worker/deferred.js";
+import { silentLogger } from "../../core/runtime.js";
 
 /** Records what DeferredWork logs as failed. */
 const recording = (errors: unknown[] = []) => ({ error: (msg: string, fields?: Record<string, unknown>) => void errors.push({ msg, ...fields }) });
@@ -27,7 +28,7 @@ function sseResponse(chunks: string[], onEnd: () => void, onCancel = () => {}) {
 describe("watchBody + DeferredWork", () => {
   it("passes a non-streamed answer through untouched, delivered at once", async () => {
     const res = new Response('{"ok":true}', { headers: { "content-type": "application/json" } });
-    const { response, delivered } = watchBody(res);
+    const { response, delivered } = watchBody(res, silentLogger);
     expect(response).toBe(res);
     await delivered;
   });
@@ -38,7 +39,7 @@ describe("watchBody + DeferredWork", () => {
     const res = sseResponse(["data: a\n\n", "data: [DONE]\n\n"], () =>
       work.defer(new Promise<void>((r) => setTimeout(() => (done.push("usage written"), r()), 20))),
     );
-    const { response, delivered } = watchBody(res);
+    const { response, delivered } = watchBody(res, silentLogger);
     let isDelivered = false;
     const waited = delivered.then(() => ((isDelivered = true), work.drained()));
     await new Promise((r) => setTimeout(r, 10));
@@ -58,7 +59,7 @@ describe("watchBody + DeferredWork", () => {
       // The core reports a cancelled stream a little after the cancel (cancelled: true in its record).
       queueMicrotask(() => work.defer(Promise.resolve().then(() => void done.push("cancelled call logged"))));
     });
-    const { response, delivered } = watchBody(res);
+    const { response, delivered } = watchBody(res, silentLogger);
     const reader = response.body!.getReader();
     await reader.read();
     await reader.cancel();
@@ -98,5 +99,24 @@ describe("DeferredWork.drained", () => {
     expect(await work.drained(50)).toBe(false);
     expect(Date.now() - t0).toBeLessThan(1_000);
     expect(work.pending).toBe(1);
+  });
+
+  it("an event stream that fails mid-way ends with an error event in its own style, not cleanly", async () => {
+    const failing = (first: string) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(encoder.encode(first));
+          },
+          pull(c) {
+            c.error(new Error("Network connection lost."));
+          },
+        }),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    const openai = await watchBody(failing('data: {"choices":[]}\n\n'), silentLogger).response.text();
+    expect(openai).toBe('data: {"choices":[]}\n\ndata: {"error":{"message":"The gateway\'s response stream failed before the end.","type":"api_error","code":"stream_error","param":null}}\n\n');
+    const anthropic = await watchBody(failing("event: message_start\ndata: {}\n\n"), silentLogger).response.text();
+    expect(anthropic.split("\n\n").at(-2)).toBe('event: error\ndata: {"type":"error","error":{"type":"api_error","message":"The gateway\'s response stream failed before the end."}}');
   });
 });
