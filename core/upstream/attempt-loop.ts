@@ -4,7 +4,7 @@ import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import type { CallContext } from "../providers/types.js";
 import type { Target } from "../lifecycle/route.js";
-import { ClientGoneError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
+import { abortedError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
 import { UpstreamBody } from "./body.js";
 import { credentialFor, type ClientCredentials } from "./credentials.js";
 import { retryAfterMs, upstreamFailure } from "./failure.js";
@@ -94,7 +94,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           res = await (route.provider.http ?? gw.runtime.http)(built.req);
         } catch (e) {
           timer.release();
-          if (plan.signal?.aborted) throw new ClientGoneError();
+          if (plan.signal?.aborted) throw abortedError(plan.signal);
           last = noAnswerError(e, timer, route.name, plan.timeoutMs);
           retry = true;
           break;

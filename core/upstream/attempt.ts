@@ -9,6 +9,14 @@ export class ClientGoneError extends GatewayError {
   }
 }
 
+/**
+ * Why the request's signal aborted: the reason a runtime gave, when it is a GatewayError (Lambda's
+ * deadline: functions/lambda/handler.ts), or else the client went away.
+ */
+export function abortedError(signal: AbortSignal): GatewayError {
+  return signal.reason instanceof GatewayError ? signal.reason : new ClientGoneError();
+}
+
 /** One upstream attempt's abort wiring: its signal aborts when the client leaves or when `timeoutMs` passes. */
 export interface AttemptTimer {
   /** Goes on the upstream request. */
@@ -45,8 +53,8 @@ export function noAnswerError(e: unknown, timer: AttemptTimer, providerName: str
 export function retryPause(p: RetryPolicy, n: number, signal?: AbortSignal): Promise<void> {
   const ms = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ClientGoneError());
+    if (signal?.aborted) return reject(abortedError(signal));
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(new ClientGoneError())), { once: true });
+    signal?.addEventListener("abort", () => (clearTimeout(t), reject(abortedError(signal))), { once: true });
   });
 }

@@ -1,6 +1,6 @@
 import { GatewayError, upstreamError } from "../errors.js";
 import type { UpstreamResponse } from "../http.js";
-import { ClientGoneError, type AttemptTimer } from "./attempt.js";
+import { abortedError, type AttemptTimer } from "./attempt.js";
 
 /**
  * An upstream body, read with an idle clock: once the headers are in, the upstream may not go
@@ -84,7 +84,7 @@ export class UpstreamBody implements AsyncIterator<Uint8Array> {
 
   /** Why a read failed: the client left, the upstream went silent, the attempt's clock ran out, or the connection broke. */
   private failure(e: unknown) {
-    if (this.client?.aborted) return new ClientGoneError();
+    if (this.client?.aborted) return abortedError(this.client);
     if (this.idle) return upstreamError(504, `Provider "${this.providerName}" sent nothing for ${this.idleMs} ms, so the gateway gave up on its answer.`, "upstream_idle_timeout");
     if (this.attempt.signal.aborted) return upstreamError(504, `Provider "${this.providerName}" did not finish its answer in time.`, "upstream_timeout");
     if (e instanceof GatewayError) return e;

@@ -57,6 +57,29 @@ export interface LambdaGateway {
 /** Time kept back from the function's deadline when waiting for deferred work. */
 const DEADLINE_MARGIN_MS = 1_000;
 
+/**
+ * How long before the deadline an answer still running is cut: Lambda would kill it mid-write,
+ * with no end to the stream and no usage recorded. Cut here, the stream ends with an error event,
+ * and the deferred work (usage, spend) has DEADLINE_MARGIN_MS and more to run.
+ */
+const CUT_BEFORE_DEADLINE_MS = 3_000;
+
+/**
+ * A signal that aborts the request CUT_BEFORE_DEADLINE_MS before the function's deadline. A
+ * streaming function is never told that its client left, so the deadline is the one end Lambda
+ * offers a call whose answer runs long; the core stops the upstream call with the reason given.
+ */
+function deadlineSignal(context: LambdaContext | undefined): { signal?: AbortSignal; clear(): void } {
+  const left = context?.getRemainingTimeInMillis?.();
+  if (left === undefined) return { clear() {} };
+  const ac = new AbortController();
+  const timer = setTimeout(
+    () => ac.abort(new GatewayError(504, "The answer was cut short: the gateway's Lambda function reached its time limit. Raise the function's timeout for longer answers.", "api_error", "function_timeout")),
+    Math.max(0, left - CUT_BEFORE_DEADLINE_MS),
+  );
+  return { signal: ac.signal, clear: () => clearTimeout(timer) };
+}
+
 export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
   const { log } = opts;
   const work = new DeferredWork(log);
@@ -95,9 +118,9 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
   }
 
   /** The gateway's answer to one event; an event that can't be read as a request gets a 400. */
-  async function answer(event: HttpEvent): Promise<Response> {
+  async function answer(event: HttpEvent, signal?: AbortSignal): Promise<Response> {
     try {
-      return await respond(toRequest(event));
+      return await respond(toRequest(event, signal));
     } catch (e) {
       log.error("request failed", { error: String((e as Error)?.message ?? e) });
       return errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
@@ -117,17 +140,20 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     },
 
     async streaming(event, responseStream, context, from) {
+      const deadline = deadlineSignal(context);
       try {
-        const response = await answer(event);
+        const response = await answer(event, deadline.signal);
         await sendStreaming(response, responseStream, from, log);
       } finally {
+        deadline.clear();
         await drain(context);
       }
     },
 
     async buffered(event, context) {
+      const deadline = deadlineSignal(context);
       try {
-        const response = await answer(event);
+        const response = await answer(event, deadline.signal);
         try {
           return await toBufferedResult(response, event);
         } catch (e) {
@@ -137,6 +163,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
           return await toBufferedResult(errorResponse(failed), event);
         }
       } finally {
+        deadline.clear();
         await drain(context);
       }
     },

@@ -3,6 +3,7 @@
  * response-stream double, buffered results, secrets and deferred work. The real runtime client
  * runs the bundled handler in runtime.test.ts.
  */
+import type { CallRecord } from "../../core/types.js";
 import { describe, expect, it } from "vitest";
 import { toRequest, type HttpEventV1, type HttpEventV2 } from "../../functions/lambda/event.js";
 import { createLambdaGateway, type LambdaGatewayOptions } from "../../functions/lambda/handler.js";
@@ -316,6 +317,20 @@ describe("createLambdaGateway", () => {
     const r = await gw.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }));
     expect(r.statusCode).toBe(200);
     expect(seen).toEqual(["echo", "echo"]);
+  });
+
+  it("an answer still running near the deadline is cut: error event, upstream let go, the call recorded", async () => {
+    const records: CallRecord[] = [];
+    const gw = gateway({ observers: [(r) => void records.push(r)] });
+    const out = new ResponseStreamDouble();
+    const t0 = Date.now();
+    // 3.6 s left: the answer is cut 3 s before the deadline, 600 ms in; the mock would take 3 s.
+    await gw.streaming(chat({ model: "mock/slow-200", stream: true, messages: [{ role: "user", content: "a b c d e f g h i j k l m n" }] }), out, { getRemainingTimeInMillis: () => 3_600 - (Date.now() - t0) }, out.from);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(out.body).not.toContain("[DONE]");
+    const last = JSON.parse(out.body.trimEnd().split("\n\n").at(-1)!.slice(6));
+    expect(last.error).toMatchObject({ code: "function_timeout", type: "api_error" });
+    expect(records.at(-1)?.error).toContain("time limit");
   });
 
   it("deferred work never holds the handler past the deadline", async () => {
