@@ -60,6 +60,7 @@ function computePeriod(period: Period, now: number): PeriodSpan {
 
 interface KeyCounterNames {
   rpm: string;
+  inFlight: string;
   tpm: string;
   spend: Record<Period, string>;
 }
@@ -71,7 +72,7 @@ export function keyCounters(keyId: string): KeyCounterNames {
   let names = keyCounterNames.get(keyId);
   if (!names) {
     if (keyCounterNames.size >= 50_000) keyCounterNames.clear();
-    names = { rpm: `rpm:key:${keyId}`, tpm: `tpm:key:${keyId}`, spend: { day: `spend:${keyId}:day`, month: `spend:${keyId}:month`, total: `spend:${keyId}:total` } };
+    names = { rpm: `rpm:key:${keyId}`, inFlight: `inflight:key:${keyId}`, tpm: `tpm:key:${keyId}`, spend: { day: `spend:${keyId}:day`, month: `spend:${keyId}:month`, total: `spend:${keyId}:total` } };
     keyCounterNames.set(keyId, names);
   }
   return names;
@@ -147,8 +148,8 @@ export class LimitState {
    */
   constructor(
     readonly counters: LimitStore,
-    private readonly shared = false,
-    private readonly defer: (work: Promise<unknown>) => void = () => {},
+    readonly shared = false,
+    readonly defer: (work: Promise<unknown>) => void = (work) => void work.catch(() => {}),
     /** The same counters when this process owns them: a check then settles at once, without a promise. */
     readonly local?: ProcessCounters,
   ) {}
@@ -317,27 +318,22 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
   const sliding = gw.config.limits.window === "sliding";
   const now = Date.now();
 
-  // In flight (this process): checked first, it costs no store call; released when the call finishes.
-  if (parallel && key) {
-    const running = state.inFlight.get(key.id) ?? 0;
-    if (running >= parallel) {
-      throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
-    }
-    state.inFlight.set(key.id, running + 1);
-    call.onFinish(() => {
-      const n = (state.inFlight.get(key.id) ?? 1) - 1;
-      if (n > 0) state.inFlight.set(key.id, n);
-      else state.inFlight.delete(key.id);
-    });
-  }
+  // In flight, counted by this process when it is the only one counting (checked first, no store
+  // call), else in the store beside the other counters. Released when the call finishes.
+  if (parallel && key && !state.shared) takeLocalSlot(state, call, key.id, parallel, headers);
+  const slot = parallel && key && state.shared ? takeSharedSlot(state, key.id, parallel, now) : undefined;
 
   let counts: Counts;
+  let slotTaken: SharedSlot | undefined;
   try {
-    counts = countsNow(state, requests, tokens, key, now, sliding) ?? (await readCounts(state, requests, tokens, key, now, sliding));
+    [counts, slotTaken] = await Promise.all([countsNow(state, requests, tokens, key, now, sliding) ?? readCounts(state, requests, tokens, key, now, sliding), slot]);
   } catch (e) {
+    // A slot taken while another count failed is given back.
+    slot?.then((s) => s.allowed && s.release(), () => {});
     throw storeFailure(gw, e, "limits");
   }
   const { hits, tokenViews, spent } = counts;
+  if (slotTaken?.allowed) call.onFinish(slotTaken.release);
 
   let refused: GatewayError | undefined;
   let tightest = Infinity;
@@ -377,11 +373,54 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     const label = budget.period === "total" ? "total" : budget.period === "day" ? "daily" : "monthly";
     refused = limited(`This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`, "budget_exceeded", p.end === undefined ? undefined : p.end - now, headers);
   }
+  if (slotTaken && !slotTaken.allowed && !refused) {
+    refused = limited(`This key already has ${slotTaken.count} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
+  }
   if (refused) {
     for (const [name, value] of Object.entries(headers)) refused.headers[name] ??= value;
     throw refused;
   }
   return headers;
+}
+
+function takeLocalSlot(state: LimitState, call: Call, keyId: string, parallel: number, headers: Record<string, string>) {
+  const running = state.inFlight.get(keyId) ?? 0;
+  if (running >= parallel) {
+    throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
+  }
+  state.inFlight.set(keyId, running + 1);
+  call.onFinish(() => {
+    const n = (state.inFlight.get(keyId) ?? 1) - 1;
+    if (n > 0) state.inFlight.set(keyId, n);
+    else state.inFlight.delete(keyId);
+  });
+}
+
+/**
+ * In-flight counts in a shared store are kept in windows of SLOT_WINDOW_MS, the longest a Lambda
+ * invocation lives: a call counts in the window it started in, and a check counts the current
+ * window and the one before. A slot an instance never gave back (it crashed) is gone with its
+ * window's counter, within two windows.
+ */
+export const SLOT_WINDOW_MS = 15 * MINUTE_MS;
+
+interface SharedSlot {
+  allowed: boolean;
+  count: number;
+  release(): void;
+}
+
+/** Takes one of the key's `parallel` slots in the store: the previous window's count (kept a second, like token counts) is taken off the limit of an atomic hit. */
+async function takeSharedSlot(state: LimitState, keyId: string, parallel: number, now: number): Promise<SharedSlot> {
+  const counter = keyCounters(keyId).inFlight;
+  const start = windowStart(now, SLOT_WINDOW_MS);
+  const before = Math.max(0, await state.count(counter, start - SLOT_WINDOW_MS));
+  const r = await state.counters.hit(counter, start, SLOT_WINDOW_MS, 1, parallel - before);
+  return {
+    allowed: r.allowed,
+    count: r.count + before,
+    release: () => state.defer(state.counters.add(counter, start, SLOT_WINDOW_MS, -1)),
+  };
 }
 
 interface Counts {

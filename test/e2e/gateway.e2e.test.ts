@@ -277,6 +277,32 @@ for (const name of frontNames()) {
       });
     });
 
+    // Lambda: the Function URL stand-in runs one instance, which serves one request at a time, so
+    // two calls are never in flight there; test/integration/in-flight.test.ts covers instances
+    // sharing a DynamoDB store.
+    describe.skipIf(name === "lambda")("maxParallel", () => {
+      it("a key's second call while its first streams is refused; the slot comes back when the first ends", async () => {
+        const { key } = (await (await admin("POST", "/keys", { name: "one-at-a-time", maxParallel: 1 })).json()) as { key: string };
+        const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+        const ac = new AbortController();
+        const first = await fetch(`${front.url}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "x" }] }), signal: ac.signal });
+        const reader = first.body!.getReader();
+        await reader.read();
+        const second = await fetch(`${front.url}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }) });
+        expect(second.status).toBe(429);
+        expect((await second.json()).error.message).toContain("in flight");
+        ac.abort();
+        let third = 0;
+        for (let i = 0; i < 30 && third !== 200; i++) {
+          await sleep(100);
+          const r = await fetch(`${front.url}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] }) });
+          third = r.status;
+          await r.arrayBuffer();
+        }
+        expect(third).toBe(200);
+      });
+    });
+
     describe("pass-through, with the Anthropic SDK", () => {
       it("the Messages API through /anthropic: the body as sent, the provider's key added, the answer as it came", async () => {
         const anthropic = new Anthropic({ apiKey: TOKEN, baseURL: `${front.url}/anthropic`, maxRetries: 0 });
