@@ -14,7 +14,7 @@ import { sendJson, startMockUpstream, type MockUpstream } from "../helpers/mock-
 import { ADMIN_TOKEN, admin, chat } from "./keys-helpers.js";
 
 let upstream: MockUpstream;
-let release: Array<() => void> = [];
+const release: Array<() => void> = [];
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let a: RunningServer;
 let b: RunningServer;

@@ -235,6 +235,15 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         expect((await store.limits.hit(k, w, W, 1, 1000)).allowed).toBe(false);
       });
 
+      test("add takes a negative amount (an in-flight slot given back), and a hit then fits again", async () => {
+        const k = `s-${rand()}`;
+        const w = windowOf(time, W);
+        expect((await store.limits.hit(k, w, W, 1, 1)).allowed).toBe(true);
+        expect((await store.limits.hit(k, w, W, 1, 1)).allowed).toBe(false);
+        expect(await store.limits.add(k, w, W, -1)).toBe(0);
+        expect((await store.limits.hit(k, w, W, 1, 1)).allowed).toBe(true);
+      });
+
       test("a counter stays readable through the next window (sliding), then expires", async () => {
         const k = `l-${rand()}`;
         const w = windowOf(time, W);
