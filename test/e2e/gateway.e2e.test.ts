@@ -7,15 +7,20 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fixtureJson, fixtureText, fixtureTranscript, sseEvents } from "../helpers/fixtures.js";
+import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript, inPieces, sseEvents } from "../helpers/fixtures.js";
 import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
 import { skipWithout } from "../helpers/optional.js";
+import { sendConverse, sendEventStream, startBedrockUpstream, type BedrockUpstream } from "../helpers/bedrock-upstream.js";
 import { frontNames, frontPrerequisite, startFront, type Front } from "./fronts.js";
 
 const TOKEN = "e2e-gateway-token-0123456789";
 const ADMIN = "e2e-admin-token-0123456789";
 const OPENAI_KEY = "sk-e2e-openai-upstream-0123456789";
 const ANTHROPIC_KEY = "sk-ant-e2e-upstream-0123456789";
+const GEMINI_KEY = "AIzaE2EGeminiUpstreamKey0123456789";
+/** The caller's own AWS credentials, sent per request: Bedrock is signed with them (SigV4) on every runtime. */
+const AWS = { accessKeyId: "ASIAE2ECLIENTKEYEXAM", secretAccessKey: "e2e/Client+Secret/Key0123456789abcdefghij", sessionToken: "IQoJb3JpZ2luX2VjE2ESessionToken==" };
+const BEDROCK_MODEL = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
 
 /** The OpenAI-compatible stand-in: what it answers depends on the model asked for. */
 async function openaiUpstream(req: RecordedRequest, res: import("node:http").ServerResponse, state: UpstreamState) {
@@ -80,6 +85,14 @@ function anthropicUpstream(req: RecordedRequest, res: import("node:http").Server
   return sendJson(res, 200, fixtureJson("anthropic/response-text.json"), { "request-id": "req_e2e" });
 }
 
+/** The Gemini API as recorded: generateContent, and streamGenerateContent with alt=sse. */
+function geminiUpstream(req: RecordedRequest, res: import("node:http").ServerResponse) {
+  if (req.headers["x-goog-api-key"] !== GEMINI_KEY) return sendJson(res, 400, { error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT" } });
+  if (req.url.includes(":generateContent")) return sendJson(res, 200, fixtureJson("gemini/response-text.json"));
+  const t = fixtureTranscript("gemini/stream-text.http");
+  return sendStream(res, inPieces(t.body, 11), { status: t.status, headers: t.headers });
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An SSE body's data lines, and whether the body ended cleanly or broke. */
@@ -103,6 +116,8 @@ for (const name of frontNames()) {
     let front: Front;
     let openaiUp: MockUpstream;
     let anthropicUp: MockUpstream;
+    let geminiUp: MockUpstream;
+    let bedrockUp: BedrockUpstream;
     const state: UpstreamState = { abandoned: 0 };
     let client: OpenAI;
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -113,11 +128,18 @@ for (const name of frontNames()) {
     beforeAll(async () => {
       openaiUp = await startMockUpstream((req, res) => openaiUpstream(req, res, state));
       anthropicUp = await startMockUpstream(anthropicUpstream);
+      geminiUp = await startMockUpstream(geminiUpstream);
+      bedrockUp = await startBedrockUpstream({
+        keys: [AWS],
+        handler: (req, res) => (req.action === "converse-stream" ? sendEventStream(res, fixtureBytes("bedrock/stream-text.bin"), { chunkSize: 7 }) : sendConverse(res, fixtureText("bedrock/converse-text.json"))),
+      });
       front = await startFront(name, {
         config: {
           providers: {
             openai: { baseUrl: `${openaiUp.url}/v1`, apiKeys: [OPENAI_KEY] },
             anthropic: { baseUrl: anthropicUp.url, apiKeys: [ANTHROPIC_KEY] },
+            "google-ai-studio": { baseUrl: geminiUp.url, apiKeys: [GEMINI_KEY] },
+            "aws-bedrock": { baseUrl: bedrockUp.url },
           },
         },
         env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_ADMIN_TOKEN: ADMIN, STRAIT_MAX_BODY_BYTES: String(1024 * 1024) },
@@ -129,6 +151,8 @@ for (const name of frontNames()) {
       await front?.close();
       await openaiUp?.close();
       await anthropicUp?.close();
+      await geminiUp?.close();
+      await bedrockUp?.close();
     });
 
     beforeEach(() => {
@@ -177,6 +201,32 @@ for (const name of frontNames()) {
         let text = "";
         for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
         expect(text.length).toBeGreaterThan(0);
+      });
+
+      it("the Gemini translator: JSON and streamed, the key in a header", async () => {
+        const r = await client.chat.completions.create({ model: "google-ai-studio/gemini-2.5-flash", messages: [{ role: "user", content: "Hello" }] });
+        expect(r.choices[0]!.message.content).toBe("Hallo! How can I help?");
+        expect(geminiUp.requests.at(-1)!.url).not.toContain(GEMINI_KEY);
+        const stream = await client.chat.completions.create({ model: "google-ai-studio/gemini-2.5-flash", stream: true, messages: [{ role: "user", content: "Hello" }] });
+        let text = "";
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+        expect(text.length).toBeGreaterThan(0);
+      });
+
+      it("Bedrock, signed with SigV4 from the caller's x-aws-* headers: JSON and streamed (EventStream frames cut every 7 bytes)", async () => {
+        const headers = { "x-aws-access-key-id": AWS.accessKeyId, "x-aws-secret-access-key": AWS.secretAccessKey, "x-aws-session-token": AWS.sessionToken, "x-aws-region": "eu-west-1" };
+        const r = await client.chat.completions.create({ model: `aws-bedrock/${BEDROCK_MODEL}`, messages: [{ role: "user", content: "What is the capital of France?" }] }, { headers });
+        expect(r.choices[0]!.message.content).toBe("Hello! The capital of France is Paris.");
+        expect(bedrockUp.requests.at(-1)!.signer).toMatchObject({ accessKeyId: AWS.accessKeyId, region: "eu-west-1", service: "bedrock" });
+        expect(Object.keys(bedrockUp.requests.at(-1)!.headers).filter((h) => h.startsWith("x-aws-"))).toEqual([]);
+        const stream = await client.chat.completions.create({ model: `aws-bedrock/${BEDROCK_MODEL}`, stream: true, messages: [{ role: "user", content: "Hi" }] }, { headers });
+        let text = "";
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+        expect(text.length).toBeGreaterThan(0);
+        // A wrong secret: the mock answers Bedrock's real 403, which reaches the client with its status.
+        const err = await client.chat.completions.create({ model: `aws-bedrock/${BEDROCK_MODEL}`, messages: [{ role: "user", content: "x" }] }, { headers: { ...headers, "x-aws-secret-access-key": "wrong/Secret+Key0123456789abcdefghijklmn" } }).catch((e) => e);
+        expect(err.status).toBe(403);
+        expect(JSON.stringify(err.error)).not.toContain("wrong/Secret");
       });
 
       it("a provider's error reaches the SDK with its status and OpenAI shape", async () => {
