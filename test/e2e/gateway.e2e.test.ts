@@ -11,7 +11,7 @@ import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript, inPieces, ss
 import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
 import { skipWithout } from "../helpers/optional.js";
 import { sendConverse, sendEventStream, startBedrockUpstream, type BedrockUpstream } from "../helpers/bedrock-upstream.js";
-import { frontNames, frontPrerequisite, startFront, type Front } from "./fronts.js";
+import { frontNames, frontPrerequisite, startFront, type Front, type FrontName } from "./fronts.js";
 
 const TOKEN = "e2e-gateway-token-0123456789";
 const ADMIN = "e2e-admin-token-0123456789";
@@ -110,6 +110,11 @@ async function readEvents(res: Response): Promise<{ text: string; data: string[]
 
 for (const name of frontNames()) {
   const skip = skipWithout(import.meta.url, frontPrerequisite(name));
+
+  // A test that can't apply to a front (the runtime lacks what it checks; the comment above it says
+  // why) is not registered there, rather than counted as skipped.
+  const on = (fronts: FrontName[]) => fronts.includes(name);
+  const itOn = (fronts: FrontName[]): typeof it => (on(fronts) ? it : ((() => {}) as unknown as typeof it));
 
   describe.skipIf(skip)(`end to end on the ${name} front`, () => {
     let front: Front;
@@ -329,8 +334,8 @@ for (const name of frontNames()) {
     // Lambda: the Function URL stand-in runs one instance, which serves one request at a time, so
     // two calls are never in flight there; test/integration/in-flight.test.ts covers instances
     // sharing a DynamoDB store.
-    describe.skipIf(name === "lambda")("maxParallel", () => {
-      it("a key's second call while its first streams is refused; the slot comes back when the first ends", async () => {
+    describe("maxParallel", () => {
+      itOn(["node", "worker"])("a key's second call while its first streams is refused; the slot comes back when the first ends", async () => {
         const { key } = (await (await admin("POST", "/keys", { name: "one-at-a-time", maxParallel: 1 })).json()) as { key: string };
         const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
         const ac = new AbortController();
@@ -388,7 +393,7 @@ for (const name of frontNames()) {
         else expect(text.trimEnd().split("\n\n").at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error"/);
       });
 
-      it.skipIf(name === "lambda")("a client that leaves mid-stream: the upstream call is let go", async () => {
+      itOn(["node", "worker"])("a client that leaves mid-stream: the upstream call is let go", async () => {
         const before = state.abandoned;
         const ac = new AbortController();
         const res = await fetch(`${front.url}/v1/chat/completions`, {
@@ -408,7 +413,7 @@ for (const name of frontNames()) {
       // needs the enable_request_signal flag (set in wrangler.toml), but Miniflare's entry worker
       // does not pass a disconnect before the answer's headers on to the gateway's worker, so this
       // can't be observed here (docs/deploy-cloudflare.md).
-      it.skipIf(name !== "node")("a client that leaves before the answer: the upstream call is let go", async () => {
+      itOn(["node"])("a client that leaves before the answer: the upstream call is let go", async () => {
         const before = state.abandoned;
         const ac = new AbortController();
         const pending = fetch(`${front.url}/v1/chat/completions`, {
