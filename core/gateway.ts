@@ -3,7 +3,7 @@ import { sha256 } from "./crypto.js";
 import { KeyCache } from "./keys/cache.js";
 import { KeyService } from "./keys/service.js";
 import { processCounters } from "./lifecycle/counters.js";
-import { LimitState } from "./lifecycle/limits.js";
+import { LimitState } from "./lifecycle/limit-state.js";
 import type { LimitStore } from "./store/types.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";

@@ -5,7 +5,7 @@ import { sha256, timingSafeEqual } from "../crypto.js";
 import { GatewayError, badRequest, notFound, tooLarge, unauthorized } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { KeyPatch, KeySettings } from "../keys/service.js";
-import { periodWindow, spendCounter, type Period } from "../lifecycle/limits.js";
+import { periodWindow, spendCounter, type Period } from "../lifecycle/windows.js";
 import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
 import type { LimitStore, UsageRow } from "../store/types.js";

@@ -3,10 +3,12 @@ import { GatewayError, forbidden, serviceUnavailable } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { allowedTargets, matchesAny } from "../keys/models.js";
 import type { Call } from "./call.js";
-import type { LimitStore, VirtualKeyRecord } from "../store/types.js";
-import type { ProcessCounters } from "./counters.js";
+import type { VirtualKeyRecord } from "../store/types.js";
+import { takeLocalSlot, takeSharedSlot, type SharedSlot } from "./in-flight.js";
+import type { LimitState } from "./limit-state.js";
 import type { Target } from "./route.js";
 import { storeFailure } from "./store-failure.js";
+import { effective, formatDuration, keyCounters, periodWindow, retryAfterMs, spendCounter, type WindowView } from "./windows.js";
 
 /**
  * Rate limits and budgets, checked before any upstream call:
@@ -15,221 +17,17 @@ import { storeFailure } from "./store-failure.js";
  * - tokens per minute: the tokens already counted in the window (added after each response from
  *   real usage, see usage.ts); a request is refused once the window holds `tpm` tokens or more;
  * - budget: the key's spend this day / month / in total, in micro-dollars;
- * - maxParallel: requests in flight per key, counted in this process only.
+ * - maxParallel: requests in flight per key (in-flight.ts).
  * A route that can't count a request's tokens refuses keys with token limits or a budget there.
- * Sliding windows weigh the previous minute by how much of it still overlaps the last 60 s.
+ * Windows and their arithmetic: windows.ts; the counts a check reads: limit-state.ts.
  * A store error refuses the request with 503: limits fail closed.
  */
-
-export const MINUTE_MS = 60_000;
-/** How long after a window ends its count is still re-read rather than kept. */
-const SETTLE_MS = 2_000;
-
-export type Period = "day" | "month" | "total";
-
-interface PeriodSpan {
-  start: number;
-  ms: number;
-  end?: number;
-}
-
-/** The last span computed per period: every keyed request asks for one, and it changes once a day. */
-const lastSpan = new Map<Period, PeriodSpan>();
-
-/** Start of the budget period holding `now` (UTC) and a span long enough to keep its counter. */
-export function periodWindow(period: Period, now: number): PeriodSpan {
-  const known = lastSpan.get(period);
-  if (known && now >= known.start && (known.end === undefined || now < known.end)) return known;
-  const span = computePeriod(period, now);
-  lastSpan.set(period, span);
-  return span;
-}
-
-function computePeriod(period: Period, now: number): PeriodSpan {
-  const d = new Date(now);
-  if (period === "day") {
-    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
-    return { start, ms: 86_400_000, end: start + 86_400_000 };
-  }
-  if (period === "month") {
-    const start = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
-    return { start, ms: 31 * 86_400_000, end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
-  }
-  return { start: 0, ms: 1000 * 365 * 86_400_000 };
-}
-
-interface KeyCounterNames {
-  rpm: string;
-  inFlight: string;
-  tpm: string;
-  spend: Record<Period, string>;
-}
-
-const keyCounterNames = new Map<string, KeyCounterNames>();
-
-/** A key's counter names, built once: every keyed request names them (and a Map hashes a string it has seen at once). */
-export function keyCounters(keyId: string): KeyCounterNames {
-  let names = keyCounterNames.get(keyId);
-  if (!names) {
-    if (keyCounterNames.size >= 50_000) keyCounterNames.clear();
-    names = { rpm: `rpm:key:${keyId}`, inFlight: `inflight:key:${keyId}`, tpm: `tpm:key:${keyId}`, spend: { day: `spend:${keyId}:day`, month: `spend:${keyId}:month`, total: `spend:${keyId}:total` } };
-    keyCounterNames.set(keyId, names);
-  }
-  return names;
-}
-
-export const spendCounter = (keyId: string, period: Period) => keyCounters(keyId).spend[period];
-
-/** One rate window as seen at `now`: the counts and how much of the previous window still counts. */
-export interface WindowView {
-  start: number;
-  ms: number;
-  prev: number;
-  current: number;
-  /** Weight of the previous window: 1 - elapsed/ms when sliding, 0 when fixed. */
-  weight: number;
-}
-
-export function windowStart(now: number, ms: number): number {
-  return now - (now % ms);
-}
-
-export const effective = (w: WindowView) => w.prev * w.weight + w.current;
-
-/** Milliseconds until `cost` more fits under `limit` if nothing else arrives. */
-export function retryAfterMs(w: WindowView, limit: number, cost: number, now: number): number {
-  const toEnd = w.start + w.ms - now;
-  if (w.weight === 0 || w.current + cost > limit) {
-    if (w.weight === 0 || w.current === 0) return Math.max(0, toEnd);
-    // Next window: this window's count becomes the previous one and fades out.
-    const fade = w.current > limit - cost ? w.ms * (1 - (limit - cost) / w.current) : 0;
-    return Math.max(0, toEnd + fade);
-  }
-  if (w.prev <= 0) return 0;
-  const elapsedNeeded = w.ms * (1 - (limit - cost - w.current) / w.prev);
-  return Math.max(0, w.start + elapsedNeeded - now);
-}
-
-/** OpenAI's style for x-ratelimit-reset-*: "20ms", "7s", "6m0s". */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
-  const s = Math.ceil(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${s % 60}s`;
-  return `${Math.floor(m / 60)}h${m % 60}m${s % 60}s`;
-}
 
 interface Check {
   counter: string;
   limit: number;
   /** Who owns the limit, for the message: "This key", "The gateway", `Provider "openai"`. */
   who: string;
-}
-
-/** How old a token or spend count read from a shared store may be before it is read again. */
-export const SHARED_COUNT_FRESH_MS = 1_000;
-
-/**
- * Per-gateway state (Gateway.limits): closed windows' final counts, recent token and spend counts,
- * and in-flight requests per key.
- */
-export class LimitState {
-  private readonly prevCounts = new Map<string, number>();
-  private readonly recent = new Map<string, { n: number; at: number; refreshing?: boolean }>();
-  readonly inFlight = new Map<string, number>();
-
-  /**
-   * `shared`: the counters are a store other hosts count in too (DynamoDB, the Durable Object).
-   * Then the token and spend counts a check reads (not the request counters it hits, which stay
-   * atomic) are kept for SHARED_COUNT_FRESH_MS and refreshed behind the answer, and this host's
-   * own additions land in them at once: a steady stream of requests costs one store round trip
-   * each (the rpm hit), and other hosts' tokens are seen within a second.
-   */
-  constructor(
-    readonly counters: LimitStore,
-    readonly shared = false,
-    readonly defer: (work: Promise<unknown>) => void = (work) => void work.catch(() => {}),
-    /** The same counters when this process owns them: a check then settles at once, without a promise. */
-    readonly local?: ProcessCounters,
-  ) {}
-
-  /**
-   * A window read at once from this process's counters; undefined when it isn't in memory (a
-   * long-lived counter not yet read) or the counters are a store's. A closed rate window is
-   * still in memory (kept two windows), and one this process never counted holds nothing.
-   */
-  viewNow(counter: string, now: number, sliding: boolean, readCurrent: boolean): WindowView | undefined {
-    if (!this.local) return undefined;
-    const start = windowStart(now, MINUTE_MS);
-    const prev = sliding ? this.local.peek(counter, start - MINUTE_MS) : 0;
-    const current = readCurrent ? this.local.peek(counter, start) : 0;
-    if (prev === undefined || current === undefined) return undefined;
-    return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
-  }
-
-  /** The current count of a token or spend window, as fresh as `shared` allows. */
-  async count(counter: string, start: number): Promise<number> {
-    if (!this.shared) return this.counters.get(counter, start);
-    const id = `${counter}\u0000${start}`;
-    const known = this.recent.get(id);
-    const now = Date.now();
-    if (known && now - known.at < SHARED_COUNT_FRESH_MS) return known.n;
-    if (known) {
-      if (!known.refreshing) {
-        known.refreshing = true;
-        this.defer(this.read(id, counter, start));
-      }
-      return known.n;
-    }
-    return this.read(id, counter, start);
-  }
-
-  /** This host added to a counter and the store answered its new total. */
-  added(counter: string, start: number, total: number) {
-    if (this.shared) this.remember(`${counter}\u0000${start}`, total);
-  }
-
-  private async read(id: string, counter: string, start: number): Promise<number> {
-    try {
-      const n = await this.counters.get(counter, start);
-      this.remember(id, n);
-      return n;
-    } finally {
-      const r = this.recent.get(id);
-      if (r) r.refreshing = false;
-    }
-  }
-
-  private remember(id: string, n: number) {
-    if (this.recent.size >= 50_000) this.recent.clear();
-    this.recent.set(id, { n, at: Date.now() });
-  }
-
-  /**
-   * The count of a window that has ended: read, then kept, since it no longer changes — except
-   * just after the boundary, when hits that started before it may still be landing.
-   */
-  async closed(counter: string, start: number, now: number): Promise<number> {
-    const id = `${counter}\u0000${start}`;
-    const known = this.prevCounts.get(id);
-    if (known !== undefined) return known;
-    const n = await this.counters.get(counter, start);
-    if (now - (start + MINUTE_MS) >= SETTLE_MS) {
-      if (this.prevCounts.size >= 50_000) this.prevCounts.clear();
-      this.prevCounts.set(id, n);
-    }
-    return n;
-  }
-
-  async view(counter: string, now: number, sliding: boolean, readCurrent: boolean): Promise<WindowView> {
-    const start = windowStart(now, MINUTE_MS);
-    const [prev, current] = await Promise.all([
-      sliding ? this.closed(counter, start - MINUTE_MS, now) : 0,
-      readCurrent ? this.count(counter, start) : 0,
-    ]);
-    return { start, ms: MINUTE_MS, prev, current, weight: sliding ? 1 - (now - start) / MINUTE_MS : 0 };
-  }
 }
 
 function stateOf(gw: Gateway): LimitState {
@@ -258,6 +56,9 @@ function limited(message: string, code: string, retryMs: number | undefined, hea
   }
   return new GatewayError(429, message, code === "budget_exceeded" ? "insufficient_quota" : "rate_limit_error", code, null, { ...headers, ...retry });
 }
+
+const inFlightRefusal = (count: number, headers: Record<string, string>) =>
+  limited(`This key already has ${count} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
 
 function requestChecks(gw: Gateway, key: VirtualKeyRecord | undefined): { requests: Check[]; tokens: Check[] } {
   const requests: Check[] = [];
@@ -320,7 +121,8 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
 
   // In flight, counted by this process when it is the only one counting (checked first, no store
   // call), else in the store beside the other counters. Released when the call finishes.
-  if (parallel && key && !state.shared) takeLocalSlot(state, call, key.id, parallel, headers);
+  const full = parallel && key && !state.shared ? takeLocalSlot(state, call, key.id, parallel) : undefined;
+  if (full !== undefined) throw inFlightRefusal(full, headers);
   const slot = parallel && key && state.shared ? takeSharedSlot(state, key.id, parallel, now) : undefined;
 
   let counts: Counts;
@@ -374,53 +176,13 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
     refused = limited(`This key has spent $${(spent / 1e6).toFixed(2)} of its $${budget.usd.toFixed(2)} ${label} budget.${when}`, "budget_exceeded", p.end === undefined ? undefined : p.end - now, headers);
   }
   if (slotTaken && !slotTaken.allowed && !refused) {
-    refused = limited(`This key already has ${slotTaken.count} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
+    refused = inFlightRefusal(slotTaken.count, headers);
   }
   if (refused) {
     for (const [name, value] of Object.entries(headers)) refused.headers[name] ??= value;
     throw refused;
   }
   return headers;
-}
-
-function takeLocalSlot(state: LimitState, call: Call, keyId: string, parallel: number, headers: Record<string, string>) {
-  const running = state.inFlight.get(keyId) ?? 0;
-  if (running >= parallel) {
-    throw limited(`This key already has ${running} requests in flight, its maximum. Retry when one finishes.`, "rate_limit_exceeded", 1000, headers);
-  }
-  state.inFlight.set(keyId, running + 1);
-  call.onFinish(() => {
-    const n = (state.inFlight.get(keyId) ?? 1) - 1;
-    if (n > 0) state.inFlight.set(keyId, n);
-    else state.inFlight.delete(keyId);
-  });
-}
-
-/**
- * In-flight counts in a shared store are kept in windows of SLOT_WINDOW_MS, the longest a Lambda
- * invocation lives: a call counts in the window it started in, and a check counts the current
- * window and the one before. A slot an instance never gave back (it crashed) is gone with its
- * window's counter, within two windows.
- */
-export const SLOT_WINDOW_MS = 15 * MINUTE_MS;
-
-interface SharedSlot {
-  allowed: boolean;
-  count: number;
-  release(): void;
-}
-
-/** Takes one of the key's `parallel` slots in the store: the previous window's count (kept a second, like token counts) is taken off the limit of an atomic hit. */
-async function takeSharedSlot(state: LimitState, keyId: string, parallel: number, now: number): Promise<SharedSlot> {
-  const counter = keyCounters(keyId).inFlight;
-  const start = windowStart(now, SLOT_WINDOW_MS);
-  const before = Math.max(0, await state.count(counter, start - SLOT_WINDOW_MS));
-  const r = await state.counters.hit(counter, start, SLOT_WINDOW_MS, 1, parallel - before);
-  return {
-    allowed: r.allowed,
-    count: r.count + before,
-    release: () => state.defer(state.counters.add(counter, start, SLOT_WINDOW_MS, -1)),
-  };
 }
 
 interface Counts {

@@ -3,7 +3,7 @@ import { costMicros, priceTable } from "../pricing/cost.js";
 import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
 import { Coalescer } from "./coalesce.js";
-import { keyCounters, MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/limits.js";
+import { keyCounters, MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/windows.js";
 
 const PERIODS: Period[] = ["day", "month", "total"];
 

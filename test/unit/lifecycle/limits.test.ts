@@ -3,7 +3,7 @@ import { createApp } from "../../../core/app.js";
 import { loadConfig } from "../../../core/config.js";
 import { Gateway } from "../../../core/gateway.js";
 import type { KeyService } from "../../../core/keys/service.js";
-import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../../core/lifecycle/limits.js";
+import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../../core/lifecycle/windows.js";
 import { silentLogger } from "../../../core/runtime.js";
 import { memoryStore } from "../../../core/store/memory.js";
 import { Coalescer } from "../../../core/usage/coalesce.js";
