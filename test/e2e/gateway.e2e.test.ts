@@ -115,6 +115,7 @@ for (const name of frontNames()) {
   // why) is not registered there, rather than counted as skipped.
   const on = (fronts: FrontName[]) => fronts.includes(name);
   const itOn = (fronts: FrontName[]): typeof it => (on(fronts) ? it : ((() => {}) as unknown as typeof it));
+  const describeOn = (fronts: FrontName[]): typeof describe => (on(fronts) ? describe : ((() => {}) as unknown as typeof describe));
 
   describe.skipIf(skip)(`end to end on the ${name} front`, () => {
     let front: Front;
@@ -334,8 +335,8 @@ for (const name of frontNames()) {
     // Lambda: the Function URL stand-in runs one instance, which serves one request at a time, so
     // two calls are never in flight there; test/integration/in-flight.test.ts covers instances
     // sharing a DynamoDB store.
-    describe("maxParallel", () => {
-      itOn(["node", "worker"])("a key's second call while its first streams is refused; the slot comes back when the first ends", async () => {
+    describeOn(["node", "worker"])("maxParallel", () => {
+      it("a key's second call while its first streams is refused; the slot comes back when the first ends", async () => {
         const { key } = (await (await admin("POST", "/keys", { name: "one-at-a-time", maxParallel: 1 })).json()) as { key: string };
         const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
         const ac = new AbortController();
