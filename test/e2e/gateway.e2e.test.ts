@@ -411,9 +411,9 @@ for (const name of frontNames()) {
       });
 
       // Lambda: a streaming function is not told its client left (docs/deploy-aws.md). The Worker
-      // needs the enable_request_signal flag (set in wrangler.toml), but Miniflare's entry worker
-      // does not pass a disconnect before the answer's headers on to the gateway's worker, so this
-      // can't be observed here (docs/deploy-cloudflare.md).
+      // needs the enable_request_signal flag (set in wrangler.toml), but the workerd Miniflare
+      // bundles here did not fire request.signal for such a client, even for a minimal Worker on a
+      // direct socket with the flag set, so this can't be observed here (docs/deploy-cloudflare.md).
       itOn(["node"])("a client that leaves before the answer: the upstream call is let go", async () => {
         const before = state.abandoned;
         const ac = new AbortController();
