@@ -15,9 +15,12 @@ export interface ModelAlias {
 }
 
 export interface RetryPolicy {
+  /** Tries per target, the first included: 3 by default (two retries). */
   attempts: number;
   delayMs: number;
   backoff: "constant" | "linear" | "exponential";
+  /** The longest upstream Retry-After waited for before a retry; a longer one moves on to the next target. */
+  maxWaitMs: number;
 }
 
 export interface Config {
@@ -170,6 +173,7 @@ const FileSchema = strict({
       attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
       delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
       backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
+      maxWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))),
     }),
   ),
   requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
@@ -263,6 +267,9 @@ function reservedKey(value: unknown, path: string[] = []): string[] | undefined 
 }
 
 /** The config file (already parsed JSON, or undefined) overridden by environment variables. */
+/** Tries per target unless set: a single 429 or 503 from a provider should not reach the client. */
+export const DEFAULT_RETRY_ATTEMPTS = 3;
+
 /** The request body limit unless the config or STRAIT_MAX_BODY_BYTES sets one. */
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -298,9 +305,10 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
     cors: { origins },
     maxBodyBytes: envNumber(env, "STRAIT_MAX_BODY_BYTES") ?? f.maxBodyBytes ?? opts.defaultMaxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     retry: {
-      attempts: envNumber(env, "STRAIT_RETRY_ATTEMPTS") ?? f.retry?.attempts ?? 1,
+      attempts: envNumber(env, "STRAIT_RETRY_ATTEMPTS") ?? f.retry?.attempts ?? DEFAULT_RETRY_ATTEMPTS,
       delayMs: f.retry?.delayMs ?? 250,
       backoff: f.retry?.backoff ?? "exponential",
+      maxWaitMs: envNumber(env, "STRAIT_RETRY_MAX_WAIT_MS") ?? f.retry?.maxWaitMs ?? 10_000,
     },
     requestTimeoutMs: envNumber(env, "STRAIT_REQUEST_TIMEOUT_MS") ?? f.requestTimeoutMs ?? 120_000,
     streamIdleTimeoutMs: envNumber(env, "STRAIT_STREAM_IDLE_TIMEOUT_MS") || f.streamIdleTimeoutMs || 60_000,

@@ -1,8 +1,11 @@
 import type { Config, RetryPolicy } from "../config.js";
 import { badRequest } from "../errors.js";
 
-/** Per-request overrides from Cloudflare AI Gateway's headers, bounded so a caller can't make the gateway wait forever. */
-export function retryPolicy(config: Config, h: Headers): RetryPolicy {
+/**
+ * Per-request overrides from Cloudflare AI Gateway's headers, bounded so a caller can't make the
+ * gateway wait forever. A call that is not `repeatable` makes one attempt unless the client asks for more.
+ */
+export function retryPolicy(config: Config, h: Headers, repeatable = true): RetryPolicy {
   const attempts = intHeader(h, "cf-aig-max-attempts", 1, 5);
   const delayMs = intHeader(h, "cf-aig-retry-delay", 0, 5_000);
   const backoff = h.get("cf-aig-backoff");
@@ -10,9 +13,10 @@ export function retryPolicy(config: Config, h: Headers): RetryPolicy {
     throw badRequest('cf-aig-backoff must be "constant", "linear" or "exponential".', "cf-aig-backoff");
   }
   return {
-    attempts: attempts ?? config.retry.attempts,
+    attempts: attempts ?? (repeatable ? config.retry.attempts : 1),
     delayMs: delayMs ?? config.retry.delayMs,
     backoff: backoff ?? config.retry.backoff,
+    maxWaitMs: config.retry.maxWaitMs,
   };
 }
 

@@ -30,6 +30,8 @@ export interface RouteRequest extends LimitsRequest {
   stream: boolean;
   /** The client asked for the usage chunk of a stream itself. */
   clientWantsUsage: boolean;
+  /** False for a call that may not be safe to repeat: it is retried only when the client asks (cf-aig-max-attempts). */
+  repeatable?: boolean;
   /** The upstream request for one target, built once its credential is chosen; a GatewayError skips the target. */
   build(ctx: CallContext): Promise<Built>;
 }
@@ -70,7 +72,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         clientHeaders: headers,
         client: call.auth.client,
         signal: c.req.raw.signal,
-        retry: retryPolicy(gw.config, headers),
+        retry: retryPolicy(gw.config, headers, req.repeatable !== false),
         timeoutMs: requestTimeout(gw.config, headers),
         build: req.build,
         onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),

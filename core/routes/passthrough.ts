@@ -167,6 +167,8 @@ export function passthroughRoute(gw: Gateway, name: string): ApiRoute {
         targets: [{ route, model: model ?? "" }],
         passthrough: route.name,
         unmetered: unmeteredReason(method, path, openAIStream && !clientWantsUsage && !translate, route.name),
+        // Inference calls (and reads) are safe to repeat; another native call (creating a file, a batch) may not be.
+        repeatable: method === "GET" || METERED.test(path),
         stream: false,
         clientWantsUsage,
         translate,

@@ -7,7 +7,7 @@ import type { Target } from "../lifecycle/route.js";
 import { abortedError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
 import { UpstreamBody } from "./body.js";
 import { credentialFor, type ClientCredentials } from "./credentials.js";
-import { retryAfterMs, upstreamFailure } from "./failure.js";
+import { retryAfterMs, upstreamFailure, upstreamWaitMs } from "./failure.js";
 
 /** One upstream request as a route builds it for a target, with what its answer's reader will need. */
 export interface Built {
@@ -48,8 +48,9 @@ const RETRYABLE = (s: number) => s === 408 || s === 429 || s >= 500;
 
 /**
  * The one attempt loop, for every route: tries the targets in order (fallback), each up to
- * `retry.attempts` times for failures worth retrying (the policy's pause between, Retry-After
- * honoured for a key's rest); a gateway key answering 401/403/429 sits out and the provider's next
+ * `retry.attempts` times for failures worth retrying (408, 429, 5xx, no answer): the policy's
+ * pause between, or the upstream's Retry-After when longer and at most `retry.maxWaitMs` (longer:
+ * the next target); Retry-After also rests a gateway key; a gateway key answering 401/403/429 sits out and the provider's next
  * key is tried at once. Returns the first 2xx answer with its headers in; throws the last failure.
  */
 export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answer> {
@@ -67,8 +68,9 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
       clientHeaders: plan.clientHeaders,
       env: gw.runtime.env,
     };
+    let asked = 0; // the upstream's Retry-After for the next try
     for (let attempt = 1; attempt <= plan.retry.attempts; attempt++) {
-      if (attempt > 1) await retryPause(plan.retry, attempt - 1, plan.signal);
+      if (attempt > 1) await retryPause(plan.retry, attempt - 1, plan.signal, asked);
       const tried = new Set<string>();
       let retry = false;
       for (;;) {
@@ -97,6 +99,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           if (plan.signal?.aborted) throw abortedError(plan.signal);
           last = noAnswerError(e, timer, route.name, plan.timeoutMs);
           retry = true;
+          asked = 0;
           break;
         }
         if (res.status < 300) {
@@ -114,6 +117,9 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           if (route.pool.size > tried.size) continue;
         }
         retry = RETRYABLE(res.status);
+        // A Retry-After longer than the gateway waits: this target is done; the next one is tried, or its answer goes back.
+        asked = upstreamWaitMs(res) ?? 0;
+        if (asked > plan.retry.maxWaitMs) retry = false;
         break;
       }
       if (!retry) break;

@@ -49,9 +49,13 @@ export function noAnswerError(e: unknown, timer: AttemptTimer, providerName: str
     : upstreamError(502, `Could not reach provider "${providerName}": ${scrub(String((e as Error)?.message ?? e))}`, "upstream_unreachable");
 }
 
-/** Waits before retry number `n` (1 = the first retry) as the policy says, at most 30 s; the client leaving rejects with ClientGoneError. */
-export function retryPause(p: RetryPolicy, n: number, signal?: AbortSignal): Promise<void> {
-  const ms = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
+/**
+ * Waits before retry number `n` (1 = the first retry) as the policy says, at most 30 s, or longer
+ * when the upstream asked for `atLeastMs` (its Retry-After); the client leaving rejects.
+ */
+export function retryPause(p: RetryPolicy, n: number, signal?: AbortSignal, atLeastMs = 0): Promise<void> {
+  const policy = Math.min(p.backoff === "constant" ? p.delayMs : p.backoff === "linear" ? p.delayMs * n : p.delayMs * 2 ** (n - 1), 30_000);
+  const ms = Math.max(policy, atLeastMs);
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortedError(signal));
     const t = setTimeout(resolve, ms);

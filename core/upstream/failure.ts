@@ -56,6 +56,12 @@ export function upstreamFailure(res: UpstreamResponse, text: string, ctx: CallCo
   return new UpstreamHttpError(err, { status: s, headers: res.headers, text: html ? "" : scrub(text, all), html, ownKey: ctx.credential.source === "client" });
 }
 
+/** How long the upstream asked to wait: retry-after-ms (OpenAI, Azure) or Retry-After. */
+export function upstreamWaitMs(res: UpstreamResponse): number | undefined {
+  const ms = Number(res.headers["retry-after-ms"]);
+  return Number.isFinite(ms) && ms >= 0 && res.headers["retry-after-ms"] ? Math.min(ms, 3_600_000) : retryAfterMs(res);
+}
+
 /** The upstream's Retry-After, in ms (at most an hour). */
 export function retryAfterMs(res: UpstreamResponse): number | undefined {
   const v = res.headers["retry-after"];

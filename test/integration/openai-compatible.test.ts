@@ -219,9 +219,42 @@ describe("upstream failures", () => {
       if (!res.destroyed) await replayOpenAI(req, res);
     });
     const started = Date.now();
-    const err = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages }, { headers: { "cf-aig-request-timeout": "150" } }).catch((e) => e);
+    const err = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages }, { headers: { "cf-aig-request-timeout": "150", "cf-aig-max-attempts": "1" } }).catch((e) => e);
     expect(err.status).toBe(504);
     expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("retries by default: a 503 once, then the answer, with no header from the client", async () => {
+    let calls = 0;
+    upstream.handle((req, res) => (++calls === 1 ? sendJson(res, 503, { error: { message: "overloaded" } }) : replayOpenAI(req, res)));
+    const res = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages });
+    expect(res.choices[0]!.message.content).toBe("Hello! How can I help you today?");
+    expect(calls).toBe(2);
+  });
+
+  it("waits for an upstream 429's retry-after when it is short, and not when it is longer than the gateway waits", async () => {
+    // One key, so no other key of the pool can answer at once instead.
+    const single = await startGateway({ providers: { openai: { baseUrl: `${upstream.url}/v1`, apiKeys: ["sk-test-key-only"] } } });
+    const c = new OpenAI({ apiKey: "x", baseURL: `${single.url}/v1`, maxRetries: 0 });
+    try {
+      let calls = 0;
+      upstream.handle((req, res) => (++calls === 1 ? sendJson(res, 429, { error: { message: "slow down", type: "rate_limit_error" } }, { "retry-after-ms": "400" }) : replayOpenAI(req, res)));
+      let started = Date.now();
+      await c.chat.completions.create({ model: "openai/gpt-4o-mini", messages });
+      expect(calls).toBe(2);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+
+      calls = 0;
+      upstream.handle((_req, res) => (++calls, sendJson(res, 429, { error: { message: "come back in a minute", type: "rate_limit_error" } }, { "retry-after": "60" })));
+      started = Date.now();
+      const err = await c.chat.completions.create({ model: "openai/gpt-4o-mini", messages }).catch((e) => e);
+      expect(err.status).toBe(429);
+      expect(err.headers.get("retry-after")).toBe("60");
+      expect(calls).toBe(1); // not retried: 60 s is past the gateway's 10 s wait
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await single.close();
+    }
   });
 
   it("retries a failing upstream when asked to with cf-aig-max-attempts", async () => {

@@ -311,7 +311,7 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
     const gw = await startGateway({ providers: { openai: { baseUrl: `${slow.url}/v1`, apiKeys: [OPENAI_KEY] } } });
     try {
       const started = Date.now();
-      const res = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", headers: { "cf-aig-request-timeout": "150" }, body: "{}" });
+      const res = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", headers: { "cf-aig-request-timeout": "150", "cf-aig-max-attempts": "1" }, body: "{}" });
       expect(res.status).toBe(504);
       expect((await res.json()).error.code).toBe("upstream_timeout");
       expect(Date.now() - started).toBeLessThan(900);
@@ -397,9 +397,24 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       expect(retried.status).toBe(200);
       expect(flaky.requests).toHaveLength(2);
 
+      // By default a 503 is retried (two retries), with no header from the client.
       flaky.requests.length = 0;
       failNext = 1;
-      const once = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
+      const byDefault = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", body: "{}" });
+      expect(byDefault.status).toBe(200);
+      expect(flaky.requests).toHaveLength(2);
+
+      // A native call that may not be safe to repeat (creating a file) makes one attempt unless asked.
+      flaky.requests.length = 0;
+      failNext = 1;
+      const file = await fetch(`${gw.url}/openai/v1/files`, { method: "POST", body: "{}" });
+      expect(file.status).toBe(503);
+      expect(flaky.requests).toHaveLength(1);
+
+      // cf-aig-max-attempts: 1 turns retries off.
+      flaky.requests.length = 0;
+      failNext = 1;
+      const once = await fetch(`${gw.url}/openai/v1/responses`, { method: "POST", headers: { "cf-aig-max-attempts": "1" }, body: "{}" });
       expect(once.status).toBe(503);
       expect(flaky.requests).toHaveLength(1);
     } finally {
