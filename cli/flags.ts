@@ -15,6 +15,7 @@ export const OPTIONS = {
   "budget-usd": { type: "string" },
   "budget-period": { type: "string" },
   "expires-at": { type: "string" },
+  "cache-ttl": { type: "string" },
   metadata: { type: "string", multiple: true },
   credential: { type: "string", multiple: true },
   disable: { type: "boolean" },
@@ -27,6 +28,7 @@ export const OPTIONS = {
   "no-max-parallel": { type: "boolean" },
   "no-owner": { type: "boolean" },
   "no-credentials": { type: "boolean" },
+  "no-cache-ttl": { type: "boolean" },
   limit: { type: "string" },
   cursor: { type: "string" },
   all: { type: "boolean" },
@@ -73,6 +75,7 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
     b.budget = { usd, period: f["budget-period"] ?? "month" };
   } else if (f["budget-period"] !== undefined) throw new UsageError("--budget-period needs --budget-usd.");
   if (f["expires-at"] !== undefined) b.expiresAt = f["expires-at"];
+  if (f["cache-ttl"] !== undefined) b.cacheTtlSeconds = int("cache-ttl", f["cache-ttl"]);
   const metadata = pairs("metadata", f.metadata);
   if (metadata) b.metadata = metadata;
   const credentials = pairs("credential", f.credential);
@@ -88,5 +91,6 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   clear("no-max-parallel", "maxParallel");
   clear("no-owner", "owner");
   clear("no-credentials", "credentials");
+  clear("no-cache-ttl", "cacheTtlSeconds");
   return b;
 }

@@ -18,7 +18,7 @@ export interface Io {
   err(text: string): void;
 }
 
-const HELP = `strait — manage a Strait gateway's virtual keys and read its usage
+const HELP = `strait — manage a Strait gateway's virtual keys, read its usage, purge its response cache
 
 Usage:
   strait keys create --name NAME [options]     create a key (the key is printed once)
@@ -28,6 +28,7 @@ Usage:
   strait keys rotate ID                        issue a new key for ID; the old one stops working
   strait keys delete ID
   strait usage [--key ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+  strait cache purge [--key ID]                delete every cached answer, or only key ID's
 
 Key options (create and update):
   --name NAME            --owner OWNER
@@ -36,12 +37,14 @@ Key options (create and update):
   --max-parallel N       requests in flight at once (per gateway instance)
   --budget-usd X         spend limit in USD        --budget-period day|month|total (default month)
   --expires-at ISO       e.g. 2027-01-01T00:00:00Z
+  --cache-ttl SECONDS    how long the key's cached answers live by default (60..2592000)
   --metadata K=V         repeatable                --credential PROVIDER=KEY   repeatable (bound provider key)
   --disable / --enable
 Update only, to remove a setting:
   --no-expiry --no-budget --all-models --no-rpm --no-tpm --no-max-parallel --no-owner --no-credentials
+  --no-cache-ttl
 
-Output: JSON, or a table for list and usage (--json for JSON there too).
+Output: JSON, or a table for list and usage, a sentence for cache purge (--json for JSON there too).
 Environment: STRAIT_URL (default http://127.0.0.1:8787; or --url), STRAIT_ADMIN_TOKEN (required).
 Exit codes: 0 ok, 1 the gateway answered with an error, 2 bad usage, 3 the gateway could not be reached.
 `;
@@ -71,7 +74,14 @@ export async function main(argv: string[], env: Env = process.env, io: Io = { ou
       io.out(flags.json ? json(res) : usageTable(res));
       return 0;
     }
-    if (group !== "keys") throw new UsageError(`Unknown command "${group}". Commands: keys, usage.`);
+    if (group === "cache") {
+      if (command !== "purge") throw new UsageError(command ? `Unknown command "cache ${command}". Commands: purge.` : "Missing command after cache: purge.");
+      if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}". Give a key with --key ID.`);
+      const res = await api("DELETE", `/admin/cache${flags.key === undefined ? "" : `?${new URLSearchParams({ key: flags.key })}`}`);
+      io.out(flags.json ? json(res) : `Deleted ${res.deleted} cache ${res.deleted === 1 ? "entry" : "entries"}.`);
+      return 0;
+    }
+    if (group !== "keys") throw new UsageError(`Unknown command "${group}". Commands: keys, usage, cache.`);
     const id = () => {
       const v = rest[0];
       if (!v) throw new UsageError(`"strait keys ${command}" needs a key id (key_…).`);

@@ -26,7 +26,7 @@ export type Concern = "keys" | "cache" | "limits" | "usage";
  */
 export const TABLES: Record<Concern, { sortKey: boolean; ttl: boolean; env: string; actions: string[] }> = {
   keys: { sortKey: false, ttl: false, env: "STRAIT_TABLE_KEYS", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"] },
-  cache: { sortKey: false, ttl: true, env: "STRAIT_TABLE_CACHE", actions: ["dynamodb:GetItem", "dynamodb:PutItem"] },
+  cache: { sortKey: false, ttl: true, env: "STRAIT_TABLE_CACHE", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:BatchWriteItem"] },
   limits: { sortKey: false, ttl: true, env: "STRAIT_TABLE_LIMITS", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
   usage: { sortKey: true, ttl: false, env: "STRAIT_TABLE_USAGE", actions: ["dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan"] },
 };

@@ -8,16 +8,17 @@ import type { KeyPatch, KeySettings } from "../keys/service.js";
 import { periodWindow, spendCounter, type Period } from "../lifecycle/windows.js";
 import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
+import { cachePrefixOfKey } from "../store/cache-prefix.js";
 import type { LimitStore, UsageRow } from "../store/types.js";
-import { CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
+import { CachePurgeQuerySchema, CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
 import { keyView } from "./view.js";
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
 /**
- * The admin API, mounted at /admin: virtual keys and usage. Bearer STRAIT_ADMIN_TOKEN only (a token
- * in the URL is never read), compared in constant time; no CORS, so browsers on other origins
- * cannot call it. Without an admin token configured, every admin route answers 404.
+ * The admin API, mounted at /admin: virtual keys, usage and the response cache. Bearer
+ * STRAIT_ADMIN_TOKEN only (a token in the URL is never read), compared in constant time; no CORS,
+ * so browsers on other origins cannot call it. Without an admin token configured, every admin route answers 404.
  */
 export function adminApp(gw: Gateway): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
@@ -92,11 +93,19 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     return c.json({ object: "list", data: rows.map(usageView), totals: totals(rows) });
   });
 
+  admin.delete("/cache", async (c) => {
+    const q = parse(CachePurgeQuerySchema, c.req.query(), "query");
+    if (q.key !== undefined && !KEY_ID.test(q.key)) throw missing(q.key, "key");
+    const prefix = q.key === undefined ? undefined : cachePrefixOfKey(q.key);
+    const deleted = await store(gw, () => service().store.cache.purge(prefix));
+    return c.json({ object: "cache.purge", deleted });
+  });
+
   return admin;
 }
 
 const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;
-const missing = (id: string) => notFound(`No virtual key with id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}".`, "key_not_found", "id");
+const missing = (id: string, param = "id") => notFound(`No virtual key with id "${id.length > 80 ? `${id.slice(0, 80)}…` : id}".`, "key_not_found", param);
 
 /** A store failure in the admin API is a 503 with a clear message, logged like the request path's. */
 async function store<T>(gw: Gateway, work: () => Promise<T>): Promise<T> {

@@ -34,6 +34,12 @@ const fields = {
     usd: v.pipe(v.number("must be a number"), v.minValue(0, "must not be negative"), v.maxValue(1e9, "is too large")),
     period: v.picklist(["day", "month", "total"], 'must be "day", "month" or "total"'),
   }),
+  cacheTtlSeconds: v.pipe(
+    v.number("must be a number of seconds"),
+    v.integer("must be a whole number of seconds"),
+    v.minValue(60, "must be at least 60 seconds"),
+    v.maxValue(2_592_000, "must be at most 2592000 seconds (30 days)"),
+  ),
   metadata: v.pipe(
     v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "keys must be at most 64 characters")), v.pipe(v.string("values must be strings"), v.maxLength(512, "values must be at most 512 characters"))),
     v.check((m) => Object.keys(m).length <= 32, "may hold at most 32 entries"),
@@ -51,6 +57,7 @@ export const CreateKeySchema = v.strictObject({
   tpm: v.optional(fields.tpm),
   maxParallel: v.optional(fields.maxParallel),
   budget: v.optional(fields.budget),
+  cacheTtlSeconds: v.optional(fields.cacheTtlSeconds),
   metadata: v.optional(fields.metadata),
   credentials: v.optional(fields.credentials),
 });
@@ -66,8 +73,14 @@ export const UpdateKeySchema = v.strictObject({
   tpm: v.optional(v.nullable(fields.tpm)),
   maxParallel: v.optional(v.nullable(fields.maxParallel)),
   budget: v.optional(v.nullable(fields.budget)),
+  cacheTtlSeconds: v.optional(v.nullable(fields.cacheTtlSeconds)),
   metadata: v.optional(v.nullable(fields.metadata)),
   credentials: v.optional(v.nullable(fields.credentials)),
+});
+
+/** Strict: a misspelt parameter must not turn a purge of one key's cache into a purge of all. */
+export const CachePurgeQuerySchema = v.strictObject({
+  key: v.optional(v.pipe(v.string(), v.minLength(1, "must be a virtual key id (key_…); leave it out to purge the whole cache"))),
 });
 
 const day = v.pipe(v.string(), v.regex(/^\d{4}-\d{2}-\d{2}$/, "must be a day like 2026-11-21"), v.check(realDate, "is not a real date"));
@@ -93,7 +106,7 @@ export function parse<S extends v.GenericSchema>(schema: S, input: unknown, what
   const issue = r.issues[0];
   const path = v.getDotPath(issue);
   if (issue.type === "strict_object" && issue.expected === "never" && path) {
-    throw badRequest(`Unknown field '${path}' in the ${what}.`, path, "unknown_field");
+    throw badRequest(what === "query" ? `Unknown query parameter '${path}'.` : `Unknown field '${path}' in the ${what}.`, path, "unknown_field");
   }
   if (issue.type === "strict_object" && issue.received === "undefined" && path) {
     throw badRequest(`Missing required field '${path}' in the ${what}.`, path, "missing_field");

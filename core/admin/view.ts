@@ -22,6 +22,7 @@ export function keyView(r: VirtualKeyRecord) {
     tpm: r.tpm ?? null,
     maxParallel: r.maxParallel ?? null,
     budget: r.budget ?? null,
+    cacheTtlSeconds: r.cacheTtlSeconds ?? null,
     metadata: r.metadata ?? {},
     credentials: r.credentials ? Object.fromEntries(Object.entries(r.credentials).map(([p, k]) => [p, maskSecret(k)])) : {},
   };

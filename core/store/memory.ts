@@ -2,7 +2,7 @@
  * The whole Store in one process's memory: tests, `STRAIT_STORE=memory`, ephemeral runs.
  * Nothing survives a restart. Reads check expiry themselves, like every adapter.
  */
-import { compareUsage, counterExpiry } from "./rules.js";
+import { compareUsage, counterExpiry, exceedsUtf8Bytes } from "./rules.js";
 import type { CacheStore, CounterResult, KeyStore, LimitStore, Page, Store, UsageRow, UsageStore, VirtualKeyRecord } from "./types.js";
 
 export interface MemoryStoreOptions {
@@ -10,7 +10,11 @@ export interface MemoryStoreOptions {
   now?: () => number;
   /** Cache entries kept at most; the oldest written goes first. */
   maxCacheEntries?: number;
+  /** The largest cached value in UTF-8 bytes (default 25 MiB, as on Workers KV). */
+  maxCacheValueBytes?: number;
 }
+
+const MAX_CACHE_VALUE_BYTES = 25 * 1024 * 1024;
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -59,6 +63,7 @@ class MemoryCache implements CacheStore {
   constructor(
     private readonly now: () => number,
     private readonly max: number,
+    readonly maxValueBytes: number,
   ) {}
 
   async get(key: string) {
@@ -72,10 +77,18 @@ class MemoryCache implements CacheStore {
   }
 
   async put(key: string, value: string, ttlSeconds: number) {
-    if (!(ttlSeconds > 0)) return;
+    if (!(ttlSeconds > 0) || exceedsUtf8Bytes(value, this.maxValueBytes)) return;
     this.entries.delete(key); // re-inserting moves it to the end of the eviction order
     this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
     if (this.entries.size > this.max) this.evict();
+  }
+
+  async purge(prefix = "") {
+    let deleted = 0;
+    for (const k of this.entries.keys()) {
+      if (k.startsWith(prefix) && this.entries.delete(k)) deleted++;
+    }
+    return deleted;
   }
 
   private evict() {
@@ -156,7 +169,7 @@ export function memoryStore(opts: MemoryStoreOptions = {}): Store {
   const now = opts.now ?? Date.now;
   return {
     keys: new MemoryKeys(),
-    cache: new MemoryCache(now, opts.maxCacheEntries ?? 10_000),
+    cache: new MemoryCache(now, opts.maxCacheEntries ?? 10_000, opts.maxCacheValueBytes ?? MAX_CACHE_VALUE_BYTES),
     limits: new MemoryLimits(now),
     usage: new MemoryUsage(),
   };

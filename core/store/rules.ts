@@ -10,3 +10,8 @@ export function counterExpiry(windowStart: number, windowMs: number): number {
 export function compareUsage(a: UsageRow, b: UsageRow): number {
   return a.day < b.day ? -1 : a.day > b.day ? 1 : a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.model < b.model ? -1 : a.model > b.model ? 1 : 0;
 }
+
+/** Whether `value` takes more than `maxBytes` in UTF-8. A UTF-16 unit is at most 3 bytes: encode only when it could matter. */
+export function exceedsUtf8Bytes(value: string, maxBytes: number): boolean {
+  return value.length * 3 > maxBytes && (value.length > maxBytes || new TextEncoder().encode(value).length > maxBytes);
+}

@@ -4,6 +4,8 @@
  * the same contract test suite. Every read checks expiry itself: backends delete expired items late.
  */
 
+export { cachePrefixOfKey, cacheTenantOfKey } from "./cache-prefix.js";
+
 export interface VirtualKeyRecord {
   id: string;
   /** SHA-256 of the key, hex. The key itself is never stored. */
@@ -22,6 +24,8 @@ export interface VirtualKeyRecord {
   tpm?: number;
   maxParallel?: number;
   budget?: { usd: number; period: "day" | "month" | "total" };
+  /** How long this key's cached answers live when a request names no TTL (60..2592000). */
+  cacheTtlSeconds?: number;
   metadata?: Record<string, string>;
   /** Provider keys bound to this virtual key, by provider name. */
   credentials?: Record<string, string>;
@@ -47,8 +51,16 @@ export interface KeyStore {
 }
 
 export interface CacheStore {
+  /** The largest value, in UTF-8 bytes, this backend keeps. put() skips a larger one silently: check first. */
+  readonly maxValueBytes: number;
   get(key: string): Promise<string | null>;
   put(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Deletes every entry whose key starts with `prefix` (every entry when absent or empty) and
+   * returns how many it deleted, counting expired entries the backend still held. Not a snapshot:
+   * an entry written while it runs may survive. Keys of one virtual key: cachePrefixOfKey(id).
+   */
+  purge(prefix?: string): Promise<number>;
 }
 
 export interface CounterResult {

@@ -1,5 +1,8 @@
 /** The admin API's guard and its answers to bad input: clear OpenAI-shaped 4xx, never a 500. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheTenantOfKey } from "../../core/store/cache-prefix.js";
+import { memoryStore } from "../../core/store/memory.js";
+import { StoreUnavailableError } from "../../core/store/types.js";
 import { ADMIN_TOKEN, admin, startKeysGateway, type TestGateway } from "./keys-helpers.js";
 
 let gw: TestGateway;
@@ -86,6 +89,10 @@ describe("admin API: bad input", () => {
     ["expiresAt in the past", { name: "a", expiresAt: "2001-01-01T00:00:00Z" }, 400, "invalid_value", "expiresAt"],
     ["expiresAt a number", { name: "a", expiresAt: 1893456000 }, 400, "invalid_value", "expiresAt"],
     ["disabled as a string", { name: "a", disabled: "yes" }, 400, "invalid_value", "disabled"],
+    ["a cacheTtlSeconds under a minute", { name: "a", cacheTtlSeconds: 59 }, 400, "invalid_value", "cacheTtlSeconds"],
+    ["a cacheTtlSeconds over 30 days", { name: "a", cacheTtlSeconds: 2_592_001 }, 400, "invalid_value", "cacheTtlSeconds"],
+    ["a fractional cacheTtlSeconds", { name: "a", cacheTtlSeconds: 60.5 }, 400, "invalid_value", "cacheTtlSeconds"],
+    ["cacheTtlSeconds as a string", { name: "a", cacheTtlSeconds: "3600" }, 400, "invalid_value", "cacheTtlSeconds"],
     ["metadata with a number", { name: "a", metadata: { team: 5 } }, 400, "invalid_value", "metadata.team"],
     ["an unknown field", { name: "a", admin: true }, 400, "unknown_field", "admin"],
     ["a client-chosen id", { name: "a", id: "key_mine" }, 400, "unknown_field", "id"],
@@ -172,5 +179,88 @@ describe("admin API: bad input", () => {
     const res = await admin(gw, "GET", "/admin/nothing");
     expect(res.status).toBe(404);
     openAIShaped(res.json);
+  });
+});
+
+describe("admin API: a key's default cache TTL", () => {
+  it("is set on create, shown, changed and cleared with null", async () => {
+    const created = await admin(gw, "POST", "/admin/keys", { name: "ttl", cacheTtlSeconds: 3600 });
+    expect(created.status).toBe(201);
+    expect(created.json.cacheTtlSeconds).toBe(3600);
+    const id = created.json.id;
+    expect((await admin(gw, "GET", `/admin/keys/${id}`)).json.cacheTtlSeconds).toBe(3600);
+    expect((await admin(gw, "PATCH", `/admin/keys/${id}`, { cacheTtlSeconds: 2_592_000 })).json.cacheTtlSeconds).toBe(2_592_000);
+    expect((await gw.store.keys.getById(id))!.cacheTtlSeconds).toBe(2_592_000);
+    expect((await admin(gw, "PATCH", `/admin/keys/${id}`, { cacheTtlSeconds: 10 })).json.error.message).toBe("Invalid value for 'cacheTtlSeconds': must be at least 60 seconds");
+    const cleared = await admin(gw, "PATCH", `/admin/keys/${id}`, { cacheTtlSeconds: null });
+    expect(cleared.json.cacheTtlSeconds).toBeNull();
+    expect((await gw.store.keys.getById(id))!).not.toHaveProperty("cacheTtlSeconds");
+    expect((await admin(gw, "POST", "/admin/keys", { name: "no-ttl" })).json.cacheTtlSeconds).toBeNull();
+  });
+});
+
+describe("admin API: DELETE /admin/cache", () => {
+  const entry = (tenant: string, n: number) => `${tenant}/${n.toString(16).padStart(64, "0")}`;
+  const fill = async (keys: string[]) => {
+    for (const k of keys) await gw.store.cache.put(k, "answer", 600);
+  };
+
+  it("purges one key's entries with ?key=, and only those", async () => {
+    const a = cacheTenantOfKey("key_cacheA");
+    const b = cacheTenantOfKey("key_cacheAB");
+    await fill([entry(a, 1), entry(a, 2), entry(b, 1), entry("token-0", 1)]);
+    const res = await admin(gw, "DELETE", "/admin/cache?key=key_cacheA");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ object: "cache.purge", deleted: 2 });
+    expect(await gw.store.cache.get(entry(a, 1))).toBeNull();
+    expect(await gw.store.cache.get(entry(b, 1))).toBe("answer");
+    expect(await gw.store.cache.get(entry("token-0", 1))).toBe("answer");
+    expect((await admin(gw, "DELETE", "/admin/cache?key=key_neverissued")).json).toEqual({ object: "cache.purge", deleted: 0 });
+  });
+
+  it("purges everything without a key", async () => {
+    await gw.store.cache.purge();
+    await fill([entry(cacheTenantOfKey("key_x1"), 1), entry(cacheTenantOfKey("key_x2"), 1), entry("token-0", 2)]);
+    const res = await admin(gw, "DELETE", "/admin/cache");
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ object: "cache.purge", deleted: 3 });
+    expect(await gw.store.cache.get(entry("token-0", 2))).toBeNull();
+    expect((await admin(gw, "DELETE", "/admin/cache")).json.deleted).toBe(0);
+  });
+
+  it("refuses ids the gateway never issues (404), an empty or misspelt parameter (400), and no token (401)", async () => {
+    await fill([entry(cacheTenantOfKey("key_kept"), 1)]);
+    for (const id of ["not-a-key-id", "key_", "key_a%2F..%2Fb", "x".repeat(300)]) {
+      const res = await admin(gw, "DELETE", `/admin/cache?key=${id}`);
+      expect(res.status).toBe(404);
+      openAIShaped(res.json);
+      expect(res.json.error).toMatchObject({ code: "key_not_found", param: "key" });
+    }
+    const empty = await admin(gw, "DELETE", "/admin/cache?key=");
+    expect(empty.status).toBe(400);
+    expect(empty.json.error).toMatchObject({ code: "invalid_value", param: "key" });
+    const typo = await admin(gw, "DELETE", "/admin/cache?kye=key_kept");
+    expect(typo.status).toBe(400);
+    expect(typo.json.error).toMatchObject({ code: "unknown_field", param: "kye", message: "Unknown query parameter 'kye'." });
+    expect((await admin(gw, "DELETE", "/admin/cache", undefined, null)).status).toBe(401);
+    expect(await gw.store.cache.get(entry(cacheTenantOfKey("key_kept"), 1))).toBe("answer");
+  });
+
+  it("answers a store failure with 503 store_unavailable, logged", async () => {
+    const store = memoryStore();
+    store.cache.purge = async () => {
+      throw new StoreUnavailableError("DynamoDB Scan throttled: ThrottlingException", "ThrottlingException", true);
+    };
+    const failing = await startKeysGateway({ store });
+    try {
+      const res = await admin(failing, "DELETE", "/admin/cache?key=key_abc");
+      expect(res.status).toBe(503);
+      openAIShaped(res.json);
+      expect(res.json.error).toMatchObject({ code: "store_unavailable", type: "api_error" });
+      expect(res.headers.get("retry-after")).toBe("1");
+      expect(failing.logs.find((l) => l.level === "error")?.fields).toMatchObject({ stage: "admin", code: "ThrottlingException" });
+    } finally {
+      await failing.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index.js";
+import { cacheTenantOfKey } from "../../core/store/cache-prefix.js";
 import { ADMIN_TOKEN, chat, startKeysGateway, type TestGateway } from "./keys-helpers.js";
 
 const exec = promisify(execFile);
@@ -106,6 +107,41 @@ describe("strait CLI", () => {
     expect(all.nextCursor).toBeNull();
   });
 
+  it("a key's default cache TTL: --cache-ttl on create and update, --no-cache-ttl clears it", async () => {
+    const k = JSON.parse((await run(["keys", "create", "--name", "ttl", "--cache-ttl", "3600"])).stdout);
+    expect(k.cacheTtlSeconds).toBe(3600);
+    expect(JSON.parse((await run(["keys", "update", k.id, "--cache-ttl", "86400"])).stdout).cacheTtlSeconds).toBe(86400);
+    expect(JSON.parse((await run(["keys", "update", k.id, "--no-cache-ttl"])).stdout).cacheTtlSeconds).toBeNull();
+    const tooShort = await run(["keys", "update", k.id, "--cache-ttl", "30"]);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toContain("cacheTtlSeconds': must be at least 60 seconds");
+    expect((await run(["keys", "update", k.id, "--cache-ttl", "1h"])).stderr).toContain("--cache-ttl must be a whole number");
+    expect((await run(["keys", "create", "--name", "x", "--no-cache-ttl"])).code).toBe(2);
+  });
+
+  it("cache purge, for one key or everything", async () => {
+    const entry = (tenant: string, n: number) => `${tenant}/${String(n).padStart(64, "0")}`;
+    const mine = cacheTenantOfKey("key_cliPurge");
+    for (const k of [entry(mine, 1), entry(mine, 2), entry(mine, 3), entry("token-0", 1)]) await gw.store.cache.put(k, "answer", 600);
+
+    const one = await strait(["cache", "purge", "--key", "key_cliPurge"]);
+    expect(one).toMatchObject({ code: 0, stdout: "Deleted 3 cache entries.\n" });
+    expect(await gw.store.cache.get(entry("token-0", 1))).toBe("answer");
+    expect((await run(["cache", "purge", "--key", "key_cliPurge"])).stdout).toBe("Deleted 0 cache entries.\n");
+
+    await gw.store.cache.purge();
+    await gw.store.cache.put(entry("token-0", 2), "answer", 600);
+    expect((await run(["cache", "purge"])).stdout).toBe("Deleted 1 cache entry.\n");
+    expect(JSON.parse((await run(["cache", "purge", "--json"])).stdout)).toEqual({ object: "cache.purge", deleted: 0 });
+
+    const unknown = await run(["cache", "purge", "--key", "nope"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No virtual key with id "nope"');
+    expect((await run(["cache"])).stderr).toContain("Missing command after cache: purge.");
+    expect((await run(["cache", "clear"])).code).toBe(2);
+    expect((await run(["cache", "purge", "key_cliPurge"])).stderr).toContain("--key ID");
+  });
+
   it("clear errors and exit codes", async () => {
     const wrong = await run(["keys", "list"], { STRAIT_ADMIN_TOKEN: "wrong" });
     expect(wrong.code).toBe(1);
@@ -137,5 +173,7 @@ describe("strait CLI", () => {
     const help = await run(["help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("strait keys create");
+    expect(help.stdout).toContain("strait cache purge [--key ID]");
+    expect(help.stdout).toContain("--cache-ttl SECONDS");
   });
 });

@@ -9,6 +9,7 @@
  * with other cases: every case uses fresh random ids and only asserts about its own data.
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import { cachePrefixOfKey, cacheTenantOfKey } from "../../core/store/cache-prefix.js";
 import type { Store, UsageRow, VirtualKeyRecord } from "../../core/store/types.js";
 
 export type StoreFactory = (now: () => number) => Store | Promise<Store>;
@@ -59,6 +60,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
           tpm: 100_000,
           maxParallel: 4,
           budget: { usd: 20, period: "month" },
+          cacheTtlSeconds: 3600,
           metadata: { team: "search", "with space": "x y" },
           credentials: { openai: "sk-upstream-1" },
         });
@@ -171,6 +173,67 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         advance(5_000);
         expect(await store.cache.get(k)).toBeNull();
         await store.cache.put(k, "new", 10);
+        expect(await store.cache.get(k)).toBe("new");
+      });
+
+      test("maxValueBytes is a positive whole number, at least the 350 KiB every backend takes", async () => {
+        expect(Number.isInteger(store.cache.maxValueBytes)).toBe(true);
+        expect(store.cache.maxValueBytes).toBeGreaterThanOrEqual(350 * 1024);
+      });
+
+      test("a value of 350 KiB fits everywhere; where that is maxValueBytes, one byte more is silently not stored", async () => {
+        const max = Math.min(store.cache.maxValueBytes, 350 * 1024);
+        const k = `c-${rand()}`;
+        await store.cache.put(k, "é".repeat(max / 2), 60);
+        expect((await store.cache.get(k))?.length).toBe(max / 2);
+        if (store.cache.maxValueBytes > max) return;
+        const over = `c-${rand()}`;
+        await store.cache.put(over, `${"é".repeat(max / 2 - 1)}abc`, 60);
+        expect((await store.cache.get(over))?.length).toBeUndefined();
+      });
+
+      test("purge(prefix) deletes only the entries under it and counts them", async () => {
+        const tenant = cacheTenantOfKey(`key_${rand()}`);
+        const mine = [`${tenant}/${"a".repeat(64)}`, `${tenant}/${"b".repeat(64)}`, `${tenant}/${"c".repeat(64)}`];
+        const neighbour = `${tenant}x/${"a".repeat(64)}`;
+        const other = `${cacheTenantOfKey(`key_${rand()}`)}/${"a".repeat(64)}`;
+        for (const k of [...mine, neighbour, other]) await store.cache.put(k, "v", 60);
+        expect(await store.cache.purge(`${tenant}/`)).toBe(3);
+        for (const k of mine) expect(await store.cache.get(k)).toBeNull();
+        expect(await store.cache.get(neighbour)).toBe("v");
+        expect(await store.cache.get(other)).toBe("v");
+        expect(await store.cache.purge(`${tenant}/`)).toBe(0);
+        expect(await store.cache.purge(`nobody-${rand()}/`)).toBe(0);
+      });
+
+      test("cachePrefixOfKey(id) is the prefix of that key's tenant", async () => {
+        const id = `key_${rand()}`;
+        expect(cacheTenantOfKey(id)).toBe(`key:${id}`);
+        expect(cachePrefixOfKey(id)).toBe(`key:${id}/`);
+        const k = `${cacheTenantOfKey(id)}/${"d".repeat(64)}`;
+        await store.cache.put(k, "v", 60);
+        expect(await store.cache.purge(cachePrefixOfKey(id))).toBe(1);
+        expect(await store.cache.get(k)).toBeNull();
+      });
+
+      test("purge() deletes every entry, long keys too, and leaves virtual keys alone; then there is nothing left", async () => {
+        const rec = keyRecord();
+        await store.keys.put(rec);
+        const keys = [`c-${rand()}`, `${cacheTenantOfKey(`key_${rand()}`)}/${"e".repeat(64)}`, `long-${rand()}-${"k".repeat(2000)}`];
+        for (const k of keys) await store.cache.put(k, "v", 60);
+        expect(await store.cache.purge()).toBeGreaterThanOrEqual(keys.length);
+        for (const k of keys) expect(await store.cache.get(k)).toBeNull();
+        expect(await store.cache.purge()).toBe(0);
+        expect(await store.cache.purge("")).toBe(0);
+        expect(await store.keys.getById(rec.id)).toEqual(rec);
+        expect(await store.keys.getByHash(rec.hash)).toEqual(rec);
+      });
+
+      test("a purged key can be cached again", async () => {
+        const k = `c-${rand()}`;
+        await store.cache.put(k, "old", 60);
+        await store.cache.purge(k);
+        await store.cache.put(k, "new", 60);
         expect(await store.cache.get(k)).toBe("new");
       });
     });

@@ -1,6 +1,6 @@
 /** The DynamoDB adapter against dynalite in-process (no transactions: the embedded store's mode). */
 import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -94,6 +94,44 @@ describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
       expect(calls).toBe(2);
       client.destroy();
     });
+  });
+});
+
+describe("cache purge on DynamoDB (mocked client)", () => {
+  it("pages the Scan, deletes in batches of 25 and retries what BatchWriteItem left unprocessed", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const pks = Array.from({ length: 30 }, (_, i) => `key:key_a/${i}`);
+      mock
+        .on(ScanCommand)
+        .resolvesOnce({ Items: pks.slice(0, 28).map((pk) => ({ pk })), LastEvaluatedKey: { pk: pks[27] } })
+        .resolves({ Items: pks.slice(28).map((pk) => ({ pk })) });
+      mock
+        .on(BatchWriteCommand)
+        .resolvesOnce({ UnprocessedItems: { [tables.cache]: [{ DeleteRequest: { Key: { pk: pks[3] } } }] } })
+        .resolves({});
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      expect(await store.cache.purge("key:key_a/")).toBe(30);
+      const scans = mock.commandCalls(ScanCommand).map((c) => c.args[0].input);
+      expect(scans).toHaveLength(2);
+      expect(scans[0]).toMatchObject({ ProjectionExpression: "pk", FilterExpression: "begins_with(pk, :prefix)", ExpressionAttributeValues: { ":prefix": "key:key_a/" } });
+      expect(scans[1]!.ExclusiveStartKey).toEqual({ pk: pks[27] });
+      const sizes = mock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![tables.cache]!.length);
+      expect(sizes.sort((a, b) => a - b)).toEqual([1, 2, 3, 25]);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it("surfaces a failing Scan as StoreUnavailableError", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      mock.on(ScanCommand).rejects(new ThrottlingException({ message: "slow down", $metadata: {} }));
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      await expect(store.cache.purge()).rejects.toMatchObject({ name: "StoreUnavailableError", code: "ThrottlingException", throttled: true });
+    } finally {
+      mock.restore();
+    }
   });
 });
 

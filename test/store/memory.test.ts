@@ -11,4 +11,14 @@ describe("memory store", () => {
     expect(await store.cache.get("a")).toBeNull();
     expect(await store.cache.get("d")).toBe("d");
   });
+
+  it("skips a value over maxCacheValueBytes, counted in UTF-8 bytes", async () => {
+    const store = memoryStore({ maxCacheValueBytes: 8 });
+    expect(store.cache.maxValueBytes).toBe(8);
+    await store.cache.put("fits", "éééé", 60);
+    await store.cache.put("over", "éééé1", 60);
+    expect(await store.cache.get("fits")).toBe("éééé");
+    expect(await store.cache.get("over")).toBeNull();
+    expect(memoryStore().cache.maxValueBytes).toBe(25 * 1024 * 1024);
+  });
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
 import { createTables } from "../../core/store/dynamodb/tables.js";
 import { startOpenAIUpstream } from "../helpers/openai-upstream.js";
-import { DYNAMO_TABLES } from "./shared.js";
+import { DYNAMO_CONTRACT_TABLES, DYNAMO_TABLES } from "./shared.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,6 +29,7 @@ export default async function setup(project: TestProject) {
   const endpoint = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "setup", secretAccessKey: "setup" } });
   await createTables(client, DYNAMO_TABLES, { ttl: false });
+  await createTables(client, DYNAMO_CONTRACT_TABLES, { ttl: false });
   client.destroy();
   project.provide("upstreamUrl", upstream.url);
   project.provide("dynamoEndpoint", endpoint);

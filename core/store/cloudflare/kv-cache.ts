@@ -1,4 +1,5 @@
 import { sha256Hex } from "../../crypto.js";
+import { exceedsUtf8Bytes } from "../rules.js";
 import type { CacheStore } from "../types.js";
 import type { KV } from "./bindings.js";
 import { kvCall } from "./errors.js";
@@ -7,15 +8,16 @@ import { kvCall } from "./errors.js";
 export const KV_MIN_TTL_SECONDS = 60;
 /** KV keys may be 512 bytes; longer cache keys are stored under their hash. */
 const MAX_KEY_BYTES = 480;
+/** KV values may be 25 MiB; the margin keeps clear of however KV counts its own overhead. */
+export const KV_MAX_VALUE_BYTES = 25 * 1024 * 1024 - 64 * 1024;
 
-/** KV values may be 25 MiB; a UTF-16 unit is at most 3 UTF-8 bytes, so this many always fit. */
-const MAX_VALUE_CHARS = Math.floor((25 * 1024 * 1024) / 3);
-
+const NAMED = "cache:";
+const HASHED = "cache#";
 const encoder = new TextEncoder();
 
 async function kvKey(key: string): Promise<string> {
-  const name = `cache:${key}`;
-  return encoder.encode(name).length <= MAX_KEY_BYTES ? name : `cache#${await sha256Hex(key)}`;
+  const name = NAMED + key;
+  return encoder.encode(name).length <= MAX_KEY_BYTES ? name : HASHED + (await sha256Hex(key));
 }
 
 /**
@@ -24,6 +26,7 @@ async function kvKey(key: string): Promise<string> {
  */
 export function kvCache(kv: KV, now: () => number = Date.now): CacheStore {
   return {
+    maxValueBytes: KV_MAX_VALUE_BYTES,
     async get(key) {
       const name = await kvKey(key);
       const { value, metadata } = await kvCall("get", () => kv.getWithMetadata<{ expiresAt?: number }>(name, "text"));
@@ -32,10 +35,31 @@ export function kvCache(kv: KV, now: () => number = Date.now): CacheStore {
       return value;
     },
     async put(key, value, ttlSeconds) {
-      if (!(ttlSeconds > 0) || value.length > MAX_VALUE_CHARS) return;
+      if (!(ttlSeconds > 0) || exceedsUtf8Bytes(value, KV_MAX_VALUE_BYTES)) return;
       const expiresAt = now() + ttlSeconds * 1000;
       const name = await kvKey(key);
       await kvCall("put", () => kv.put(name, value, { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttlSeconds)), metadata: { expiresAt } }));
+    },
+    /**
+     * Lists and deletes page by page. A prefix matches only the entries stored under their own
+     * name: a key too long for KV lives under its hash, which no prefix can find (the gateway's
+     * keys, `<tenant>/<64 hex>`, are far shorter). Purging everything deletes those too. The
+     * entries of virtual keys in the same namespace (`vk:`) are never touched.
+     * A Worker request may make at most 1,000 KV operations: a larger purge fails part-way with
+     * a StoreUnavailableError after deleting what it could; running it again continues.
+     */
+    async purge(prefix = "") {
+      let deleted = 0;
+      for (const listed of prefix ? [NAMED + prefix] : [NAMED, HASHED]) {
+        let cursor: string | undefined;
+        do {
+          const page = await kvCall("list", () => kv.list({ prefix: listed, cursor: cursor ?? null }));
+          await Promise.all(page.keys.map((k) => kvCall("delete", () => kv.delete(k.name))));
+          deleted += page.keys.length;
+          cursor = page.list_complete ? undefined : page.cursor;
+        } while (cursor);
+      }
+      return deleted;
     },
   };
 }

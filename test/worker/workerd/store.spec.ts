@@ -6,7 +6,7 @@ import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflar
 import { KV_MIN_TTL_SECONDS } from "../../../core/store/cloudflare/kv-cache.js";
 import { dynamodbStore, dynamodbClient } from "../../../core/store/dynamodb/index.js";
 import { describeStoreContract, keyRecord } from "../../store/contract.js";
-import { DYNAMO_TABLES } from "../shared.js";
+import { DYNAMO_CONTRACT_TABLES } from "../shared.js";
 
 const kv = env.STRAIT_KV!;
 const objects = env.STRAIT_OBJECTS!;
@@ -16,7 +16,7 @@ describeStoreContract("cloudflare (KV + Durable Object, in workerd)", (now) => c
 describeStoreContract("dynamodb from a Worker (AWS SDK on fetch → dynalite)", (now) =>
   dynamodbStore({
     client: dynamodbClient({ STRAIT_DYNAMODB_ENDPOINT: inject("dynamoEndpoint"), AWS_REGION: "local", AWS_ACCESS_KEY_ID: "worker", AWS_SECRET_ACCESS_KEY: "worker" }),
-    tables: DYNAMO_TABLES,
+    tables: DYNAMO_CONTRACT_TABLES,
     transactions: false,
     now,
   }),
@@ -50,6 +50,18 @@ describe("cloudflare store specifics", () => {
     const key = "k".repeat(2000);
     await store.cache.put(key, "long", 60);
     expect(await store.cache.get(key)).toBe("long");
+  });
+
+  it("a prefixed purge finds only entries under their own name; purging everything takes the hashed ones too", async () => {
+    const tenant = `key:key_${crypto.randomUUID().replaceAll("-", "")}`;
+    const long = `${tenant}/${"k".repeat(600)}`;
+    await store.cache.put(long, "long", 60);
+    await store.cache.put(`${tenant}/short`, "short", 60);
+    expect(await store.cache.purge(`${tenant}/`)).toBe(1);
+    expect(await store.cache.get(long)).toBe("long");
+    expect(await store.cache.purge()).toBeGreaterThanOrEqual(1);
+    expect(await store.cache.get(long)).toBeNull();
+    expect((await kv.list({ prefix: "cache" })).keys).toEqual([]);
   });
 
   it("an all-time spend counter (expiring centuries out) is counted, with no alarm past what Durable Objects accept", async () => {
