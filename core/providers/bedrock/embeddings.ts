@@ -1,3 +1,4 @@
+import { float32Base64 } from "../../formats/base64.js";
 import { badRequest, upstreamError } from "../../errors.js";
 import type { BuiltRequest, CallContext } from "../types.js";
 
@@ -65,7 +66,7 @@ export function embeddingsResponse(json: any, ctx: CallContext, base64: boolean)
   }
   return {
     object: "list",
-    data: vectors.map((v, index) => ({ object: "embedding", index, embedding: base64 ? toBase64(v) : v })),
+    data: vectors.map((v, index) => ({ object: "embedding", index, embedding: base64 ? float32Base64(v) : v })),
     model: ctx.model,
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   };
@@ -73,11 +74,3 @@ export function embeddingsResponse(json: any, ctx: CallContext, base64: boolean)
 
 const badResponse = () => upstreamError(502, 'Provider "aws-bedrock" sent an embeddings answer without embeddings.', "bad_upstream_response");
 
-/** OpenAI's encoding_format "base64": little-endian float32s, base64-encoded. */
-function toBase64(v: number[]): string {
-  const f = new Float32Array(v);
-  const bytes = new Uint8Array(f.buffer);
-  let bin = "";
-  for (let i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]!);
-  return btoa(bin);
-}

@@ -1,3 +1,4 @@
+import { float32Base64 } from "../../formats/base64.js";
 import { badRequest } from "../../errors.js";
 import type { EndpointAdapter } from "../types.js";
 import { modelPathSegment } from "./model.js";
@@ -52,12 +53,3 @@ export const geminiEmbeddings: EndpointAdapter<EmbeddingsRequest> = {
   },
 };
 
-/** OpenAI's base64 encoding: the vector as little-endian float32 bytes. */
-function float32Base64(values: number[]): string {
-  const bytes = new Uint8Array(values.length * 4);
-  const view = new DataView(bytes.buffer);
-  values.forEach((x, i) => view.setFloat32(i * 4, x, true));
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
