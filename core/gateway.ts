@@ -10,6 +10,7 @@ import { KeyPool, parseKeyList } from "./providers/key-pool.js";
 import { customOpenAICompatible } from "./providers/openai-compatible.js";
 import type { Provider, ProviderConfig } from "./providers/types.js";
 import type { Runtime } from "./runtime.js";
+import { Breakers } from "./upstream/breaker.js";
 import type { CallRecord } from "./types.js";
 import { WriteBehind } from "./usage/coalesce.js";
 import { usageObserver } from "./usage/observer.js";
@@ -46,6 +47,8 @@ export class Gateway {
   readonly behind: WriteBehind;
   /** Every credential the gateway itself holds, for the scrubber. */
   readonly secrets: string[];
+  /** Targets that keep failing rest for a while (this process's view). */
+  readonly breakers: Breakers;
   private tokenDigestList: Promise<Uint8Array[]> | undefined;
 
   constructor(
@@ -82,6 +85,7 @@ export class Gateway {
     }
 
     this.secrets = this.collectSecrets();
+    this.breakers = new Breakers(config.breaker);
     const store = runtime.store;
     this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
     this.behind = new WriteBehind(runtime.writeBehindMs ?? 0);

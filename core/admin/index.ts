@@ -29,7 +29,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const m = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "");
     if (!m) throw unauthorized("Missing admin token: send Authorization: Bearer <STRAIT_ADMIN_TOKEN>. A token in the URL is never accepted.", "missing_admin_token");
     if (!timingSafeEqual(await sha256(m[1]!.trim()), await expected)) throw unauthorized("The admin token is not valid.", "invalid_admin_token");
-    if (!gw.keys) throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
+    if (!gw.keys && c.req.path !== "/admin/health") throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
     await next();
   });
   admin.use("*", bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: () => { throw tooLarge(MAX_ADMIN_BODY); } }));
@@ -100,6 +100,9 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const deleted = await store(gw, () => service().store.cache.purge(prefix));
     return c.json({ object: "cache.purge", deleted });
   });
+
+  // This process's view: each Lambda instance or Worker isolate keeps its own breakers.
+  admin.get("/health", (c) => c.json({ status: "ok", breaker: gw.config.breaker, targets: gw.breakers.view() }));
 
   return admin;
 }

@@ -1,9 +1,21 @@
+import type { RetryPolicy } from "../config.js";
 import { badRequest, notFound } from "../errors.js";
 import type { Gateway, ProviderRoute } from "../gateway.js";
+import type { Built } from "../upstream/attempt-loop.js";
+import type { ClientCredentials } from "../upstream/credentials.js";
+import type { CallContext } from "../providers/types.js";
 
 export interface Target {
   route: ProviderRoute;
   model: string;
+  /** Upstream statuses that move on to the next target; absent = any failure does (an alias's onStatusCodes). */
+  fallbackOn?: number[];
+  /** This target's own settings (a universal-endpoint step's), over the request's. */
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  clientHeaders?: Headers;
+  client?: ClientCredentials;
+  build?(ctx: CallContext): Promise<Built>;
 }
 
 /**
@@ -13,7 +25,7 @@ export interface Target {
 export function resolveTargets(gw: Gateway, model: string, headers: Headers, random = Math.random): Target[] {
   const alias = Object.hasOwn(gw.config.models, model) ? gw.config.models[model] : undefined;
   if (alias) {
-    const targets = alias.targets.map((t) => ({ route: gw.route(t.provider)!, model: t.model, weight: t.weight ?? 1 }));
+    const targets = alias.targets.map((t) => ({ route: gw.route(t.provider)!, model: t.model, weight: t.weight ?? 1, fallbackOn: alias.onStatusCodes }));
     if (alias.strategy === "loadbalance") {
       const first = weightedPick(targets, random);
       return [targets[first]!, ...targets.filter((_, i) => i !== first)];

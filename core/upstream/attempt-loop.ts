@@ -7,7 +7,7 @@ import type { Target } from "../lifecycle/route.js";
 import { abortedError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
 import { UpstreamBody } from "./body.js";
 import { credentialFor, type ClientCredentials } from "./credentials.js";
-import { retryAfterMs, upstreamFailure, upstreamWaitMs } from "./failure.js";
+import { retryAfterMs, UpstreamHttpError, upstreamFailure, upstreamWaitMs } from "./failure.js";
 
 /** One upstream request as a route builds it for a target, with what its answer's reader will need. */
 export interface Built {
@@ -46,6 +46,9 @@ export interface Answer {
 
 const RETRYABLE = (s: number) => s === 408 || s === 429 || s >= 500;
 
+/** The breaker's name for a target. */
+export const breakerName = (t: Target) => `${t.route.name}/${t.model}`;
+
 /**
  * The one attempt loop, for every route: tries the targets in order (fallback), each up to
  * `retry.attempts` times for failures worth retrying (408, 429, 5xx, no answer): the policy's
@@ -55,8 +58,20 @@ const RETRYABLE = (s: number) => s === 408 || s === 429 || s >= 500;
  */
 export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answer> {
   let last: GatewayError | undefined;
+  const breakers = gw.breakers;
+  let skipped = 0;
   for (let step = 0; step < plan.targets.length; step++) {
-    const { route, model } = plan.targets[step]!;
+    const target = plan.targets[step]!;
+    const { route, model } = target;
+    const name = breakerName(target);
+    if (breakers.enabled && !breakers.allows(name)) {
+      skipped++;
+      continue;
+    }
+    const retry = target.retry ?? plan.retry;
+    const timeoutMs = target.timeoutMs ?? plan.timeoutMs;
+    const build = target.build ?? plan.build;
+    const clientHeaders = target.clientHeaders ?? plan.clientHeaders;
     const base = {
       providerName: route.name,
       provider: route.provider,
@@ -65,44 +80,54 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
       baseUrl: "",
       stream: plan.stream,
       clientWantsUsage: plan.clientWantsUsage,
-      clientHeaders: plan.clientHeaders,
+      clientHeaders,
       env: gw.runtime.env,
     };
     let asked = 0; // the upstream's Retry-After for the next try
-    for (let attempt = 1; attempt <= plan.retry.attempts; attempt++) {
-      if (attempt > 1) await retryPause(plan.retry, attempt - 1, plan.signal, asked);
+    let probing = true; // a half-open breaker's probe is this target's first attempt
+    for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+      if (attempt > 1) await retryPause(retry, attempt - 1, plan.signal, asked).catch((e) => {
+        if (probing) breakers.release(name);
+        throw e;
+      });
       const tried = new Set<string>();
-      let retry = false;
+      let again = false;
       for (;;) {
         let ctx: CallContext;
         let built: Built;
         try {
           base.baseUrl = gw.baseUrl(route);
-          ctx = { ...base, credential: await credentialFor(route, plan.client, base, tried) };
+          ctx = { ...base, credential: await credentialFor(route, target.client ?? plan.client, base, tried) };
           plan.onCredential?.(ctx);
-          built = await plan.build(ctx);
+          built = await build(ctx);
           built.req = await route.provider.authorize(built.req, ctx);
         } catch (e) {
           // The request can't be made for this provider (missing credential or setting, an unsupported feature).
+          breakers.release(name);
           if (!(e instanceof GatewayError)) throw e;
           last = e;
           break;
         }
 
-        const timer = attemptTimer(plan.signal, plan.timeoutMs);
+        const timer = attemptTimer(plan.signal, timeoutMs);
         built.req.signal = timer.signal;
         let res: UpstreamResponse;
         try {
           res = await (route.provider.http ?? gw.runtime.http)(built.req);
         } catch (e) {
           timer.release();
-          if (plan.signal?.aborted) throw abortedError(plan.signal);
-          last = noAnswerError(e, timer, route.name, plan.timeoutMs);
-          retry = true;
+          if (plan.signal?.aborted) {
+            breakers.release(name);
+            throw abortedError(plan.signal);
+          }
+          last = noAnswerError(e, timer, route.name, timeoutMs);
+          breakers.failure(name);
+          again = true;
           asked = 0;
           break;
         }
         if (res.status < 300) {
+          breakers.success(name);
           const body = new UpstreamBody(res, timer, gw.config.streamIdleTimeoutMs, route.name, plan.signal);
           return { ctx, res, state: built.state, step, body, timer };
         }
@@ -116,14 +141,31 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           tried.add(key);
           if (route.pool.size > tried.size) continue;
         }
-        retry = RETRYABLE(res.status);
+        again = RETRYABLE(res.status);
+        // A 429 on the caller's own key is its own quota, not the target's health.
+        if (res.status >= 500 || res.status === 408 || (res.status === 429 && ctx.credential.source !== "client")) breakers.failure(name);
+        else breakers.release(name);
         // A Retry-After longer than the gateway waits: this target is done; the next one is tried, or its answer goes back.
         asked = upstreamWaitMs(res) ?? 0;
-        if (asked > plan.retry.maxWaitMs) retry = false;
+        if (asked > retry.maxWaitMs) again = false;
         break;
       }
-      if (!retry) break;
+      probing = false;
+      if (!again || !breakers.allows(name)) break;
     }
+    // An alias's onStatusCodes: other failures go back to the client rather than on to the next target.
+    if (last instanceof UpstreamHttpError && target.fallbackOn && !target.fallbackOn.includes(last.upstream.status)) throw last;
+  }
+  if (!last && skipped) {
+    const wait = Math.ceil(breakers.waitMs(plan.targets.map(breakerName)) / 1000);
+    throw new GatewayError(
+      503,
+      `Every target for this request failed repeatedly and is resting (circuit breaker); the next try goes through in ${wait} s. GET /admin/health shows which.`,
+      "api_error",
+      "circuit_open",
+      null,
+      { "retry-after": String(Math.max(1, wait)) },
+    );
   }
   throw last ?? badRequest("No provider could take this request.", "model");
 }
