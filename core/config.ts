@@ -12,6 +12,10 @@ export interface ModelAlias {
   /** fallback: targets in order; loadbalance: a weighted pick first, the rest as fallbacks. */
   strategy: "fallback" | "loadbalance";
   targets: ModelTarget[];
+  /** Upstream statuses that move on to the next target (Portkey's on_status_codes); absent = any failure. */
+  onStatusCodes?: number[];
+  /** Cache answers for this alias this long unless the request or its key says otherwise. */
+  cacheTtlSeconds?: number;
 }
 
 export interface RetryPolicy {
@@ -43,6 +47,10 @@ export interface Config {
   streamIdleTimeoutMs: number;
   /** How long a provider key that answered 401/429 sits out. */
   keyCooldownMs: number;
+  /** The response cache's gateway-wide default; absent = nothing is cached unless a request, key or alias asks. */
+  cache: { ttlSeconds?: number };
+  /** A target failing `failures` times within `windowMs` is skipped for `cooldownMs` (0 failures = off). */
+  breaker: BreakerConfig;
   /** The admin API's bearer token (STRAIT_ADMIN_TOKEN); absent = admin API off. */
   admin: { token?: string };
   /** How long a virtual key lookup is cached in memory (other hosts see a rotation within this). */
@@ -51,6 +59,16 @@ export interface Config {
   /** Prices by "provider/model" or model, USD per 1M tokens; they win over the built-in table. */
   prices: Record<string, ModelPrice>;
 }
+
+export interface BreakerConfig {
+  failures: number;
+  windowMs: number;
+  cooldownMs: number;
+}
+
+/** Cloudflare AI Gateway's cache TTL range, in seconds: a minute to 30 days. */
+export const CACHE_TTL_MIN = 60;
+export const CACHE_TTL_MAX = 30 * 86_400;
 
 export interface RateLimit {
   /** Requests per minute. */
@@ -82,13 +100,9 @@ const TargetSchema = v.union([
   v.strictObject({ provider: v.pipe(v.string(), v.minLength(1)), model: v.pipe(v.string(), v.minLength(1)), weight: v.optional(v.pipe(v.number(), v.minValue(0))) }),
 ]);
 
-const AliasSchema = v.union([
-  TargetSchema,
-  v.array(TargetSchema),
-  v.strictObject({ strategy: v.optional(v.picklist(["fallback", "loadbalance"])), targets: v.pipe(v.array(TargetSchema), v.minLength(1)) }),
-]);
-
 const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+const cacheTtl = v.pipe(v.number(), v.integer(), v.minValue(CACHE_TTL_MIN, `must be at least ${CACHE_TTL_MIN} seconds`), v.maxValue(CACHE_TTL_MAX, `must be at most ${CACHE_TTL_MAX} seconds (30 days)`));
+const statusCode = v.pipe(v.number(), v.integer(), v.minValue(400, "must be a status from 400 to 599"), v.maxValue(599, "must be a status from 400 to 599"));
 
 /**
  * Every setting a provider entry takes: the generic ones, then each provider's own (read by its
@@ -157,6 +171,19 @@ function strict<const E extends v.ObjectEntries>(entries: E, known = "the settin
 }
 
 const ProviderSchema = strict(PROVIDER_SETTINGS, "a provider's settings are");
+const AliasSchema = v.union([
+  TargetSchema,
+  v.array(TargetSchema),
+  strict(
+    {
+      strategy: v.optional(v.picklist(["fallback", "loadbalance"])),
+      targets: v.pipe(v.array(TargetSchema), v.minLength(1)),
+      onStatusCodes: v.optional(v.pipe(v.array(statusCode), v.minLength(1))),
+      cacheTtlSeconds: v.optional(cacheTtl),
+    },
+    "an alias's settings are",
+  ),
+]);
 const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
 const price = v.pipe(v.number(), v.minValue(0));
 
@@ -179,6 +206,14 @@ const FileSchema = strict({
   requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+  cache: v.optional(strict({ ttlSeconds: v.optional(cacheTtl) })),
+  breaker: v.optional(
+    strict({
+      failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+      windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
+      cooldownMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
+    }),
+  ),
   keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
   limits: v.optional(
     strict({
@@ -215,7 +250,7 @@ function toAlias(a: v.InferOutput<typeof AliasSchema>): ModelAlias {
     const list = Array.isArray(a) ? a : [a];
     return { strategy: "fallback", targets: list.map(toTarget) };
   }
-  return { strategy: a.strategy ?? "fallback", targets: a.targets.map(toTarget) };
+  return { strategy: a.strategy ?? "fallback", targets: a.targets.map(toTarget), onStatusCodes: a.onStatusCodes, cacheTtlSeconds: a.cacheTtlSeconds };
 }
 
 function envNumber(env: Env, name: string): number | undefined {
@@ -223,6 +258,13 @@ function envNumber(env: Env, name: string): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+function cacheTtlFromEnv(env: Env): number | undefined {
+  const n = envNumber(env, "STRAIT_CACHE_TTL");
+  if (n === undefined) return undefined;
+  if (!Number.isInteger(n) || n < CACHE_TTL_MIN || n > CACHE_TTL_MAX) throw new ConfigError(`STRAIT_CACHE_TTL must be whole seconds from ${CACHE_TTL_MIN} to ${CACHE_TTL_MAX}, got "${env.STRAIT_CACHE_TTL}"`);
   return n;
 }
 
@@ -313,6 +355,12 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
     requestTimeoutMs: envNumber(env, "STRAIT_REQUEST_TIMEOUT_MS") ?? f.requestTimeoutMs ?? 120_000,
     streamIdleTimeoutMs: envNumber(env, "STRAIT_STREAM_IDLE_TIMEOUT_MS") || f.streamIdleTimeoutMs || 60_000,
     keyCooldownMs: f.keyCooldownMs ?? 60_000,
+    cache: { ttlSeconds: cacheTtlFromEnv(env) ?? f.cache?.ttlSeconds },
+    breaker: {
+      failures: envNumber(env, "STRAIT_BREAKER_FAILURES") ?? f.breaker?.failures ?? 5,
+      windowMs: f.breaker?.windowMs ?? 30_000,
+      cooldownMs: envNumber(env, "STRAIT_BREAKER_COOLDOWN_MS") ?? f.breaker?.cooldownMs ?? 30_000,
+    },
     admin: { token: env.STRAIT_ADMIN_TOKEN?.trim() || undefined },
     keys: { cacheTtlMs: envNumber(env, "STRAIT_KEY_CACHE_TTL_MS") ?? f.keys?.cacheTtlMs ?? 10_000 },
     limits: {

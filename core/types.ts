@@ -82,4 +82,6 @@ export interface CallRecord {
   step?: number;
   error?: string;
   principal?: string;
+  /** The response cache's verdict, when caching applied: a HIT spent no provider tokens. */
+  cache?: "HIT" | "MISS" | "BYPASS";
 }

@@ -7,6 +7,7 @@ import type { CallContext } from "../providers/types.js";
 import { credentialSecrets, UpstreamHttpError } from "../upstream/failure.js";
 import { authenticate } from "./auth.js";
 import { Call } from "./call.js";
+import { lookupCache, replay, storeWhenComplete } from "./cache.js";
 import { checkLimits, type LimitsRequest } from "./limits.js";
 import { requestTimeout, retryPolicy } from "./options.js";
 
@@ -18,11 +19,12 @@ import { requestTimeout, retryPolicy } from "./options.js";
  *   2. auth          who is calling: gateway token, virtual key, or open (lifecycle/auth.ts)
  *   3. read          the route parses its own wire format: model, targets, stream (routes/*)
  *   4. limits        allowed models, rpm / tpm / budget / in flight, per-provider limits (lifecycle/limits.ts)
- *   5. attempts      credentials, provider auth, timers, retries, fallback (upstream/attempt-loop.ts)
- *   6. answer        the route's response: JSON read whole, or a stream passed on as it arrives (routes/*)
- *   7. after         usage, spend, token counters and the log, as deferred work when the call finishes (usage/observer.ts)
+ *   5. cache         a stored answer replayed, or the answer recorded to be stored (lifecycle/cache.ts)
+ *   6. attempts      credentials, provider auth, timers, retries, fallback, breakers (upstream/attempt-loop.ts)
+ *   7. answer        the route's response: JSON read whole, or a stream passed on as it arrives (routes/*)
+ *   8. after         usage, spend, token counters and the log, as deferred work when the call finishes (usage/observer.ts)
  *
- * Guardrails on the prompt and the cache belong between 4 and 5; guardrails on the answer in 6.
+ * Guardrails on the prompt belong between 4 and 5; guardrails on the answer in 7.
  */
 
 /** What a route learned from its request (step 3). */
@@ -34,6 +36,10 @@ export interface RouteRequest extends LimitsRequest {
   repeatable?: boolean;
   /** The upstream request for one target, built once its credential is chosen; a GatewayError skips the target. */
   build(ctx: CallContext): Promise<Built>;
+  /** What identifies this request's answer besides route, targets and caller (its canonical body); absent = never cached. */
+  cacheMaterial?(): string;
+  /** Where the cf-aig-* options are read (default: the request's headers); a universal-endpoint step's headers override them. */
+  options?: Headers;
 }
 
 export interface ApiRoute {
@@ -62,6 +68,17 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     call.record.stream = req.stream;
 
     const limits = await checkLimits(gw, call, req);
+    const options = req.options ?? headers;
+    const cache = await lookupCache(gw, call, req, limits.targets, options);
+    if (cache) {
+      call.record.cache = cache.status;
+      limits.headers["cf-aig-cache-status"] = cache.status;
+      if (cache.hit) {
+        limits.headers["x-request-id"] = call.record.requestId;
+        c.set("answered", true);
+        return replay(cache.hit, call, limits.headers);
+      }
+    }
 
     let answer: Answer;
     try {
@@ -72,8 +89,8 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         clientHeaders: headers,
         client: call.auth.client,
         signal: c.req.raw.signal,
-        retry: retryPolicy(gw.config, headers, req.repeatable !== false),
-        timeoutMs: requestTimeout(gw.config, headers),
+        retry: retryPolicy(gw.config, options, req.repeatable !== false),
+        timeoutMs: requestTimeout(gw.config, options),
         build: req.build,
         onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
       });
@@ -94,7 +111,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     limits.headers["x-request-id"] = call.record.requestId;
     const res = await route.respond(answer, call, req, limits.headers);
     c.set("answered", true);
-    return res;
+    return cache?.status === "MISS" ? storeWhenComplete(gw, call, cache, res) : res;
   } catch (e) {
     call.fail(e);
     throw e instanceof GatewayError ? call.scrubbed(e) : e;

@@ -3,6 +3,7 @@ import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { EndpointAdapter } from "../providers/types.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
+import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } from "../lifecycle/validate.js";
@@ -41,6 +42,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         targets: resolveTargets(gw, body.model, c.req.raw.headers),
         stream,
         clientWantsUsage: body.stream_options?.include_usage === true,
+        cacheMaterial: jsonMaterial(body),
         async build(ctx) {
           const adapter = adapterOf(ctx.provider, ctx.providerName);
           if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");

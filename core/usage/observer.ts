@@ -61,6 +61,14 @@ export function usageObserver(gw: Gateway): CallObserver {
 
     const model = record.model || "unknown";
     const name = `${record.provider}/${model}`;
+    // A cache hit spent no provider tokens: it counts as a request, not toward tokens or spend.
+    if (record.cache === "HIT") {
+      if (principal) {
+        const day = dayOf(record.startedAt);
+        rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
+      }
+      return;
+    }
     const tokensIn = Number(usage?.prompt_tokens) || 0;
     const tokensOut = Number(usage?.completion_tokens) || 0;
     const tokens = Number(usage?.total_tokens) || tokensIn + tokensOut;

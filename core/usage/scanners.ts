@@ -15,17 +15,20 @@ export class SSEUsageScanner {
   private readonly decoder = new SSEDecoder();
   private readonly merged: Raw = {};
   private seen = false;
+  /** The stream carried an error event (Anthropic's `event: error`, an `{"error": …}` data line). */
+  failed = false;
 
   push(bytes: Uint8Array) {
-    for (const ev of this.decoder.push(bytes)) this.take(ev.data);
+    for (const ev of this.decoder.push(bytes)) this.take(ev.data, ev.event);
   }
 
   end(): Usage | undefined {
-    for (const ev of this.decoder.flush()) this.take(ev.data);
+    for (const ev of this.decoder.flush()) this.take(ev.data, ev.event);
     return this.seen ? normalizeUsage(this.merged) : undefined;
   }
 
-  private take(data: string) {
+  private take(data: string, event: string | undefined) {
+    if (event === "error" || data.startsWith('{"error"') || data.startsWith('{"type":"error"')) this.failed = true;
     if (!data.includes('"usage')) return; // "usage" or "usageMetadata"
     let json: unknown;
     try {
@@ -52,6 +55,8 @@ export class EventStreamUsageScanner {
   private usage: Usage | undefined;
   private lastChunk: Uint8Array | undefined;
   private broken = false;
+  /** The stream carried an exception message. */
+  failed = false;
 
   push(bytes: Uint8Array) {
     if (this.broken) return;
@@ -74,6 +79,7 @@ export class EventStreamUsageScanner {
   }
 
   private take(message: EventStreamMessage) {
+    if (message.headers[":message-type"] === "exception") this.failed = true;
     const type = message.headers[":event-type"];
     if (type === "chunk") this.lastChunk = message.body;
     if (type !== "metadata") return;

@@ -29,6 +29,8 @@ export interface RunningServer {
   gateway: Gateway;
   /** Stops accepting, lets in-flight requests finish (bounded), then runs deferred work out. */
   close(): Promise<void>;
+  /** Resolves once the work deferred after the answers so far (cache and usage writes) is done. */
+  settled(): Promise<boolean>;
 }
 
 /**
@@ -66,5 +68,5 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       gateway.flush();
       await work.drained();
     })());
-  return { url, gateway, close };
+  return { url, gateway, close, settled: () => work.drained(10_000) };
 }
