@@ -12,9 +12,10 @@ import { runCall } from "./lifecycle/stages.js";
 import { listModels } from "./routes/models.js";
 import { openAIRoute } from "./routes/openai.js";
 import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
+import { universalRoute } from "./routes/universal.js";
 
 const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
-const EXPOSED_HEADERS = ["x-request-id", "cf-aig-step", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
+const EXPOSED_HEADERS = ["x-request-id", "cf-aig-step", "cf-aig-cache-status", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires
@@ -42,7 +43,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   const passthroughs = passthroughNames(gw);
-  for (const path of ["/v1/*", ...passthroughs.map((n) => `/${n}/*`)]) {
+  for (const path of ["/", "/v1/*", ...passthroughs.map((n) => `/${n}/*`)]) {
     app.use(path, cors(gw.config.cors.origins, EXPOSED_HEADERS));
     app.use(path, bodyGuard(gw.config.maxBodyBytes));
   }
@@ -52,6 +53,8 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
     const route = openAIRoute(gw, endpoint);
     app.post(endpoint === "chat" ? "/v1/chat/completions" : `/v1/${endpoint}`, (c) => runCall(gw, c, route));
   }
+  const universal = universalRoute(gw);
+  app.post("/", (c) => runCall(gw, c, universal));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));

@@ -76,8 +76,8 @@ export interface LimitsRequest {
   /** The model as asked for (an alias, "provider/model"); undefined on a pass-through route. */
   model?: string;
   targets: Target[];
-  /** A pass-through route's provider: the key's model globs must allow all of its models. */
-  passthrough?: string;
+  /** The providers a native call (pass-through, universal endpoint) goes to: the key's model globs must allow all of their models. */
+  passthrough?: string[];
   /** Why the route can't count this request's tokens, if it can't: a key with token limits or a budget is refused. */
   unmetered?: string;
 }
@@ -91,7 +91,7 @@ export interface LimitsRequest {
  */
 export async function checkLimits(gw: Gateway, call: Call, req: LimitsRequest): Promise<{ targets: Target[]; headers: Record<string, string> }> {
   const key = call.auth?.key;
-  if (req.passthrough !== undefined && key?.models) checkPassthrough(key, req.passthrough);
+  if (req.passthrough !== undefined && key?.models) for (const p of req.passthrough) checkPassthrough(key, p);
   const targets = req.passthrough !== undefined ? req.targets : allowedTargets(key, req.model ?? "", req.targets);
   if (req.unmetered) refuseUnmetered(gw, key, targets, req.unmetered);
   const headers = await keyLimits(gw, call, key);

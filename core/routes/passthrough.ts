@@ -1,14 +1,11 @@
 import { GatewayError, badRequest } from "../errors.js";
-import { openAIStreamTranslator } from "../formats/openai-stream.js";
 import type { Gateway, ProviderRoute } from "../gateway.js";
 import type { UpstreamRequest } from "../http.js";
-import type { Call } from "../lifecycle/call.js";
-import { clientStream } from "../lifecycle/chat-stream.js";
+import { canonicalJson } from "../cache/key.js";
+import type { Target } from "../lifecycle/route.js";
 import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
 import { nestsDeeperThan, MAX_JSON_DEPTH } from "../lifecycle/validate.js";
-import type { Answer } from "../upstream/attempt-loop.js";
-import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
-import { EventStreamUsageScanner, JsonArrayUsageScanner, SSEUsageScanner } from "../usage/scanners.js";
+import { isJson, type NativeAnswerOptions, nativeError, relay } from "./native-answer.js";
 
 /**
  * Pass-through routes: `ANY /{provider}/{the provider's own path}`. The client speaks the
@@ -33,33 +30,10 @@ const REQUEST_HEADERS = new Set([
 /** Bedrock InvokeModel options (guardrail, trace, performance config) travel as x-amzn-bedrock-* headers. */
 const REQUEST_HEADER_PREFIXES = ["x-amzn-bedrock-"];
 
-/**
- * Provider answer headers the client sees. Hop-by-hop, encoding and cookie headers never pass,
- * nor the account behind the gateway's key (openai-organization, anthropic-organization-id).
- */
-const RESPONSE_HEADERS = new Set([
-  "content-type",
-  "content-disposition",
-  "retry-after",
-  "request-id",
-  "x-amzn-requestid",
-  "apim-request-id",
-  "x-ms-region",
-  "openai-processing-ms",
-  "openai-version",
-]);
-const RESPONSE_HEADER_PREFIXES = ["x-amzn-bedrock-"];
-/**
- * The provider's rate-limit headers describe the account of the key used. They reach the caller
- * only when that key is the caller's own: the gateway's key is shared, and on the gateway's key
- * x-ratelimit-* are the gateway's own limits for the caller (set by the limits stage).
- */
-const OWN_KEY_HEADER_PREFIXES = ["x-ratelimit-", "anthropic-ratelimit-"];
-
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE"]);
 
 /** The native APIs whose token usage the gateway reads from the answer; other POSTs are unmetered. */
-const METERED = /(?:\/chat\/completions|\/completions|\/embeddings|\/responses|\/messages|\/messages\/count_tokens|:generateContent|:streamGenerateContent|:embedContent|:batchEmbedContents|:countTokens|\/converse|\/converse-stream|\/invoke|\/invoke-with-response-stream)$/;
+export const METERED = /(?:\/chat\/completions|\/completions|\/embeddings|\/responses|\/messages|\/messages\/count_tokens|:generateContent|:streamGenerateContent|:embedContent|:batchEmbedContents|:countTokens|\/converse|\/converse-stream|\/invoke|\/invoke-with-response-stream)$/;
 /** OpenAI-shaped streaming endpoints where the gateway can ask for the usage chunk itself. */
 const OPENAI_STREAMING = /\/(?:chat\/)?completions$/;
 
@@ -146,55 +120,71 @@ export function passthroughRoute(gw: Gateway, name: string): ApiRoute {
         throw new GatewayError(405, `Pass-through routes accept ${[...METHODS].join(", ")}.`, "invalid_request_error", "method_not_allowed", null, { allow: [...METHODS].join(", ") });
       }
       const checked = clientPath(url.pathname, name);
-      const path = route.provider.passthroughPath?.(checked, route.config, gw.runtime.env) ?? checked;
-      const target = upstreamUrl(gw.baseUrl(route), path, url.search);
+      const body = method === "GET" || method === "DELETE" ? undefined : new Uint8Array(await c.req.arrayBuffer());
+      const native = nativeCall(gw, route, method, checked, url.search, body, jsonBody(body, c.req.header("content-type")), c.req.raw.headers);
       call.record.provider = route.name;
-      let body: Uint8Array | undefined = method === "GET" || method === "DELETE" ? undefined : new Uint8Array(await c.req.arrayBuffer());
-      const json = jsonBody(body, c.req.header("content-type"));
-      const model = modelOf(path, json);
-      call.model = model;
-
-      // An OpenAI-shaped stream: ask for the usage chunk when the client didn't, so limits can count it.
-      const openAIStream = json?.stream === true && OPENAI_STREAMING.test(path);
-      const clientWantsUsage = json?.stream_options?.include_usage === true;
-      let translate = false;
-      if (openAIStream && !clientWantsUsage && route.provider.streamUsage) {
-        body = new TextEncoder().encode(JSON.stringify({ ...json, stream_options: { ...(json.stream_options ?? {}), include_usage: true } }));
-        translate = true;
-      }
-      const headers = forwardedHeaders(c.req.raw.headers, route);
+      call.model = native.target.model;
       const req: PassthroughRequest = {
-        targets: [{ route, model: model ?? "" }],
-        passthrough: route.name,
-        unmetered: unmeteredReason(method, path, openAIStream && !clientWantsUsage && !translate, route.name),
-        // Inference calls (and reads) are safe to repeat; another native call (creating a file, a batch) may not be.
-        repeatable: method === "GET" || METERED.test(path),
+        targets: [native.target],
+        passthrough: [route.name],
+        unmetered: native.unmetered,
+        repeatable: native.repeatable,
+        cacheMaterial: native.cacheMaterial,
         stream: false,
-        clientWantsUsage,
-        translate,
-        streamingMethod: /stream/i.test(new URL(target).pathname),
-        // authorize may change headers and URL (Bedrock signs and picks the region): each attempt gets a copy.
-        build: async () => ({ req: { url: target, method, headers: { ...headers }, body } }),
+        clientWantsUsage: native.clientWantsUsage,
+        translate: native.translate,
+        streamingMethod: native.streamingMethod,
+        build: native.target.build!,
       };
       return req;
     },
 
     respond: (answer, call, req, gatewayHeaders) => relay(answer, call, req as PassthroughRequest, gatewayHeaders),
 
-    upstreamError(e, call, gatewayHeaders) {
-      const { status, headers, text, html, ownKey } = e.upstream;
-      // An HTML page (a proxy's, a load balancer's) is never pasted: the gateway's own error names it.
-      if (html || !text) return new Response(JSON.stringify(call.scrubbed(e)), { status, headers: { "content-type": "application/json", ...gatewayHeaders } });
-      return new Response(text, { status, headers: answerHeaders(headers, ownKey, gatewayHeaders) });
-    },
+    upstreamError: nativeError,
   };
 }
 
-interface PassthroughRequest extends RouteRequest {
-  /** The answer goes through the OpenAI stream translator (to drop the usage chunk the gateway asked for). */
-  translate: boolean;
-  /** A streaming method whose answer may be JSON sent bit by bit (Gemini's streamGenerateContent without alt=sse). */
-  streamingMethod: boolean;
+type PassthroughRequest = RouteRequest & NativeAnswerOptions;
+
+/** One native call to a provider, ready for the attempt loop: what pass-through and the universal endpoint share. */
+export interface NativeCall extends NativeAnswerOptions {
+  target: Target;
+  unmetered?: string;
+  repeatable: boolean;
+  cacheMaterial?: () => string;
+  clientWantsUsage: boolean;
+}
+
+/**
+ * A native call to `route` at the client's (checked) path. An OpenAI-shaped stream whose client
+ * did not ask for the usage chunk gets it asked for (so limits can count it); the answer drops it.
+ */
+export function nativeCall(gw: Gateway, route: ProviderRoute, method: UpstreamRequest["method"], checked: string, search: string, bytes: Uint8Array | undefined, json: any, clientHeaders: Headers): NativeCall {
+  const path = route.provider.passthroughPath?.(checked, route.config, gw.runtime.env) ?? checked;
+  const url = upstreamUrl(gw.baseUrl(route), path, search);
+  const openAIStream = json?.stream === true && OPENAI_STREAMING.test(path);
+  const clientWantsUsage = json?.stream_options?.include_usage === true;
+  const translate = openAIStream && !clientWantsUsage && route.provider.streamUsage === true;
+  const body = translate ? new TextEncoder().encode(JSON.stringify({ ...json, stream_options: { ...(json.stream_options ?? {}), include_usage: true } })) : bytes;
+  const headers = forwardedHeaders(clientHeaders, route);
+  const metered = METERED.test(path);
+  return {
+    target: {
+      route,
+      model: modelOf(path, json) ?? "",
+      // authorize may change headers and URL (Bedrock signs and picks the region): each attempt gets a copy.
+      build: async () => ({ req: { url, method, headers: { ...headers }, body } }),
+    },
+    unmetered: unmeteredReason(method, path, openAIStream && !clientWantsUsage && !translate, route.name),
+    // Inference calls (and reads) are safe to repeat; another native call (creating a file, a batch) may not be.
+    repeatable: method === "GET" || metered,
+    // An inference call's answer depends on its path, query and body only: it may be cached.
+    cacheMaterial: method === "POST" && metered ? () => `${path}${search}\n${json ? canonicalJson(json) : new TextDecoder().decode(bytes)}` : undefined,
+    clientWantsUsage,
+    translate,
+    streamingMethod: /stream/i.test(new URL(url).pathname),
+  };
 }
 
 /** Why a pass-through request's tokens can't be counted; undefined when they can (or it costs none). */
@@ -205,97 +195,7 @@ function unmeteredReason(method: string, path: string, unaskedStream: boolean, p
   return undefined;
 }
 
-/** The provider's answer, as it came: status, selected headers, body bytes (read whole for JSON, streamed otherwise). */
-async function relay(answer: Answer, call: Call, req: PassthroughRequest, gatewayHeaders: Record<string, string>): Promise<Response> {
-  const { res, timer } = answer;
-  const headers = answerHeaders(res.headers, answer.ctx.credential.source === "client", gatewayHeaders);
-  const status = res.status;
-  const type = (res.headers["content-type"] ?? "").toLowerCase();
-  const headerUsage = invokeModelHeaderUsage(res.headers);
-
-  if (status === 204 || status === 205 || status === 304) {
-    await answer.body.return();
-    timer.release();
-    call.finish({ status });
-    return new Response(null, { status, headers });
-  }
-
-  if (req.translate && type.startsWith("text/event-stream")) {
-    call.record.stream = true;
-    const body = clientStream(answer, { framing: "sse", translator: openAIStreamTranslator }, (t) => call.scrub(t), (end) =>
-      call.finish({ status: end.cancelled ? 499 : status, usage: end.usage, error: end.error?.message }),
-    );
-    headers.set("content-type", "text/event-stream; charset=utf-8");
-    return new Response(body, { status, headers });
-  }
-
-  // JSON is read whole, except a streaming method's (Gemini's streamGenerateContent without alt=sse sends a JSON array bit by bit).
-  if (isJson(type) && !req.streamingMethod) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await answer.body.bytes();
-    } finally {
-      timer.release();
-    }
-    let usage = headerUsage;
-    if (!usage) {
-      try {
-        usage = usageOf(JSON.parse(new TextDecoder().decode(bytes)));
-      } catch {
-        // Not JSON after all: no usage, the bytes still go on.
-      }
-    }
-    call.finish({ status, usage });
-    return new Response(bytes as BodyInit, { status, headers });
-  }
-
-  call.record.stream = true;
-  timer.settle(); // the time-to-headers clock ends here; the idle clock and the client's abort still apply
-  const scanner = type.startsWith("text/event-stream")
-    ? new SSEUsageScanner()
-    : type.startsWith("application/vnd.amazon.eventstream")
-      ? new EventStreamUsageScanner()
-      : isJson(type)
-        ? new JsonArrayUsageScanner()
-        : undefined;
-  const upstream = answer.body;
-  const end = (error?: string, cancelled = false) => {
-    if (call.done) return;
-    const usage = scanner?.end() ?? headerUsage;
-    call.finish({ status: cancelled ? 499 : status, usage, error: cancelled ? "client closed the stream" : error });
-  };
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done, value } = await upstream.next();
-          if (done) {
-            controller.close();
-            end();
-            return;
-          }
-          scanner?.push(value);
-          controller.enqueue(value);
-        } catch (e) {
-          if (call.done) return;
-          // The answer was already started in the provider's own format: all that is left is to cut it, as the upstream did.
-          controller.error(e);
-          timer.abort();
-          end(`upstream stream failed: ${(e as Error)?.message ?? e}`);
-        }
-      },
-      async cancel() {
-        // Recorded first: aborting fails the read still pending in pull(), which must not count as an upstream failure.
-        end(undefined, true);
-        timer.abort();
-        await upstream.return();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return new Response(body, { status, headers });
-}
-function forwardedHeaders(client: Headers, route: ProviderRoute): Record<string, string> {
+export function forwardedHeaders(client: Headers, route: ProviderRoute): Record<string, string> {
   const out: Record<string, string> = {};
   client.forEach((v, k) => {
     if (REQUEST_HEADERS.has(k) || REQUEST_HEADER_PREFIXES.some((p) => k.startsWith(p))) out[k] = v;
@@ -307,7 +207,7 @@ function forwardedHeaders(client: Headers, route: ProviderRoute): Record<string,
  * A JSON request body, parsed once (for the model, the stream flag); undefined when it isn't JSON
  * or is over 1 MB. A body nested too deeply to walk safely is refused.
  */
-function jsonBody(body: Uint8Array | undefined, contentType: string | undefined): any {
+export function jsonBody(body: Uint8Array | undefined, contentType: string | undefined): any {
   if (!body || body.length > 1_000_000 || !isJson((contentType ?? "").toLowerCase())) return undefined;
   const text = new TextDecoder().decode(body);
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw badRequest(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels; flatten it.`, null, "invalid_json");
@@ -320,7 +220,7 @@ function jsonBody(body: Uint8Array | undefined, contentType: string | undefined)
 }
 
 /** Best effort, for logs and usage: the model a native request names, in its path or its JSON body. */
-function modelOf(path: string, json: any): string | undefined {
+export function modelOf(path: string, json: any): string | undefined {
   const inPath = /\/(?:models|model|deployments)\/([^/:]+(?::[^/:]+)?)/.exec(path);
   if (inPath) {
     let id = inPath[1]!;
@@ -334,18 +234,3 @@ function modelOf(path: string, json: any): string | undefined {
   }
   return typeof json?.model === "string" ? json.model : undefined;
 }
-
-/** The provider's answer headers the client may see (see RESPONSE_HEADERS). */
-function answerHeaders(upstream: Record<string, string>, ownKey: boolean, gatewayHeaders: Record<string, string>): Headers {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(upstream)) {
-    if (RESPONSE_HEADERS.has(k) || RESPONSE_HEADER_PREFIXES.some((p) => k.startsWith(p)) || (ownKey && OWN_KEY_HEADER_PREFIXES.some((p) => k.startsWith(p)))) headers.set(k, v);
-  }
-  // The gateway's own x-request-id names this call; the provider's travels beside it.
-  if (upstream["x-request-id"]) headers.set("x-upstream-request-id", upstream["x-request-id"]);
-  // The gateway's own (request id, its x-ratelimit-* for the caller) win over the provider's.
-  for (const name in gatewayHeaders) headers.set(name, gatewayHeaders[name]!);
-  return headers;
-}
-
-const isJson = (type: string) => type.startsWith("application/json") || /^application\/[^;]*\+json/.test(type);
