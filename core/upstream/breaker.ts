@@ -41,6 +41,7 @@ export class Breakers {
    * one request through as the probe.
    */
   allows(target: string): boolean {
+    if (this.entries.size === 0) return true;
     const e = this.entries.get(target);
     if (!e || e.openUntil === 0) return true;
     if (this.now() < e.openUntil || e.probing) return false;

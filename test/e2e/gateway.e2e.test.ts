@@ -28,6 +28,7 @@ async function openaiUpstream(req: RecordedRequest, res: import("node:http").Ser
   const model: string = body.model ?? "";
   if (model === "tools") return sendJson(res, 200, fixtureJson("openai/chat-tools.json"));
   if (model === "fails") return sendJson(res, 400, fixtureJson("openai/error-bad-request.json"));
+  if (model === "error-500") return sendJson(res, 500, { error: { message: "The server had an error", type: "server_error" } });
   if (model === "echo-key") return sendJson(res, 401, { error: { message: `Incorrect API key provided: ${req.headers.authorization?.slice(7)}`, type: "invalid_request_error", code: "invalid_api_key" } });
   if (model === "cut") {
     // One chunk, then the connection resets.
@@ -428,6 +429,55 @@ for (const name of frontNames()) {
         await pending;
         for (let i = 0; i < 25 && state.abandoned === before; i++) await sleep(100);
         expect(state.abandoned).toBe(before + 1);
+      });
+    });
+
+    describe("the response cache and the universal endpoint", () => {
+      /** Posts until the answer is a HIT: the store write after a MISS is deferred work (waitUntil on the Worker). */
+      const untilHit = async (path: string, body: unknown, headers: Record<string, string>) => {
+        for (let i = 0; i < 40; i++) {
+          const before = openaiUp.requests.length;
+          const res = await post(path, body, headers);
+          const text = await res.text();
+          if (res.headers.get("cf-aig-cache-status") === "HIT") {
+            expect(openaiUp.requests.length, "a HIT calls no provider").toBe(before);
+            return { res, text };
+          }
+          await sleep(50);
+        }
+        throw new Error("never a HIT");
+      };
+
+      it("a repeated request is answered from the store, JSON and streamed", async () => {
+        const ttl = { "cf-aig-cache-ttl": "600" };
+        for (const stream of [false, true]) {
+          const body = { model: "openai/gpt-4o-mini", stream, messages: [{ role: "user", content: `cache me on ${name} (${stream})` }] };
+          const miss = await post("/v1/chat/completions", body, ttl);
+          expect(miss.headers.get("cf-aig-cache-status")).toBe("MISS");
+          const missText = await miss.text();
+          const { text } = await untilHit("/v1/chat/completions", body, ttl);
+          expect(stream ? sseEvents(text) : text).toEqual(stream ? sseEvents(missText) : missText);
+        }
+      });
+
+      it("POST / moves to the next step when one fails, and says which answered", async () => {
+        const steps = [
+          { provider: "openai", endpoint: "chat/completions", headers: { "cf-aig-max-attempts": "1" }, query: { model: "error-500", messages: [{ role: "user", content: "Hi" }] } },
+          {
+            provider: "aws-bedrock",
+            endpoint: `model/${encodeURIComponent(BEDROCK_MODEL)}/converse`,
+            headers: { "x-aws-access-key-id": AWS.accessKeyId, "x-aws-secret-access-key": AWS.secretAccessKey, "x-aws-session-token": AWS.sessionToken, "x-aws-region": "us-east-1" },
+            query: { messages: [{ role: "user", content: [{ text: "Hi" }] }] },
+          },
+        ];
+        const res = await post("/", steps);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("cf-aig-step")).toBe("1");
+        expect(await res.text()).toBe(fixtureText("bedrock/converse-text.json"));
+
+        const bad = await post("/", [steps[0], { provider: "aws-bedrock", query: {} }]);
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as any).error.message).toMatch(/^Step 1: needs "endpoint"/);
       });
     });
   });
