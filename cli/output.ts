@@ -29,8 +29,10 @@ export function keyTable(keys: any[]): string {
 export function usageTable(res: any): string {
   if (!res.data.length) return "No usage.";
   const usd = (n: number) => n.toFixed(6).replace(/0{1,4}$/, "");
-  const rows = res.data.map((r: any) => [r.day, r.key, r.model, String(r.requests), String(r.tokensIn), String(r.tokensOut), usd(r.costUsd)]);
+  // A gateway older than the cacheHits field sends none: 0.
+  const cached = (n: number | undefined) => String(n ?? 0);
+  const rows = res.data.map((r: any) => [r.day, r.key, r.model, String(r.requests), cached(r.cacheHits), String(r.tokensIn), String(r.tokensOut), usd(r.costUsd)]);
   const t = res.totals;
-  rows.push(["TOTAL", "", "", String(t.requests), String(t.tokensIn), String(t.tokensOut), usd(t.costUsd)]);
-  return table(["DAY", "KEY", "MODEL", "REQUESTS", "TOKENS_IN", "TOKENS_OUT", "COST_USD"], rows);
+  rows.push(["TOTAL", "", "", String(t.requests), cached(t.cacheHits), String(t.tokensIn), String(t.tokensOut), usd(t.costUsd)]);
+  return table(["DAY", "KEY", "MODEL", "REQUESTS", "CACHED", "TOKENS_IN", "TOKENS_OUT", "COST_USD"], rows);
 }

@@ -140,16 +140,17 @@ async function spendOf(counters: LimitStore, id: string) {
 }
 
 function usageView(r: UsageRow) {
-  return { key: r.keyId, day: r.day, model: r.model, requests: r.requests, tokensIn: r.tokensIn, tokensOut: r.tokensOut, costUsd: r.costMicros / 1e6 };
+  return { key: r.keyId, day: r.day, model: r.model, requests: r.requests, cacheHits: r.cacheHits, tokensIn: r.tokensIn, tokensOut: r.tokensOut, costUsd: r.costMicros / 1e6 };
 }
 
 function totals(rows: UsageRow[]) {
-  const t = { requests: 0, tokensIn: 0, tokensOut: 0, costMicros: 0 };
+  const t = { requests: 0, cacheHits: 0, tokensIn: 0, tokensOut: 0, costMicros: 0 };
   for (const r of rows) {
     t.requests += r.requests;
+    t.cacheHits += r.cacheHits;
     t.tokensIn += r.tokensIn;
     t.tokensOut += r.tokensOut;
     t.costMicros += r.costMicros;
   }
-  return { requests: t.requests, tokensIn: t.tokensIn, tokensOut: t.tokensOut, costUsd: t.costMicros / 1e6 };
+  return { requests: t.requests, cacheHits: t.cacheHits, tokensIn: t.tokensIn, tokensOut: t.tokensOut, costUsd: t.costMicros / 1e6 };
 }

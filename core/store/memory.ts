@@ -145,8 +145,10 @@ class MemoryUsage implements UsageStore {
 
   async add(row: UsageRow) {
     const id = `${row.keyId}\u0000${row.day}\u0000${row.model}`;
-    const r = this.rows.get(id) ?? { keyId: row.keyId, day: row.day, model: row.model, requests: 0, tokensIn: 0, tokensOut: 0, costMicros: 0 };
+    const r = this.rows.get(id) ?? { keyId: row.keyId, day: row.day, model: row.model, requests: 0, cacheHits: 0, tokensIn: 0, tokensOut: 0, costMicros: 0 };
     r.requests += row.requests;
+    // A row from a caller that predates the counter has none: 0.
+    r.cacheHits += row.cacheHits ?? 0;
     r.tokensIn += row.tokensIn;
     r.tokensOut += row.tokensOut;
     r.costMicros += row.costMicros;

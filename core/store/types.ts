@@ -87,6 +87,8 @@ export interface UsageRow {
   day: string;
   model: string;
   requests: number;
+  /** Of `requests`, those answered from the response cache (no provider call, no tokens or cost). */
+  cacheHits: number;
   tokensIn: number;
   tokensOut: number;
   costMicros: number;

@@ -25,6 +25,7 @@ export function usageObserver(gw: Gateway): CallObserver {
   const rows = new Coalescer<UsageRow>(
     (a, b) => {
       a.requests += b.requests;
+      a.cacheHits += b.cacheHits;
       a.tokensIn += b.tokensIn;
       a.tokensOut += b.tokensOut;
       a.costMicros += b.costMicros;
@@ -61,11 +62,11 @@ export function usageObserver(gw: Gateway): CallObserver {
 
     const model = record.model || "unknown";
     const name = `${record.provider}/${model}`;
-    // A cache hit spent no provider tokens: it counts as a request, not toward tokens or spend.
+    // A cache hit spent no provider tokens: it counts as a request (and a cache hit), not toward tokens or spend.
     if (record.cache === "HIT") {
       if (principal) {
         const day = dayOf(record.startedAt);
-        rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
+        rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, cacheHits: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
       }
       return;
     }
@@ -82,7 +83,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const minute = windowStart(now, MINUTE_MS);
     if (principal) {
       const day = dayOf(record.startedAt);
-      rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, tokensIn, tokensOut, costMicros: cost });
+      rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, cacheHits: 0, tokensIn, tokensOut, costMicros: cost });
     }
     if (tokens > 0) {
       if (key?.tpm) count(keyCounters(key.id).tpm, minute, MINUTE_MS, tokens);

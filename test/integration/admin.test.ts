@@ -175,6 +175,19 @@ describe("admin API: bad input", () => {
     expect(ok.json).toMatchObject({ object: "list", totals: { requests: expect.any(Number) } });
   });
 
+  it("reports cache hits per usage row and in the totals", async () => {
+    const keyId = "key_adminUsageCache";
+    await gw.store.usage.add({ keyId, day: "2031-02-03", model: "openai/gpt-4o-mini", requests: 4, cacheHits: 3, tokensIn: 10, tokensOut: 20, costMicros: 1500 });
+    await gw.store.usage.add({ keyId, day: "2031-02-03", model: "mock/echo", requests: 2, cacheHits: 0, tokensIn: 4, tokensOut: 8, costMicros: 0 });
+    const res = await admin(gw, "GET", `/admin/usage?key=${keyId}`);
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual([
+      { key: keyId, day: "2031-02-03", model: "mock/echo", requests: 2, cacheHits: 0, tokensIn: 4, tokensOut: 8, costUsd: 0 },
+      { key: keyId, day: "2031-02-03", model: "openai/gpt-4o-mini", requests: 4, cacheHits: 3, tokensIn: 10, tokensOut: 20, costUsd: 0.0015 },
+    ]);
+    expect(res.json.totals).toEqual({ requests: 6, cacheHits: 3, tokensIn: 14, tokensOut: 28, costUsd: 0.0015 });
+  });
+
   it("answers unknown admin routes with an OpenAI-shaped 404", async () => {
     const res = await admin(gw, "GET", "/admin/nothing");
     expect(res.status).toBe(404);

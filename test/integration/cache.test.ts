@@ -157,7 +157,9 @@ describe("response cache", () => {
 
     const usage = (await admin(gw, "GET", `/admin/usage?key=${a.id}`)).json;
     expect(usage.totals.requests).toBe(3);
+    expect(usage.totals.cacheHits).toBe(2);
     const oneCall = (await admin(gw, "GET", `/admin/usage?key=${b.id}`)).json.totals;
+    expect(oneCall.cacheHits).toBe(0);
     expect(usage.totals.tokensIn).toBe(oneCall.tokensIn);
     expect(usage.totals.tokensOut).toBe(oneCall.tokensOut);
   });

@@ -82,15 +82,20 @@ describe("strait CLI", () => {
     const fresh = JSON.parse(rotated.stdout).key;
     expect((await chat(gw, k.key)).status).toBe(401);
     expect((await chat(gw, fresh)).status).toBe(200);
+    // A cached call, then its hit: one more request with tokens, one more without (counted as CACHED).
+    const ttl = { "cf-aig-cache-ttl": "3600" };
+    expect((await chat(gw, fresh, "mock/echo", ttl)).headers.get("cf-aig-cache-status")).toBe("MISS");
+    expect((await chat(gw, fresh, "mock/echo", ttl)).headers.get("cf-aig-cache-status")).toBe("HIT");
 
     await new Promise((r) => setTimeout(r, 50));
     const usage = await run(["usage", "--key", k.id]);
     expect(usage.code).toBe(0);
-    expect(usage.stdout).toMatch(/^DAY\s+KEY\s+MODEL\s+REQUESTS\s+TOKENS_IN\s+TOKENS_OUT\s+COST_USD/);
-    expect(usage.stdout).toMatch(new RegExp(`${k.id}\\s+mock/echo\\s+3\\s+6\\s+12\\s+0`));
-    expect(usage.stdout).toMatch(/TOTAL\s+3\s+6\s+12/);
+    expect(usage.stdout).toMatch(/^DAY\s+KEY\s+MODEL\s+REQUESTS\s+CACHED\s+TOKENS_IN\s+TOKENS_OUT\s+COST_USD/);
+    expect(usage.stdout).toMatch(new RegExp(`${k.id}\\s+mock/echo\\s+5\\s+1\\s+8\\s+16\\s+0`));
+    expect(usage.stdout).toMatch(/TOTAL\s+5\s+1\s+8\s+16/);
     const usageJson = JSON.parse((await run(["usage", "--key", k.id, "--json"])).stdout);
-    expect(usageJson.totals).toMatchObject({ requests: 3, tokensIn: 6, tokensOut: 12 });
+    expect(usageJson.data).toEqual([expect.objectContaining({ model: "mock/echo", requests: 5, cacheHits: 1, tokensIn: 8, tokensOut: 16 })]);
+    expect(usageJson.totals).toMatchObject({ requests: 5, cacheHits: 1, tokensIn: 8, tokensOut: 16 });
 
     const deleted = await run(["keys", "delete", k.id]);
     expect(JSON.parse(deleted.stdout)).toEqual({ id: k.id, object: "virtual_key", deleted: true });

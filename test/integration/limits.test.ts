@@ -296,8 +296,8 @@ describe("budgets", () => {
       expect(upstream.requests.length).toBe(before);
 
       const usage = await admin(gw, "GET", `/admin/usage?key=${k.id}`);
-      expect(usage.json.data).toEqual([{ key: k.id, day: new Date().toISOString().slice(0, 10), model: "openai/gpt-4o-mini", requests: 2, tokensIn: 2000, tokensOut: 1000, costUsd: 0.564 }]);
-      expect(usage.json.totals).toEqual({ requests: 2, tokensIn: 2000, tokensOut: 1000, costUsd: 0.564 });
+      expect(usage.json.data).toEqual([{ key: k.id, day: new Date().toISOString().slice(0, 10), model: "openai/gpt-4o-mini", requests: 2, cacheHits: 0, tokensIn: 2000, tokensOut: 1000, costUsd: 0.564 }]);
+      expect(usage.json.totals).toEqual({ requests: 2, cacheHits: 0, tokensIn: 2000, tokensOut: 1000, costUsd: 0.564 });
 
       // Raising the budget lets the key through again at once on this host.
       expect((await admin(gw, "PATCH", `/admin/keys/${k.id}`, { budget: { usd: 5, period: "month" } })).status).toBe(200);

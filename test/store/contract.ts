@@ -319,25 +319,44 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
     });
 
     describe("usage", () => {
-      const row = (keyId: string, day: string, model: string, n = 1): UsageRow => ({ keyId, day, model, requests: n, tokensIn: 10 * n, tokensOut: 20 * n, costMicros: 300 * n });
+      const row = (keyId: string, day: string, model: string, n = 1, cacheHits = 0): UsageRow => ({
+        keyId,
+        day,
+        model,
+        requests: n,
+        cacheHits,
+        tokensIn: 10 * n,
+        tokensOut: 20 * n,
+        costMicros: 300 * n,
+      });
 
       test("adds aggregate per key, day and model", async () => {
         const k = `key_${rand()}`;
         await store.usage.add(row(k, "2026-11-20", "openai/gpt-4o-mini"));
-        await store.usage.add(row(k, "2026-11-20", "openai/gpt-4o-mini", 2));
+        await store.usage.add(row(k, "2026-11-20", "openai/gpt-4o-mini", 2, 1));
         await store.usage.add(row(k, "2026-11-20", "anthropic/claude-3-5-haiku"));
-        await store.usage.add(row(k, "2026-11-21", "openai/gpt-4o-mini"));
+        await store.usage.add(row(k, "2026-11-21", "openai/gpt-4o-mini", 1, 1));
         expect(await store.usage.query({ keyId: k })).toEqual([
-          { keyId: k, day: "2026-11-20", model: "anthropic/claude-3-5-haiku", requests: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 },
-          { keyId: k, day: "2026-11-20", model: "openai/gpt-4o-mini", requests: 3, tokensIn: 30, tokensOut: 60, costMicros: 900 },
-          { keyId: k, day: "2026-11-21", model: "openai/gpt-4o-mini", requests: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 },
+          { keyId: k, day: "2026-11-20", model: "anthropic/claude-3-5-haiku", requests: 1, cacheHits: 0, tokensIn: 10, tokensOut: 20, costMicros: 300 },
+          { keyId: k, day: "2026-11-20", model: "openai/gpt-4o-mini", requests: 3, cacheHits: 1, tokensIn: 30, tokensOut: 60, costMicros: 900 },
+          { keyId: k, day: "2026-11-21", model: "openai/gpt-4o-mini", requests: 1, cacheHits: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 },
         ]);
       });
 
       test("concurrent adds lose nothing", async () => {
         const k = `key_${rand()}`;
-        await Promise.all(Array.from({ length: 40 }, () => store.usage.add(row(k, "2026-11-20", "m"))));
-        expect(await store.usage.query({ keyId: k })).toEqual([{ keyId: k, day: "2026-11-20", model: "m", requests: 40, tokensIn: 400, tokensOut: 800, costMicros: 12_000 }]);
+        await Promise.all(Array.from({ length: 40 }, (_, i) => store.usage.add(row(k, "2026-11-20", "m", 1, i % 4 === 0 ? 1 : 0))));
+        expect(await store.usage.query({ keyId: k })).toEqual([{ keyId: k, day: "2026-11-20", model: "m", requests: 40, cacheHits: 10, tokensIn: 400, tokensOut: 800, costMicros: 12_000 }]);
+      });
+
+      test("cache hits are a counter of their own, 0 for a row added without one (written before it existed)", async () => {
+        const k = `key_${rand()}`;
+        const { cacheHits: _, ...older } = row(k, "2026-11-20", "m");
+        await store.usage.add(older as UsageRow);
+        expect(await store.usage.query({ keyId: k })).toEqual([{ keyId: k, day: "2026-11-20", model: "m", requests: 1, cacheHits: 0, tokensIn: 10, tokensOut: 20, costMicros: 300 }]);
+        // A hit: one request, no tokens or cost.
+        await store.usage.add({ keyId: k, day: "2026-11-20", model: "m", requests: 1, cacheHits: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
+        expect(await store.usage.query({ keyId: k })).toEqual([{ keyId: k, day: "2026-11-20", model: "m", requests: 2, cacheHits: 1, tokensIn: 10, tokensOut: 20, costMicros: 300 }]);
       });
 
       test("query filters by inclusive day range, and across keys when no key is given", async () => {

@@ -37,7 +37,7 @@ describe("DynamoDB throttling surfaces as StoreUnavailableError", () => {
       await expect(hit).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(hit).rejects.toMatchObject({ code: "ProvisionedThroughputExceededException", throttled: true });
       await expect(store.keys.getByHash("ab")).rejects.toMatchObject({ name: "StoreUnavailableError", code: "ThrottlingException", throttled: true });
-      await expect(store.usage.add({ keyId: "k", day: "2026-11-21", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 })).rejects.toBeInstanceOf(
+      await expect(store.usage.add({ keyId: "k", day: "2026-11-21", model: "m", requests: 1, cacheHits: 0, tokensIn: 1, tokensOut: 1, costMicros: 1 })).rejects.toBeInstanceOf(
         StoreUnavailableError,
       );
     } finally {

@@ -54,6 +54,17 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
       expect(await store().keys.getById(b.id)).toBeNull();
     });
 
+    it("reads a usage item written before cacheHits existed as 0 hits, and adds to it", async () => {
+      const { tables } = target();
+      const pk = `key_old_${Math.random().toString(36).slice(2)}`;
+      await doc().send(
+        new PutCommand({ TableName: tables.usage, Item: { pk, sk: "2026-11-20#m", day: "2026-11-20", model: "m", requests: 3, tokensIn: 30, tokensOut: 60, costMicros: 900 } }),
+      );
+      expect(await store().usage.query({ keyId: pk })).toEqual([{ keyId: pk, day: "2026-11-20", model: "m", requests: 3, cacheHits: 0, tokensIn: 30, tokensOut: 60, costMicros: 900 }]);
+      await store().usage.add({ keyId: pk, day: "2026-11-20", model: "m", requests: 1, cacheHits: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
+      expect(await store().usage.query({ keyId: pk })).toEqual([{ keyId: pk, day: "2026-11-20", model: "m", requests: 4, cacheHits: 1, tokensIn: 30, tokensOut: 60, costMicros: 900 }]);
+    });
+
     it("does not cache a value too large for a DynamoDB item", async () => {
       await store().cache.put("huge", "x".repeat(400 * 1024), 60);
       expect(await store().cache.get("huge")).toBeNull();

@@ -24,7 +24,7 @@ describe("embedded store (STRAIT_STORE unset)", () => {
     expect(first.description).toContain(env.STRAIT_DATA_DIR);
     const rec = keyRecord({ name: "alice", rpm: 60 });
     await first.store.keys.put(rec);
-    await first.store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 });
+    await first.store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, cacheHits: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 });
     const w = Math.floor(Date.now() / 60_000) * 60_000;
     await first.store.limits.add(`spend:${rec.id}`, w, 60_000, 12);
     await first.close();
@@ -33,7 +33,7 @@ describe("embedded store (STRAIT_STORE unset)", () => {
     try {
       expect(await second.store.keys.getByHash(rec.hash)).toEqual(rec);
       expect(await second.store.usage.query({ keyId: rec.id })).toEqual([
-        { keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 },
+        { keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, cacheHits: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 },
       ]);
       expect(await second.store.limits.get(`spend:${rec.id}`, w)).toBe(12);
     } finally {

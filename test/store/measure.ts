@@ -35,7 +35,7 @@ async function measure(name: string, store: Store) {
   console.log(`  keys.getByHash  ${await time(() => store.keys.getByHash(rec.hash))}`);
   console.log(`  limits.hit      ${await time(() => store.limits.hit("rpm", w, 60_000, 1, 1e9))}`);
   console.log(`  cache.get (2KB) ${await time(() => store.cache.get("c"))}`);
-  console.log(`  usage.add       ${await time(() => store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 }))}`);
+  console.log(`  usage.add       ${await time(() => store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "m", requests: 1, cacheHits: 0, tokensIn: 1, tokensOut: 1, costMicros: 1 }))}`);
   const t = performance.now();
   await Promise.all(Array.from({ length: 200 }, () => store.limits.hit(`burst-${rec.id}`, w, 60_000, 1, 50)));
   console.log(`  200 concurrent hits on one counter: ${(performance.now() - t).toFixed(0)} ms`);

@@ -43,7 +43,7 @@ export class StoreObject {
   ) {
     this.sql = state.storage.sql;
     state.blockConcurrencyWhile(async () => {
-      this.sql.exec(SCHEMA);
+      migrate(this.sql);
       this.alarmAt = await state.storage.getAlarm();
     });
   }
@@ -175,10 +175,11 @@ export class StoreObject {
   private addUsage(r: UsageRow) {
     if (typeof r.keyId !== "string" || typeof r.day !== "string" || typeof r.model !== "string") throw new Error("usage row needs keyId, day and model");
     this.sql.exec(
-      `INSERT INTO usage (key_id, day, model, requests, tokens_in, tokens_out, cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (key_id, day, model) DO UPDATE SET requests = requests + excluded.requests, tokens_in = tokens_in + excluded.tokens_in,
-         tokens_out = tokens_out + excluded.tokens_out, cost_micros = cost_micros + excluded.cost_micros`,
-      r.keyId, r.day, r.model, num(r.requests), num(r.tokensIn), num(r.tokensOut), num(r.costMicros),
+      `INSERT INTO usage (key_id, day, model, requests, cache_hits, tokens_in, tokens_out, cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key_id, day, model) DO UPDATE SET requests = requests + excluded.requests, cache_hits = cache_hits + excluded.cache_hits,
+         tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out, cost_micros = cost_micros + excluded.cost_micros`,
+      // A Worker that predates the counter (a gradual deployment) sends none: 0.
+      r.keyId, r.day, r.model, num(r.requests), r.cacheHits === undefined ? 0 : num(r.cacheHits), num(r.tokensIn), num(r.tokensOut), num(r.costMicros),
     );
   }
 
@@ -187,12 +188,21 @@ export class StoreObject {
     const from = f.from ?? null;
     const to = f.to ?? null;
     return this.sql
-      .exec<{ key_id: string; day: string; model: string; requests: number; tokens_in: number; tokens_out: number; cost_micros: number }>(
+      .exec<{ key_id: string; day: string; model: string; requests: number; cache_hits: number; tokens_in: number; tokens_out: number; cost_micros: number }>(
         `SELECT * FROM usage WHERE (?1 IS NULL OR key_id = ?1) AND (?2 IS NULL OR day >= ?2) AND (?3 IS NULL OR day <= ?3) ORDER BY day, key_id, model`,
         keyId, from, to,
       )
       .toArray()
-      .map((r) => ({ keyId: r.key_id, day: r.day, model: r.model, requests: r.requests, tokensIn: r.tokens_in, tokensOut: r.tokens_out, costMicros: r.cost_micros }))
+      .map((r) => ({
+        keyId: r.key_id,
+        day: r.day,
+        model: r.model,
+        requests: r.requests,
+        cacheHits: r.cache_hits,
+        tokensIn: r.tokens_in,
+        tokensOut: r.tokens_out,
+        costMicros: r.cost_micros,
+      }))
       .sort(compareUsage);
   }
 }
@@ -202,9 +212,20 @@ const CLEANUP_GRACE_MS = 60_000;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count REAL NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (key, window_start));
 CREATE TABLE IF NOT EXISTS usage (key_id TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL, tokens_in INTEGER NOT NULL,
-  tokens_out INTEGER NOT NULL, cost_micros INTEGER NOT NULL, PRIMARY KEY (key_id, day, model));
+  tokens_out INTEGER NOT NULL, cost_micros INTEGER NOT NULL, cache_hits INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (key_id, day, model));
 CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL);
 `;
+
+/**
+ * Creates the tables, and brings a table an older version created up to date. Runs on every start,
+ * so each step must be safe to repeat: a column is added only when PRAGMA table_info lacks it.
+ * Columns added later: `usage.cache_hits` (rows from before read as 0, its default).
+ */
+export function migrate(sql: DurableObjectStateLike["storage"]["sql"]): void {
+  sql.exec(SCHEMA);
+  const usage = new Set(sql.exec<{ name: string }>("PRAGMA table_info(usage)").toArray().map((c) => c.name));
+  if (!usage.has("cache_hits")) sql.exec("ALTER TABLE usage ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0");
+}
 
 
 function num(v: unknown): number {

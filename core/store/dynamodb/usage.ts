@@ -7,7 +7,7 @@ import { compareUsage } from "../rules.js";
 import type { UsageRow, UsageStore } from "../types.js";
 import { call } from "./errors.js";
 
-const FIELDS = ["requests", "tokensIn", "tokensOut", "costMicros"] as const;
+const FIELDS = ["requests", "cacheHits", "tokensIn", "tokensOut", "costMicros"] as const;
 
 function toRow(item: Record<string, unknown>): UsageRow {
   return {
@@ -15,6 +15,8 @@ function toRow(item: Record<string, unknown>): UsageRow {
     day: item.day as string,
     model: item.model as string,
     requests: Number(item.requests ?? 0),
+    // Items written before the counter existed have no attribute: 0.
+    cacheHits: Number(item.cacheHits ?? 0),
     tokensIn: Number(item.tokensIn ?? 0),
     tokensOut: Number(item.tokensOut ?? 0),
     costMicros: Number(item.costMicros ?? 0),
@@ -35,7 +37,7 @@ export class DynamoUsage implements UsageStore {
           Key: { pk: row.keyId, sk: `${row.day}#${row.model}` },
           UpdateExpression: `SET #day = :day, #model = :model ADD ${FIELDS.map((f) => `#${f} :${f}`).join(", ")}`,
           ExpressionAttributeNames: { "#day": "day", "#model": "model", ...Object.fromEntries(FIELDS.map((f) => [`#${f}`, f])) },
-          ExpressionAttributeValues: { ":day": row.day, ":model": row.model, ...Object.fromEntries(FIELDS.map((f) => [`:${f}`, row[f]])) },
+          ExpressionAttributeValues: { ":day": row.day, ":model": row.model, ...Object.fromEntries(FIELDS.map((f) => [`:${f}`, row[f] ?? 0])) },
         }),
       ),
     );

@@ -4,6 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflare/index.js";
 import { KV_MIN_TTL_SECONDS } from "../../../core/store/cloudflare/kv-cache.js";
+import { migrate } from "../../../core/store/cloudflare/store-object.js";
 import { dynamodbStore, dynamodbClient } from "../../../core/store/dynamodb/index.js";
 import { describeStoreContract, keyRecord } from "../../store/contract.js";
 import { DYNAMO_CONTRACT_TABLES } from "../shared.js";
@@ -93,9 +94,31 @@ describe("cloudflare store specifics", () => {
 
   it("spreads usage over shards and still answers a query across all keys in order", async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `key_shard_${i}_${crypto.randomUUID()}`);
-    await Promise.all(ids.map((keyId) => store.usage.add({ keyId, day: "2030-01-02", model: "m", requests: 1, tokensIn: 1, tokensOut: 1, costMicros: 1 })));
+    await Promise.all(ids.map((keyId) => store.usage.add({ keyId, day: "2030-01-02", model: "m", requests: 1, cacheHits: 0, tokensIn: 1, tokensOut: 1, costMicros: 1 })));
     const rows = (await store.usage.query({ from: "2030-01-02", to: "2030-01-02" })).filter((r) => ids.includes(r.keyId));
     expect(rows.map((r) => r.keyId)).toEqual([...ids].sort());
+  });
+
+  it("migrates a usage table from before cacheHits: old rows read 0 hits, and the migration is safe to repeat", async () => {
+    const stub = objects.get(objects.idFromName(`migration:${crypto.randomUUID()}`));
+    const call = async (o: StoreObject, op: string, body: unknown) =>
+      (await o.fetch(new Request(`https://store-object/${op}`, { method: "POST", body: JSON.stringify(body) }))).json() as Promise<any>;
+    await runInDurableObject(stub, async (o: StoreObject, state) => {
+      const sql = state.storage.sql;
+      // The table as the previous version created it, with a row in it.
+      sql.exec("DROP TABLE usage");
+      sql.exec(`CREATE TABLE usage (key_id TEXT NOT NULL, day TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL, tokens_in INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL, cost_micros INTEGER NOT NULL, PRIMARY KEY (key_id, day, model))`);
+      sql.exec("INSERT INTO usage VALUES ('key_old', '2026-11-20', 'm', 3, 30, 60, 900)");
+      migrate(sql);
+      migrate(sql); // every start runs it
+      const columns: string[] = sql.exec("PRAGMA table_info(usage)").toArray().map((c: any) => String(c.name));
+      expect(columns.filter((c) => c === "cache_hits")).toHaveLength(1);
+      const old = { keyId: "key_old", day: "2026-11-20", model: "m" };
+      expect((await call(o, "usage-query", { keyId: "key_old" })).rows).toEqual([{ ...old, requests: 3, cacheHits: 0, tokensIn: 30, tokensOut: 60, costMicros: 900 }]);
+      await call(o, "usage-add", { ...old, requests: 1, cacheHits: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
+      expect((await call(o, "usage-query", { keyId: "key_old" })).rows).toEqual([{ ...old, requests: 4, cacheHits: 1, tokensIn: 30, tokensOut: 60, costMicros: 900 }]);
+    });
   });
 
   it("a refused call to the object is a StoreUnavailableError, so guards fail closed", async () => {
