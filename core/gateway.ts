@@ -11,6 +11,7 @@ import { customOpenAICompatible } from "./providers/openai-compatible.js";
 import type { Provider, ProviderConfig } from "./providers/types.js";
 import type { Runtime } from "./runtime.js";
 import { Breakers } from "./upstream/breaker.js";
+import { ResponseCache } from "./cache/response-cache.js";
 import type { CallRecord } from "./types.js";
 import { WriteBehind } from "./usage/coalesce.js";
 import { usageObserver } from "./usage/observer.js";
@@ -24,6 +25,9 @@ export interface ProviderRoute {
 }
 
 export type CallObserver = (record: CallRecord) => Promise<void> | void;
+
+/** Answers the local server keeps in memory, in front of its embedded store. */
+const MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Provider settings that hold a credential: scrubbed from every text that leaves, like the keys. */
 const SECRET_SETTING = /key|secret|token|password/i;
@@ -49,6 +53,8 @@ export class Gateway {
   readonly secrets: string[];
   /** Targets that keep failing rest for a while (this process's view). */
   readonly breakers: Breakers;
+  /** The response cache; absent when the runtime has no store. */
+  readonly cache: ResponseCache | undefined;
   private tokenDigestList: Promise<Uint8Array[]> | undefined;
 
   constructor(
@@ -92,6 +98,8 @@ export class Gateway {
     const local = store && runtime.ownsCounters ? processCounters(store.limits, { defer: runtime.defer, behind: this.behind }) : undefined;
     this.counters = local ?? store?.limits;
     this.limits = this.counters ? new LimitState(this.counters, !local, runtime.defer, local) : undefined;
+    // Only the process that owns its store may keep answers in memory: no other instance can purge them.
+    this.cache = store ? new ResponseCache(store.cache, runtime.log, runtime.ownsCounters ? MEMORY_CACHE_BYTES : 0) : undefined;
     if (store) this.observers.push(usageObserver(this));
   }
 

@@ -97,7 +97,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const q = parse(CachePurgeQuerySchema, c.req.query(), "query");
     if (q.key !== undefined && !KEY_ID.test(q.key)) throw missing(q.key, "key");
     const prefix = q.key === undefined ? undefined : cachePrefixOfKey(q.key);
-    const deleted = await store(gw, () => service().store.cache.purge(prefix));
+    const deleted = await store(gw, () => gw.cache!.purge(prefix));
     return c.json({ object: "cache.purge", deleted });
   });
 

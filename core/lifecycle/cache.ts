@@ -1,5 +1,5 @@
 import { canonicalJson, cacheTenant, digestHex, targetsName } from "../cache/key.js";
-import { type CachedAnswer, decodeEntry, encodeEntry } from "../cache/entry.js";
+import type { CachedAnswer } from "../cache/entry.js";
 import { recordBody } from "../cache/record.js";
 import { CACHE_TTL_MAX, CACHE_TTL_MIN } from "../config.js";
 import { badRequest } from "../errors.js";
@@ -21,7 +21,6 @@ export interface CacheLookup {
 }
 
 const MAX_CUSTOM_KEY = 1024;
-const MAX_RECORDED_BYTES = 32 * 1024 * 1024;
 /** Answer headers that belong to one request, never to a stored answer. */
 const PER_REQUEST = /^(?:x-request-id|x-upstream-request-id|request-id|x-amzn-requestid|apim-request-id|x-ratelimit-|anthropic-ratelimit-|retry-after|cf-aig-|openai-processing-ms)/;
 
@@ -36,8 +35,7 @@ export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, ta
   const skip = flag(options.get("cf-aig-skip-cache"));
   const ttlSeconds = ttlHeader(options.get("cf-aig-cache-ttl")) ?? call.auth?.key?.cacheTtlSeconds ?? aliasTtl(gw, req.model) ?? gw.config.cache.ttlSeconds;
   if (ttlSeconds === undefined && !skip) return undefined;
-  const store = gw.runtime.store;
-  if (skip || !store || !req.cacheMaterial) return { status: "BYPASS" };
+  if (skip || !gw.cache || !req.cacheMaterial) return { status: "BYPASS" };
 
   const auth = call.auth!;
   const own = auth.client.providerKey ?? options.get("x-aws-access-key-id") ?? undefined;
@@ -48,13 +46,7 @@ export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, ta
   const identity = custom !== null ? `custom\n${custom}` : `${targetsName(targets)}\n${req.cacheMaterial()}`;
   const key = `${cacheTenant(auth.principal, ownHash)}/${await digestHex(gw.runtime, `${call.record.endpoint}\n${req.stream ? "stream" : "json"}\n${ownHash ?? ""}\n${identity}`)}`;
 
-  let value: string | null = null;
-  try {
-    value = await store.cache.get(key);
-  } catch (e) {
-    gw.runtime.log.warn("cache read failed: answering from the provider", { requestId: call.record.requestId, error: String((e as Error)?.message ?? e) });
-  }
-  const hit = value === null ? undefined : await decodeEntry(value).catch(() => undefined);
+  const hit = await gw.cache!.get(key, call.record.requestId);
   return hit ? { status: "HIT", hit } : { status: "MISS", key, ttlSeconds };
 }
 
@@ -74,12 +66,9 @@ export function replay(hit: CachedAnswer, call: Call, headers: Record<string, st
  * request's failure.
  */
 export function storeWhenComplete(gw: Gateway, call: Call, lookup: CacheLookup, res: Response): Response {
-  const store = gw.runtime.store;
-  if (!store || !lookup.key || res.status >= 300 || !res.body) return res;
-  const log = gw.runtime.log;
-  // Answers compress several times over; past this one won't fit (and the copy is not worth its memory).
-  const limit = Math.min(Math.max(store.cache.maxValueBytes * 16, 1 << 20), MAX_RECORDED_BYTES);
-  const body = recordBody(res.body, limit, (bytes) => {
+  const cache = gw.cache;
+  if (!cache || !lookup.key || res.status >= 300 || !res.body) return res;
+  const body = recordBody(res.body, cache.maxRecordedBytes, (bytes) => {
     const r = call.record;
     if (!bytes || !call.done || r.status >= 300 || r.error) return;
     const headers: Record<string, string> = {};
@@ -88,15 +77,7 @@ export function storeWhenComplete(gw: Gateway, call: Call, lookup: CacheLookup, 
     });
     const answer: CachedAnswer = { status: r.status, headers, stream: r.stream, provider: r.provider, model: r.model, usage: r.usage, storedAt: Date.now(), body: bytes };
     gw.runtime.defer(
-      (async () => {
-        const value = await encodeEntry(answer);
-        const size = value.length; // the encoded value is ASCII unless small and uncompressed
-        if (size > store.cache.maxValueBytes) {
-          log.info("answer not cached: too large for the cache store, even compressed", { requestId: r.requestId, bytes: size, max: store.cache.maxValueBytes });
-          return;
-        }
-        await store.cache.put(lookup.key!, value, lookup.ttlSeconds!);
-      })().catch((e) => log.warn("cache write failed", { requestId: r.requestId, error: String((e as Error)?.message ?? e) })),
+      cache.put(lookup.key!, answer, lookup.ttlSeconds!, r.requestId).catch((e) => gw.runtime.log.warn("cache write failed", { requestId: r.requestId, error: String((e as Error)?.message ?? e) })),
     );
   });
   return new Response(body, { status: res.status, headers: res.headers });
