@@ -75,21 +75,22 @@ function applyTools(body: Json, chat: ChatRequest, dropped: Dropped) {
 }
 
 /**
- * thinking → reasoning_effort: enabled by its budget (mappings.ts effortForBudget), adaptive by
- * output_config.effort or left to the model, disabled → none sent. output_config.effort, when
- * given, wins over a budget.
+ * thinking → reasoning_effort, only when thinking is enabled: by its budget (mappings.ts
+ * effortForBudget), or by output_config.effort, which wins. Adaptive thinking is left to the model
+ * (its effort dropped): Claude Code sends adaptive thinking with an effort to every model it does
+ * not know, and a model without reasoning (gpt-4o) refuses reasoning_effort with a 400.
  */
 function applyReasoning(body: Json, chat: ChatRequest, dropped: Dropped) {
   let effort: string | undefined;
-  let disabled = false;
+  let disabled = true;
   if (body.thinking != null) {
     const thinking = object(body.thinking, "thinking");
     if (thinking.type === "enabled") {
       const budget = optionalNumber(thinking.budget_tokens, "thinking.budget_tokens");
       if (budget === undefined) throw badRequest("thinking.budget_tokens is required when thinking is enabled: the most tokens to think with.", "thinking.budget_tokens", "missing_required_parameter");
       effort = effortForBudget(budget);
-    } else if (thinking.type === "disabled") disabled = true;
-    else if (thinking.type !== "adaptive") dropped.add("thinking");
+      disabled = false;
+    } else if (thinking.type !== "disabled" && thinking.type !== "adaptive") dropped.add("thinking");
   }
   const config = isObject(body.output_config) ? body.output_config : undefined;
   if (config?.effort != null) {

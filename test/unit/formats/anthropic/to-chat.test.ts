@@ -59,9 +59,9 @@ describe("messagesToChat: fields", () => {
       }),
     );
     expect(dropped.sort()).toEqual(
-      ["cache_control", "container", "context_management", "inference_geo", "mcp_servers", "metadata.other", "output_config.task_budget", "service_tier", "some_field_from_2027", "speed"].sort(),
+      ["cache_control", "container", "context_management", "inference_geo", "mcp_servers", "metadata.other", "output_config.effort", "output_config.task_budget", "service_tier", "some_field_from_2027", "speed"].sort(),
     );
-    expect(Object.keys(out).sort()).toEqual(["max_completion_tokens", "messages", "model", "reasoning_effort", "user"]);
+    expect(Object.keys(out).sort()).toEqual(["max_completion_tokens", "messages", "model", "user"]);
   });
 
   it("system string and text blocks become one system message, cache_control dropped", () => {
@@ -105,12 +105,15 @@ describe("messagesToChat: thinking and effort", () => {
     expect(chat(req({ thinking: { type: "enabled", budget_tokens: budget } })).reasoning_effort).toBe(effort);
   });
 
-  it("adaptive is left to the model unless output_config.effort says; effort wins over a budget", () => {
+  it("adaptive (or no) thinking is left to the model, its effort dropped; with thinking enabled, effort wins over a budget", () => {
     expect(chat(req({ thinking: { type: "adaptive" } }))).not.toHaveProperty("reasoning_effort");
-    expect(chat(req({ thinking: { type: "adaptive" }, output_config: { effort: "low" } })).reasoning_effort).toBe("low");
+    const adaptive = messagesToChat(req({ thinking: { type: "adaptive" }, output_config: { effort: "low" } }));
+    expect(adaptive.chat).not.toHaveProperty("reasoning_effort");
+    expect(adaptive.dropped).toContain("output_config.effort");
+    expect(chat(req({ output_config: { effort: "high" } }))).not.toHaveProperty("reasoning_effort");
     expect(chat(req({ thinking: { type: "enabled", budget_tokens: 20000 }, output_config: { effort: "medium" } })).reasoning_effort).toBe("medium");
-    expect(chat(req({ output_config: { effort: "max" } })).reasoning_effort).toBe("high");
-    expect(chat(req({ output_config: { effort: "xhigh" } })).reasoning_effort).toBe("high");
+    expect(chat(req({ thinking: { type: "enabled", budget_tokens: 2000 }, output_config: { effort: "max" } })).reasoning_effort).toBe("high");
+    expect(chat(req({ thinking: { type: "enabled", budget_tokens: 2000 }, output_config: { effort: "xhigh" } })).reasoning_effort).toBe("high");
   });
 
   it("disabled thinking sends no effort; unknown thinking types and efforts are dropped", () => {
@@ -516,8 +519,8 @@ describe("messagesToChat: Claude Code requests", () => {
 
   it("the variant for an unknown model: a role system message and output_config.effort", () => {
     const { chat: out, dropped } = messagesToChat(fixtureJson("anthropic-inbound/claude-code-system-role.json"));
-    expect(dropped.sort()).toEqual(["context_management", "diagnostics", "messages[].content[thinking]"]);
-    expect(out.reasoning_effort).toBe("medium");
+    expect(dropped.sort()).toEqual(["context_management", "diagnostics", "messages[].content[thinking]", "output_config.effort"]);
+    expect(out).not.toHaveProperty("reasoning_effort");
     expect(out.messages[0]).toEqual({ role: "system", content: "You are Claude Code, Anthropic's official CLI for Claude.\n\nYou are an interactive CLI tool that helps users with software engineering tasks." });
     expect(out.tools).toHaveLength(12);
   });
