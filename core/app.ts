@@ -13,6 +13,9 @@ import { listModels } from "./routes/models.js";
 import { openAIRoute } from "./routes/openai.js";
 import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
 import { universalRoute } from "./routes/universal.js";
+import { countTokensRoute } from "./routes/count-tokens.js";
+import { messagesRoute } from "./routes/messages.js";
+import { anthropicErrorResponse } from "./formats/anthropic/errors.js";
 
 const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
 const EXPOSED_HEADERS = ["x-request-id", "cf-aig-step", "cf-aig-cache-status", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
@@ -26,9 +29,11 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   const { log } = gw.runtime;
 
   app.onError((err, c) => {
-    if (err instanceof GatewayError) return errorResponse(err, { "x-request-id": c.get("requestId") ?? "" });
+    // Each API answers errors in its own shape: Anthropic's on /v1/messages, OpenAI's everywhere else.
+    const render = c.req.path.startsWith("/v1/messages") ? anthropicErrorResponse : errorResponse;
+    if (err instanceof GatewayError) return render(err, { "x-request-id": c.get("requestId") ?? "" });
     log.error("unhandled error", { requestId: c.get("requestId"), error: String((err as Error)?.message ?? err) });
-    return errorResponse(internalError(), { "x-request-id": c.get("requestId") ?? "" });
+    return render(internalError(), { "x-request-id": c.get("requestId") ?? "" });
   });
   app.notFound((c) => errorResponse(notFound(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, "unknown_url")));
 
@@ -53,6 +58,10 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
     const route = openAIRoute(gw, endpoint);
     app.post(endpoint === "chat" ? "/v1/chat/completions" : `/v1/${endpoint}`, (c) => runCall(gw, c, route));
   }
+  const messages = messagesRoute(gw);
+  const countTokens = countTokensRoute(gw);
+  app.post("/v1/messages", (c) => runCall(gw, c, messages));
+  app.post("/v1/messages/count_tokens", (c) => runCall(gw, c, countTokens));
   const universal = universalRoute(gw);
   app.post("/", (c) => runCall(gw, c, universal));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));

@@ -82,6 +82,8 @@ export interface CallRecord {
   step?: number;
   error?: string;
   principal?: string;
+  /** Request fields or tools a translating route left out because the target can't use them. */
+  dropped?: string[];
   /** The response cache's verdict, when caching applied: a HIT spent no provider tokens. */
   cache?: "HIT" | "MISS" | "BYPASS";
 }

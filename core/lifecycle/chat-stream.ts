@@ -7,6 +7,30 @@ import type { Answer } from "../upstream/attempt-loop.js";
 const encoder = new TextEncoder();
 const DONE = "data: [DONE]\n\n";
 
+/**
+ * What the client's stream says, in its API's wire format, given the OpenAI chunks the provider's
+ * translator made: OpenAI SSE (the default), Anthropic's events, the Responses API's events.
+ */
+export interface StreamWriter {
+  /** Chunks → wire text (possibly ""). A usage-only chunk the client did not ask for is already dropped. */
+  write(parts: StreamPart[]): string;
+  /** The upstream finished the answer. */
+  end(): string;
+  /** A failure after the answer started: the final event; the stream closes after it. */
+  fail(error: GatewayError): string;
+}
+
+/** OpenAI's SSE: each chunk as a data line, `[DONE]` at the end, an error object on failure. */
+export const openAIWriter = (): StreamWriter => ({
+  write(parts) {
+    let out = "";
+    for (const part of parts) out += `data: ${part.plain ? part.raw : (part.raw ?? JSON.stringify(part.chunk))}\n\n`;
+    return out;
+  },
+  end: () => DONE,
+  fail: (error) => `data: ${JSON.stringify(error)}\n\n`,
+});
+
 export interface StreamEnd {
   usage?: Usage;
   error?: GatewayError;
@@ -22,7 +46,13 @@ export interface StreamEnd {
  * error event (its text passed through `scrub`) and no [DONE], so a client never mistakes a cut
  * answer for a whole one.
  */
-export function clientStream(answer: Answer, adapter: StreamAdapter, scrub: (text: string) => string, onEnd: (end: StreamEnd) => void): ReadableStream<Uint8Array> {
+export function clientStream(
+  answer: Answer,
+  adapter: StreamAdapter,
+  scrub: (text: string) => string,
+  onEnd: (end: StreamEnd) => void,
+  writer: StreamWriter = openAIWriter(),
+): ReadableStream<Uint8Array> {
   const { ctx, body: upstream } = answer;
   // The attempt's clock covers the wait for the headers; from here the idle clock watches the stream.
   answer.timer.settle();
@@ -37,21 +67,16 @@ export function clientStream(answer: Answer, adapter: StreamAdapter, scrub: (tex
     onEnd({ usage, ...end });
   };
 
+  // Usage is kept on the way; the usage chunk the gateway asked for on the client's behalf is dropped.
   const encode = (parts: StreamPart[]): string => {
-    let out = "";
-    for (const part of parts) {
-      if (part.plain) {
-        out += `data: ${part.raw}\n\n`;
-        continue;
-      }
-      const { chunk, raw } = part;
-      if (chunk.usage) {
-        usage = chunk.usage;
-        if (!ctx.clientWantsUsage && chunk.choices.length === 0) continue;
-      }
-      out += `data: ${raw ?? JSON.stringify(chunk)}\n\n`;
+    let kept = parts;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      if (part.plain || !part.chunk.usage) continue;
+      usage = part.chunk.usage;
+      if (!ctx.clientWantsUsage && part.chunk.choices.length === 0) kept = kept === parts ? parts.filter((p) => p !== part) : kept.filter((p) => p !== part);
     }
-    return out;
+    return kept.length ? writer.write(kept) : "";
   };
 
   return new ReadableStream<Uint8Array>(
@@ -64,7 +89,7 @@ export function clientStream(answer: Answer, adapter: StreamAdapter, scrub: (tex
             const { done, value } = await upstream.next();
             if (done) {
               for (const ev of decoder.flush()) text += encode(translator.push(ev));
-              text += encode(translator.end()) + DONE;
+              text += encode(translator.end()) + writer.end();
               controller.enqueue(encoder.encode(text));
               controller.close();
               finish({});
@@ -81,7 +106,7 @@ export function clientStream(answer: Answer, adapter: StreamAdapter, scrub: (tex
           if (finished) return; // cancelled: the client is gone, nothing more to send
           const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
           const clean = new GatewayError(error.status, scrub(error.message), error.type, error.code, error.param);
-          controller.enqueue(encoder.encode(`${text}data: ${JSON.stringify(clean)}\n\n`));
+          controller.enqueue(encoder.encode(text + writer.fail(clean)));
           controller.close();
           answer.timer.abort();
           upstream.stop();

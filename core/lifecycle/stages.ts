@@ -38,6 +38,8 @@ export interface RouteRequest extends LimitsRequest {
   build(ctx: CallContext): Promise<Built>;
   /** What identifies this request's answer besides route, targets and caller (its canonical body); absent = never cached. */
   cacheMaterial?(): string;
+  /** The route answers this request itself, with no upstream call (count_tokens' estimate). */
+  answer?(): Response | Promise<Response>;
   /** Where the cf-aig-* options are read (default: the request's headers); a universal-endpoint step's headers override them. */
   options?: Headers;
 }
@@ -78,6 +80,15 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         c.set("answered", true);
         return replay(cache.hit, call, limits.headers);
       }
+    }
+
+    if (req.answer) {
+      const res = await req.answer();
+      limits.headers["x-request-id"] = call.record.requestId;
+      for (const name in limits.headers) res.headers.set(name, limits.headers[name]!);
+      call.finish({ status: res.status });
+      c.set("answered", true);
+      return res;
     }
 
     let answer: Answer;

@@ -82,6 +82,18 @@ export interface StreamPart {
   plain?: boolean;
 }
 
+/**
+ * Anthropic's Messages API spoken natively (Anthropic; Claude on Bedrock): a /v1/messages body goes
+ * through as the client sent it, and the answer comes back in Anthropic's own format.
+ */
+export interface MessagesAdapter {
+  /** Whether this model takes the native body (Bedrock: Claude models only); default: every model. */
+  accepts?(model: string): boolean;
+  request(body: Record<string, unknown>, ctx: CallContext): BuiltRequest;
+  /** A stream's framing: Anthropic's SSE as it is, or AWS event-stream frames each holding one event. */
+  framing: "sse" | "aws-eventstream";
+}
+
 export interface ChatAdapter extends EndpointAdapter<ChatRequest> {
   stream: StreamAdapter;
 }
@@ -112,6 +124,7 @@ export interface Provider {
   /** A credential from the runtime (AWS environment / IAM role). */
   ambientCredential?(ctx: Omit<CallContext, "credential">): Credential | null | Promise<Credential | null>;
   chat?: ChatAdapter;
+  messages?: MessagesAdapter;
   completions?: EndpointAdapter<any>;
   embeddings?: EndpointAdapter<any>;
   /** The provider's error body → a message (defaults to OpenAI's `error.message`). */

@@ -12,7 +12,8 @@ const FORWARDED = ["anthropic-beta"];
 function authorize(req: UpstreamRequest, ctx: CallContext): UpstreamRequest {
   if (ctx.credential.kind === "key") req.headers["x-api-key"] = ctx.credential.value;
   const version = ctx.config.anthropicVersion;
-  req.headers["anthropic-version"] = typeof version === "string" && version ? version : ANTHROPIC_VERSION;
+  // A native /v1/messages call carries the client's own anthropic-version; a translated one gets the configured one.
+  req.headers["anthropic-version"] ??= typeof version === "string" && version ? version : ANTHROPIC_VERSION;
   for (const name of FORWARDED) {
     const v = ctx.clientHeaders.get(name);
     if (v && !req.headers[name]) req.headers[name] = v;
@@ -29,6 +30,15 @@ export const anthropicProvider: Provider = {
   models: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"],
   authorize,
   errorMessage: anthropicErrorMessage,
+  messages: {
+    framing: "sse",
+    request(body, ctx) {
+      const headers: Record<string, string> = {};
+      const version = ctx.clientHeaders.get("anthropic-version");
+      if (version) headers["anthropic-version"] = version;
+      return { path: "/v1/messages", body: { ...body, model: ctx.model }, headers };
+    },
+  },
   chat: {
     request: (body: ChatRequest, ctx) => ({ path: "/v1/messages", body: toAnthropic(body, ctx) }),
     response: (json) => fromAnthropic(json),

@@ -5,6 +5,7 @@ import { fromConverse } from "./converse-response.js";
 import { converseStreamTranslator } from "./converse-stream.js";
 import { clientAwsCredential, gatewayAwsCredential, isBedrockApiKey } from "./credentials.js";
 import { embeddingsRequest, embeddingsResponse } from "./embeddings.js";
+import { bedrockMessages } from "./invoke-messages.js";
 import { configuredRegion, endpointFor } from "./region.js";
 import { NO_CREDENTIAL, authorizeBedrock } from "./sign.js";
 
@@ -60,6 +61,7 @@ export const bedrockProvider: Provider = {
     isAnswer: (json) => json?.output != null && typeof json.output === "object",
     stream: { framing: "aws-eventstream", translator: (ctx, state: ConverseCallState) => converseStreamTranslator(ctx, state) },
   },
+  messages: bedrockMessages,
   embeddings: {
     request: (body, ctx) => ({ ...embeddingsRequest(body, ctx), state: body.encoding_format === "base64" }),
     response: (json, ctx, base64: boolean) => embeddingsResponse(json, ctx, base64),

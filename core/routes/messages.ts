@@ -1,0 +1,177 @@
+import * as v from "valibot";
+import { type GatewayError, badRequest, upstreamError } from "../errors.js";
+import { anthropicErrorBody } from "../formats/anthropic/errors.js";
+import { chatToMessage } from "../formats/anthropic/from-chat.js";
+import { ChatToMessagesStream } from "../formats/anthropic/chat-stream.js";
+import { messagesToChat } from "../formats/anthropic/to-chat.js";
+import type { Gateway } from "../gateway.js";
+import { jsonMaterial } from "../lifecycle/cache.js";
+import { clientStream, type StreamWriter } from "../lifecycle/chat-stream.js";
+import { resolveTargets } from "../lifecycle/route.js";
+import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
+import { parseJson, validate } from "../lifecycle/validate.js";
+import type { CallContext, ChatAdapter, MessagesAdapter } from "../providers/types.js";
+import type { ChatCompletion, ChatRequest } from "../types.js";
+import type { Answer } from "../upstream/attempt-loop.js";
+import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
+import { nativeMessagesStream } from "./messages-native-stream.js";
+
+/**
+ * Anthropic's Messages API: POST /v1/messages, for Claude Code and Anthropic's SDKs. To a target
+ * that speaks it natively (Anthropic; Claude on Bedrock) the body goes through as sent and the
+ * answer comes back as the provider gave it; to any other the body is translated to chat
+ * completions for the provider's adapter and the answer translated back, streams event by event.
+ * Errors are Anthropic's shape on this route (app.ts picks the renderer by path).
+ */
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** What every target needs; the rest is the provider's (native) or the translator's (translated) to check. */
+const MessagesSchema = v.looseObject({
+  model: v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(256, "is longer than 256 characters")),
+  messages: v.array(v.unknown(), "must be an array of messages"),
+  stream: v.optional(v.nullable(v.boolean())),
+});
+
+interface CallState {
+  native: boolean;
+  /** The provider's own request state, for its response mapper. */
+  inner?: unknown;
+}
+
+type MessagesRequest = RouteRequest & { requestedModel: string };
+
+export function messagesRoute(gw: Gateway): ApiRoute {
+  return {
+    endpoint: "messages",
+    async read(c, call) {
+      const body = validate(MessagesSchema, parseJson(await c.req.text())) as Record<string, unknown> & { model: string; stream?: boolean | null };
+      call.model = body.model;
+      const stream = body.stream === true;
+      const targets = resolveTargets(gw, body.model, c.req.raw.headers);
+      // Translated once, when some target needs it: its 400s come before any upstream call.
+      const translated = targets.some((t) => !nativeAdapter(t.route.provider, t.model)) ? messagesToChat(body) : undefined;
+      const req: MessagesRequest = {
+        model: body.model,
+        requestedModel: body.model,
+        targets,
+        stream,
+        // The usage chunk reaches the writer, which reports it in message_delta.
+        clientWantsUsage: true,
+        cacheMaterial: jsonMaterial(body),
+        async build(ctx) {
+          const native = nativeAdapter(ctx.provider, ctx.model);
+          if (native) {
+            const built = native.request(body, ctx);
+            return { req: upstreamRequest(ctx, built.path, built.body, built.headers, stream), state: { native: true } satisfies CallState };
+          }
+          const chat = chatAdapter(ctx);
+          if (stream && !chat.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream.`, "stream", "unsupported_endpoint");
+          // An OpenAI-shaped provider takes the body as it is: Anthropic's cache_control on a part would be refused there.
+          const built = await chat.request(chat.response === null ? withoutCacheControl(translated!.chat) : translated!.chat, ctx);
+          return { req: upstreamRequest(ctx, built.path, built.body, built.headers, stream, built.method), state: { native: false, inner: built.state } satisfies CallState };
+        },
+      };
+      if (translated?.dropped.length) call.record.dropped = translated.dropped;
+      return req;
+    },
+
+    async respond(answer, call, req, headers) {
+      const state = answer.state as CallState;
+      const model = (req as MessagesRequest).requestedModel;
+      if (state.native) {
+        if (call.record.stream) return nativeMessagesStream(answer, nativeAdapter(answer.ctx.provider, answer.ctx.model)!.framing, call, Object.assign(headers, SSE_HEADERS));
+        const json = await readJson(answer);
+        if (json?.type !== "message" || !Array.isArray(json.content)) throw notAnAnswer(answer.ctx);
+        call.finish({ usage: usageOf(json) ?? invokeModelHeaderUsage(answer.res.headers) });
+        return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+      }
+
+      const chat = chatAdapter(answer.ctx);
+      const inner = { ...answer, state: state.inner };
+      if (call.record.stream) {
+        const body = clientStream(inner, chat.stream, (t) => call.scrub(t), (end) => call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }), anthropicWriter(model));
+        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
+      }
+      let json = await readJson(answer);
+      if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx);
+      if (chat.response) json = chat.response(json, answer.ctx, state.inner);
+      const completion = json as ChatCompletion;
+      call.finish({ usage: completion.usage });
+      return new Response(JSON.stringify(chatToMessage(completion, model)), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+    },
+
+    upstreamError(e, call, headers) {
+      const { status, text } = e.upstream;
+      // Anthropic's own error body (native calls) goes back as it came, scrubbed; anything else in its shape.
+      if (text.includes('"type":"error"')) {
+        try {
+          if (JSON.parse(text)?.type === "error") return new Response(text, { status, headers: { ...headers, ...JSON_HEADERS } });
+        } catch {
+          // not JSON: the gateway's own error below
+        }
+      }
+      return new Response(JSON.stringify(anthropicErrorBody(call.scrubbed(e))), { status: e.status, headers: { ...e.headers, ...headers, ...JSON_HEADERS } });
+    },
+  };
+}
+
+/** Anthropic's events for a translated stream, from the provider's chunks. */
+function anthropicWriter(model: string): StreamWriter {
+  const out = new ChatToMessagesStream(model);
+  return {
+    write(parts) {
+      let text = "";
+      for (const part of parts) text += out.push(part.chunk);
+      return text;
+    },
+    end: () => out.end(),
+    fail: (error) => out.error(error),
+  };
+}
+
+function withoutCacheControl(chat: ChatRequest): ChatRequest {
+  const messages = chat.messages.map((m) =>
+    Array.isArray(m.content) ? { ...m, content: m.content.map((p: Record<string, unknown>) => (p && typeof p === "object" && "cache_control" in p ? (({ cache_control: _, ...rest }) => rest)(p) : p)) } : m,
+  );
+  return { ...chat, messages };
+}
+
+function nativeAdapter(provider: { messages?: MessagesAdapter }, model: string): MessagesAdapter | undefined {
+  const adapter = provider.messages;
+  return adapter && (adapter.accepts?.(model) ?? true) ? adapter : undefined;
+}
+
+function chatAdapter(ctx: CallContext): ChatAdapter {
+  const chat = ctx.provider.chat;
+  if (!chat) throw badRequest(`Provider "${ctx.providerName}" does not serve /v1/messages.`, "model", "unsupported_endpoint");
+  return chat;
+}
+
+function upstreamRequest(ctx: CallContext, path: string, body: unknown, extra: Record<string, string> | undefined, stream: boolean, method: "POST" | "GET" = "POST") {
+  return {
+    url: ctx.baseUrl + path,
+    method,
+    headers: { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...ctx.config.headers, ...extra },
+    body: method === "GET" ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  };
+}
+
+async function readJson(answer: Answer): Promise<any> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await answer.body.bytes();
+  } finally {
+    answer.timer.release();
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw upstreamError(502, `Provider "${answer.ctx.providerName}" sent a response that is not JSON.`, "bad_upstream_response");
+  }
+}
+
+const notAnAnswer = (ctx: CallContext): GatewayError =>
+  upstreamError(502, `Provider "${ctx.providerName}" answered 200 with a body that is not a /v1/messages answer.`, "bad_upstream_response");
+
