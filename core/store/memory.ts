@@ -2,6 +2,7 @@
  * The whole Store in one process's memory: tests, `STRAIT_STORE=memory`, ephemeral runs.
  * Nothing survives a restart. Reads check expiry themselves, like every adapter.
  */
+import { MemoryResponses } from "./memory-responses.js";
 import { compareUsage, counterExpiry, exceedsUtf8Bytes } from "./rules.js";
 import type { CacheStore, CounterResult, KeyStore, LimitStore, Page, Store, UsageRow, UsageStore, VirtualKeyRecord } from "./types.js";
 
@@ -12,6 +13,8 @@ export interface MemoryStoreOptions {
   maxCacheEntries?: number;
   /** The largest cached value in UTF-8 bytes (default 25 MiB, as on Workers KV). */
   maxCacheValueBytes?: number;
+  /** UTF-16 code units of stored responses kept at most (default 128 Mi, about 256 MiB); the oldest written goes first. */
+  maxResponseUnits?: number;
 }
 
 const MAX_CACHE_VALUE_BYTES = 25 * 1024 * 1024;
@@ -174,5 +177,6 @@ export function memoryStore(opts: MemoryStoreOptions = {}): Store {
     cache: new MemoryCache(now, opts.maxCacheEntries ?? 10_000, opts.maxCacheValueBytes ?? MAX_CACHE_VALUE_BYTES),
     limits: new MemoryLimits(now),
     usage: new MemoryUsage(),
+    responses: new MemoryResponses(now, opts.maxResponseUnits ?? 128 * 1024 * 1024),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * Where the gateway keeps state: virtual keys, response cache, rate-limit and usage counters.
+ * Where the gateway keeps state: virtual keys, response cache, rate-limit and usage counters, and
+ * the Responses API's stored responses.
  * One interface, several adapters (memory, DynamoDB, Cloudflare KV + Durable Object), all held to
  * the same contract test suite. Every read checks expiry itself: backends delete expired items late.
  */
@@ -100,6 +101,51 @@ export interface UsageStore {
   query(filter: { keyId?: string; from?: string; to?: string }): Promise<UsageRow[]>;
 }
 
+/** One stored Responses API turn. The store treats `response` and `items` as opaque text. */
+export interface StoredResponse {
+  id: string;
+  /** Whose response it is (the cache's tenants: `key:<id>`, `token:<id>`, `own:<hash>`, `open`); no "/". */
+  tenant: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** The response object as returned to the client, JSON. */
+  response: string;
+  /** The input items of this turn plus, for chaining, everything before (a JSON array). */
+  items: string;
+}
+
+/** How long a stored response lives when the configuration names no other TTL: 30 days, as OpenAI keeps them. */
+export const DEFAULT_RESPONSE_TTL_SECONDS = 30 * 86_400;
+
+/**
+ * Responses API state for `previous_response_id`, `GET` and `DELETE /v1/responses/{id}`. Every
+ * record is keyed by tenant and id together: an id alone never reaches another tenant's record.
+ */
+export interface ResponseStore {
+  /**
+   * The largest record, in UTF-8 bytes of `response` plus `items`, that put() accepts (16 MiB on
+   * every adapter). put() throws a ResponseTooLargeError above it.
+   */
+  readonly maxRecordBytes: number;
+  /** Creates or replaces the record of (tenant, id), readable for `ttlSeconds` (> 0). */
+  put(record: StoredResponse, ttlSeconds: number): Promise<void>;
+  /** Null when absent, expired, or stored under another tenant. */
+  get(tenant: string, id: string): Promise<StoredResponse | null>;
+  /** False when there was no such record for this tenant (or it had expired). */
+  delete(tenant: string, id: string): Promise<boolean>;
+}
+
+/** A record over ResponseStore.maxRecordBytes: nothing was stored. */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`the response and its input items take ${bytes} bytes, over the store's limit of ${maxBytes} bytes (${Math.floor(maxBytes / 1048576)} MiB)`);
+  }
+}
+
 /**
  * The backend could not answer (throttled, down, unreachable, misconfigured). Callers that guard
  * something (auth, limits, budgets) must fail closed on it: 503, never "allowed".
@@ -123,4 +169,5 @@ export interface Store {
   cache: CacheStore;
   limits: LimitStore;
   usage: UsageStore;
+  responses: ResponseStore;
 }

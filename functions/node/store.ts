@@ -129,7 +129,7 @@ function alive(pid: number): boolean {
 async function probe(store: Store, where: string): Promise<void> {
   const id = "strait-startup-probe";
   try {
-    await Promise.all([store.keys.getById(id), store.cache.get(id), store.limits.get(id, 0), store.usage.query({ keyId: id })]);
+    await Promise.all([store.keys.getById(id), store.cache.get(id), store.limits.get(id, 0), store.usage.query({ keyId: id }), store.responses.get(id, id)]);
   } catch (e) {
     const code = e instanceof StoreUnavailableError ? e.code : String((e as Error)?.message ?? e);
     throw new Error(`STRAIT_STORE=dynamodb: the tables can't be read (${code}) at ${where}. Create them (the CDK stack, or createTables in core/store/dynamodb/tables.ts) and check the credentials.`);
@@ -174,7 +174,7 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   }
   log.debug("embedded store ready", { endpoint: db.endpoint, dir });
   const { client, close } = db;
-  // dynalite has no TTL deleter: reclaim expired cache entries and counters now and then.
+  // dynalite has no TTL deleter: reclaim expired cache entries, counters and responses now and then.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () =>
     (sweeping = sweepExpired(client, tables, Date.now()).then(

@@ -10,6 +10,8 @@ export interface WorkerEnv {
   STRAIT_KV?: KV;
   /** A separate namespace for the response cache (optional; default STRAIT_KV). */
   STRAIT_CACHE_KV?: KV;
+  /** A separate namespace for stored Responses API responses (optional; default STRAIT_KV). */
+  STRAIT_RESPONSES_KV?: KV;
   /** The StoreObject Durable Object: counters, usage, and serialized key writes. */
   STRAIT_OBJECTS?: DurableObjectNamespaceLike;
   [name: string]: unknown;

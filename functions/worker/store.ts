@@ -25,7 +25,7 @@ export async function workerStore(env: WorkerEnv, vars: Env, log: Logger, dynamo
       if (!env.STRAIT_KV || !env.STRAIT_OBJECTS) {
         throw new ConfigError("STRAIT_STORE=cloudflare needs the KV namespace binding STRAIT_KV and the Durable Object binding STRAIT_OBJECTS (see wrangler.toml).");
       }
-      return cloudflareStore({ kv: env.STRAIT_KV, cacheKv: env.STRAIT_CACHE_KV, objects: env.STRAIT_OBJECTS });
+      return cloudflareStore({ kv: env.STRAIT_KV, cacheKv: env.STRAIT_CACHE_KV, responsesKv: env.STRAIT_RESPONSES_KV, objects: env.STRAIT_OBJECTS });
     case "dynamodb": {
       if (!dynamodb) {
         throw new ConfigError("STRAIT_STORE=dynamodb needs the DynamoDB build of the Worker: deploy it with `npx wrangler deploy -c wrangler.dynamodb.toml` (main = functions/worker-dynamodb.ts).");

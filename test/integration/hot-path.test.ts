@@ -33,7 +33,7 @@ function counted(store: Store): { store: Store; calls: string[] } {
         return typeof v === "function" ? (...args: unknown[]) => (calls.push(`${name}.${String(prop)}`), v.apply(target, args)) : v;
       },
     });
-  return { store: { keys: wrap(store.keys, "keys"), cache: wrap(store.cache, "cache"), limits: wrap(store.limits, "limits"), usage: wrap(store.usage, "usage") }, calls };
+  return { store: { keys: wrap(store.keys, "keys"), cache: wrap(store.cache, "cache"), limits: wrap(store.limits, "limits"), usage: wrap(store.usage, "usage"), responses: wrap(store.responses, "responses") }, calls };
 }
 
 let upstream: MockUpstream;
@@ -74,7 +74,7 @@ describe("the local server counts in its own memory", () => {
 
   it("on a shared store (DynamoDB, here dynalite) a request costs one round trip before its answer: the rpm hit", async () => {
     const db = await startDynalite();
-    const tables = { keys: "hp-keys", cache: "hp-cache", limits: "hp-limits", usage: "hp-usage" };
+    const tables = { keys: "hp-keys", cache: "hp-cache", limits: "hp-limits", usage: "hp-usage", responses: "hp-responses" };
     await createTables(db.client, tables, { ttl: false });
     const { store, calls } = counted(dynamodbStore({ client: db.client, tables, transactions: false }));
     const gw = await startServer({ config: loadConfig(file(), env, { allowOpen: true }), host: "127.0.0.1", port: 0, log: silentLogger, env, store });

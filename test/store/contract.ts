@@ -10,7 +10,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { cachePrefixOfKey, cacheTenantOfKey } from "../../core/store/cache-prefix.js";
-import type { Store, UsageRow, VirtualKeyRecord } from "../../core/store/types.js";
+import { ResponseTooLargeError, type Store, type StoredResponse, type UsageRow, type VirtualKeyRecord } from "../../core/store/types.js";
 
 export type StoreFactory = (now: () => number) => Store | Promise<Store>;
 
@@ -25,6 +25,17 @@ const hex = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => 
 export function keyRecord(over: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord {
   const t = new Date().toISOString();
   return { id: `key_${rand()}`, hash: hex(), hint: "sk-strait-ab12", name: "test", createdAt: t, updatedAt: t, ...over };
+}
+
+/** Text that barely compresses (random over 64 characters, some of them two and three bytes in UTF-8), `units` UTF-16 units long. */
+export function noise(units: number): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789é✓";
+  const parts: string[] = [];
+  for (let done = 0; done < units; done += 65_536) {
+    const bytes = crypto.getRandomValues(new Uint8Array(Math.min(65_536, units - done)));
+    parts.push(Array.from(bytes, (b) => alphabet[b % alphabet.length]).join(""));
+  }
+  return parts.join("");
 }
 
 export function describeStoreContract(name: string, makeStore: StoreFactory, opts: ContractOptions = {}): void {
@@ -235,6 +246,120 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         await store.cache.purge(k);
         await store.cache.put(k, "new", 60);
         expect(await store.cache.get(k)).toBe("new");
+      });
+    });
+
+    describe("responses", () => {
+      const DAY = 86_400;
+      const record = (over: Partial<StoredResponse> = {}): StoredResponse => ({
+        id: `resp_${rand()}`,
+        tenant: cacheTenantOfKey(`key_${rand()}`),
+        createdAt: Math.floor(time / 1000),
+        response: JSON.stringify({ object: "response", status: "completed", output: [{ type: "message", content: [{ type: "output_text", text: "é ✓ 😀" }] }] }),
+        items: JSON.stringify([{ role: "user", content: "hi 😀" }]),
+        ...over,
+      });
+
+      test("put then get gives the record back; an unknown id is null", async () => {
+        const rec = record();
+        await store.responses.put(rec, 30 * DAY);
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+        expect(await store.responses.get(rec.tenant, `resp_${rand()}`)).toBeNull();
+        expect(await store.responses.get(rec.tenant, `resp_${"x".repeat(3000)}`)).toBeNull();
+        expect(await store.responses.delete(rec.tenant, `resp_${"x".repeat(3000)}`)).toBe(false);
+      });
+
+      test("another tenant with the same id gets null and deletes nothing", async () => {
+        const rec = record();
+        await store.responses.put(rec, DAY);
+        for (const other of [cacheTenantOfKey(`key_${rand()}`), `${rec.tenant}x`, rec.tenant.slice(0, -1), "open"]) {
+          expect(await store.responses.get(other, rec.id)).toBeNull();
+          expect(await store.responses.delete(other, rec.id)).toBe(false);
+        }
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+      });
+
+      test("two tenants may hold the same id, each its own record", async () => {
+        const a = record();
+        const b = record({ id: a.id, response: '{"b":true}' });
+        await store.responses.put(a, DAY);
+        await store.responses.put(b, DAY);
+        expect(await store.responses.get(a.tenant, a.id)).toEqual(a);
+        expect(await store.responses.get(b.tenant, b.id)).toEqual(b);
+        expect(await store.responses.delete(a.tenant, a.id)).toBe(true);
+        expect(await store.responses.get(b.tenant, b.id)).toEqual(b);
+      });
+
+      test("an id holding a slash stays within its tenant; a tenant holding one is refused", async () => {
+        const rec = record({ id: `a/${rand()}` });
+        await store.responses.put(rec, DAY);
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+        await expect(store.responses.put(record({ tenant: "key:a/b" }), DAY)).rejects.toThrow(/tenant/);
+        await expect(store.responses.get("key:a/b", "c")).rejects.toThrow(/tenant/);
+      });
+
+      test("a record expires after its TTL, though the backend may still hold it", async () => {
+        const rec = record();
+        await store.responses.put(rec, 2);
+        advance(1_500);
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+        advance(600);
+        expect(await store.responses.get(rec.tenant, rec.id)).toBeNull();
+        expect(await store.responses.delete(rec.tenant, rec.id)).toBe(false);
+        await store.responses.put(rec, 60);
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+      });
+
+      test("a TTL that is not above 0 is refused", async () => {
+        await expect(store.responses.put(record(), 0)).rejects.toThrow(RangeError);
+        await expect(store.responses.put(record(), Number.NaN)).rejects.toThrow(RangeError);
+      });
+
+      test("delete, then get is null; a second delete says false", async () => {
+        const rec = record();
+        await store.responses.put(rec, DAY);
+        expect(await store.responses.delete(rec.tenant, rec.id)).toBe(true);
+        expect(await store.responses.get(rec.tenant, rec.id)).toBeNull();
+        expect(await store.responses.delete(rec.tenant, rec.id)).toBe(false);
+      });
+
+      test("a 2 MB record round-trips whole", async () => {
+        const rec = record({ response: `{"text":"${noise(512 * 1024)}"}`, items: `["${noise(1536 * 1024)}"]` });
+        await store.responses.put(rec, DAY);
+        const got = await store.responses.get(rec.tenant, rec.id);
+        expect(got?.response.length).toBe(rec.response.length);
+        expect(got?.items.length).toBe(rec.items.length);
+        expect(got!.response === rec.response && got!.items === rec.items).toBe(true);
+        expect(await store.responses.delete(rec.tenant, rec.id)).toBe(true);
+        expect(await store.responses.get(rec.tenant, rec.id)).toBeNull();
+      });
+
+      test("maxRecordBytes is 16 MiB; a larger record is refused with a clear error and changes nothing", async () => {
+        expect(store.responses.maxRecordBytes).toBe(16 * 1024 * 1024);
+        const rec = record();
+        await store.responses.put(rec, DAY);
+        const half = store.responses.maxRecordBytes / 2;
+        const over = { ...rec, response: "r".repeat(half), items: `${"é".repeat(half / 2 - 1)}abc` };
+        const err = await store.responses.put(over, DAY).catch((e) => e);
+        expect(err).toBeInstanceOf(ResponseTooLargeError);
+        expect(err).toMatchObject({ bytes: store.responses.maxRecordBytes + 1, maxBytes: store.responses.maxRecordBytes });
+        expect(err.message).toMatch(/16 MiB/);
+        expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+      });
+
+      test("put overwrites the same id: large over small over large, the latest TTL counts", async () => {
+        const small = record();
+        const large = { ...small, response: `{"text":"${noise(700 * 1024)}"}`, items: `["${noise(700 * 1024)}"]` };
+        await store.responses.put(large, 10);
+        await store.responses.put(small, 60);
+        expect(await store.responses.get(small.tenant, small.id)).toEqual(small);
+        const larger = { ...large, createdAt: large.createdAt + 1, items: `["${noise(900 * 1024)}"]` };
+        await store.responses.put(larger, 60);
+        advance(30_000);
+        const got = await store.responses.get(small.tenant, small.id);
+        expect(got!.items === larger.items && got!.response === larger.response && got!.createdAt === larger.createdAt).toBe(true);
+        expect(await store.responses.delete(small.tenant, small.id)).toBe(true);
+        expect(await store.responses.get(small.tenant, small.id)).toBeNull();
       });
     });
 

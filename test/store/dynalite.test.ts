@@ -182,4 +182,19 @@ describe("sweepExpired (dynalite has no TTL deleter)", () => {
     expect(await get(tables.cache, "sweep-new")).toBeDefined();
     expect(await get(tables.limits, "sweep-new#0")).toBeDefined();
   });
+
+  it("deletes stored responses past their TTL, head and parts, by their full key", async () => {
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const sec = Math.floor(Date.now() / 1000);
+    const put = (pk: string, sk: string, ttl: number) => doc.send(new PutCommand({ TableName: tables.responses, Item: { pk, sk, ttl, exp: ttl * 1000 } }));
+    await put("open/resp_old", "h", sec - 10);
+    await put("open/resp_old", "p#g#0001", sec - 10);
+    await put("open/resp_new", "h", sec + 600);
+    expect(await sweepExpired(db.client, tables, Date.now())).toBeGreaterThanOrEqual(2);
+    const get = async (pk: string, sk: string) => (await doc.send(new GetCommand({ TableName: tables.responses, Key: { pk, sk } }))).Item;
+    expect(await get("open/resp_old", "h")).toBeUndefined();
+    expect(await get("open/resp_old", "p#g#0001")).toBeUndefined();
+    expect(await get("open/resp_new", "h")).toBeDefined();
+  });
 });

@@ -1,11 +1,12 @@
 /** Cases about the DynamoDB adapter's own table layout, run on dynalite and on DynamoDB Local. */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { dynamodbStore } from "../../core/store/dynamodb/index.js";
 import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
-import { keyRecord } from "./contract.js";
+import { PART_BYTES } from "../../core/store/dynamodb/responses.js";
+import { keyRecord, noise } from "./contract.js";
 
 export interface DynamoTarget {
   client: DynamoDBClient;
@@ -68,6 +69,65 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
     it("does not cache a value too large for a DynamoDB item", async () => {
       await store().cache.put("huge", "x".repeat(400 * 1024), 60);
       expect(await store().cache.get("huge")).toBeNull();
+    });
+
+    describe("stored responses", () => {
+      const items = async (pk: string) => {
+        const all: Record<string, any>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await doc().send(
+            new QueryCommand({ TableName: target().tables.responses, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk }, ConsistentRead: true, ExclusiveStartKey: start }),
+          );
+          all.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return all;
+      };
+      const rec = (size: number) => ({
+        id: `resp_${Math.random().toString(36).slice(2)}`,
+        tenant: "key:key_parts",
+        createdAt: 1_700_000_000,
+        response: `{"text":"${noise(size / 2)}"}`,
+        items: `["${noise(size / 2)}"]`,
+      });
+
+      it("a small record is one item; a 2 MB one, gzipped, a head and parts under pk <tenant>/<id>", async () => {
+        const small = rec(1000);
+        await store().responses.put(small, 60);
+        expect((await items(`${small.tenant}/${small.id}`)).map((i) => i.sk)).toEqual(["h"]);
+        const large = rec(2 * 1024 * 1024);
+        await store().responses.put(large, 60);
+        const stored = await items(`${large.tenant}/${large.id}`);
+        const head = stored.find((i) => i.sk === "h")!;
+        expect(head).toMatchObject({ id: large.id, tenant: large.tenant, createdAt: large.createdAt, n: stored.length, ttl: expect.any(Number), exp: expect.any(Number) });
+        expect(stored.length).toBeGreaterThan(2);
+        for (const i of stored) expect((i.d as Uint8Array).length).toBeLessThanOrEqual(PART_BYTES);
+        expect(stored.filter((i) => i.sk !== "h").every((i) => i.sk.startsWith(`p#${head.gen}#`))).toBe(true);
+      });
+
+      it("an overwrite or a delete leaves none of the replaced record's parts behind", async () => {
+        const large = rec(2 * 1024 * 1024);
+        const pk = `${large.tenant}/${large.id}`;
+        await store().responses.put(large, 60);
+        const first = (await items(pk)).find((i) => i.sk === "h")!.gen;
+        await store().responses.put({ ...large, items: `["${noise(1024 * 1024)}"]` }, 60);
+        const second = await items(pk);
+        const gen = second.find((i) => i.sk === "h")!.gen;
+        expect(gen).not.toBe(first);
+        expect(second.filter((i) => i.sk !== "h" && !i.sk.startsWith(`p#${gen}#`))).toEqual([]);
+        expect(await store().responses.delete(large.tenant, large.id)).toBe(true);
+        expect(await items(pk)).toEqual([]);
+      });
+
+      it("a record with a part missing is a StoreUnavailableError, never a truncated answer", async () => {
+        const large = rec(2 * 1024 * 1024);
+        const pk = `${large.tenant}/${large.id}`;
+        await store().responses.put(large, 60);
+        const part = (await items(pk)).find((i) => i.sk !== "h")!;
+        await doc().send(new DeleteCommand({ TableName: target().tables.responses, Key: { pk, sk: part.sk } }));
+        await expect(store().responses.get(large.tenant, large.id)).rejects.toMatchObject({ name: "StoreUnavailableError", code: "IncompleteResponse" });
+      });
     });
 
     it("a missing table is a StoreUnavailableError naming the backend's error", async () => {

@@ -56,9 +56,10 @@ export async function deleteKey(kv: KV, id: string, hash: string): Promise<void>
 
 /**
  * KV takes one write a second per key and answers 429 to more. Key writes are rare and already
- * queued one at a time in the key's object, so a throttled write waits out the second and retries.
+ * queued one at a time in the key's object (a stored response is written once or twice), so a
+ * throttled write waits out the second and retries.
  */
-async function paced(operation: string, write: () => Promise<void>, attempts = 3): Promise<void> {
+export async function paced(operation: string, write: () => Promise<void>, attempts = 3): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await kvCall(operation, write);

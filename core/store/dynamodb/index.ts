@@ -1,5 +1,5 @@
 /**
- * The Store on DynamoDB: one table per concern (keys, cache, limits, usage). Runs wherever the
+ * The Store on DynamoDB: one table per concern (keys, cache, limits, usage, responses). Runs wherever the
  * AWS SDK v3 runs — Lambda, Node, and Workers (on fetch). The runtime adapter may inject its own
  * request handler and credentials.
  */
@@ -9,6 +9,7 @@ import type { Store } from "../types.js";
 import { DynamoCache } from "./cache.js";
 import { DynamoKeys } from "./keys.js";
 import { DynamoLimits } from "./limits.js";
+import { DynamoResponses } from "./responses.js";
 import { tableNamesFromEnv, type TableNames } from "./tables.js";
 import { DynamoUsage } from "./usage.js";
 
@@ -34,6 +35,7 @@ export function dynamodbStore(opts: DynamoStoreOptions): Store {
     cache: new DynamoCache(doc, opts.tables.cache, now),
     limits: new DynamoLimits(doc, opts.tables.limits, now),
     usage: new DynamoUsage(doc, opts.tables.usage),
+    responses: new DynamoResponses(doc, opts.tables.responses, now),
   };
 }
 

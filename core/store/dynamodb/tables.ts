@@ -17,14 +17,15 @@ export interface TableNames {
   cache: string;
   limits: string;
   usage: string;
+  responses: string;
 }
 
-/** The attribute DynamoDB's TTL deletes on (epoch seconds) in the cache and limits tables. */
+/** The attribute DynamoDB's TTL deletes on (epoch seconds) in the cache, limits and responses tables. */
 export const TTL_ATTRIBUTE = "ttl";
 
 /**
- * STRAIT_TABLE_KEYS / _CACHE / _LIMITS / _USAGE name each table; any left unset is
- * STRAIT_TABLE_PREFIX (default "strait-") followed by keys, cache, limits, usage.
+ * STRAIT_TABLE_KEYS / _CACHE / _LIMITS / _USAGE / _RESPONSES name each table; any left unset is
+ * STRAIT_TABLE_PREFIX (default "strait-") followed by keys, cache, limits, usage, responses.
  */
 export function tableNamesFromEnv(env: Readonly<Record<string, string | undefined>>): TableNames {
   const prefix = env.STRAIT_TABLE_PREFIX ?? "strait-";
@@ -33,6 +34,7 @@ export function tableNamesFromEnv(env: Readonly<Record<string, string | undefine
     cache: env.STRAIT_TABLE_CACHE || `${prefix}cache`,
     limits: env.STRAIT_TABLE_LIMITS || `${prefix}limits`,
     usage: env.STRAIT_TABLE_USAGE || `${prefix}usage`,
+    responses: env.STRAIT_TABLE_RESPONSES || `${prefix}responses`,
   };
 }
 
@@ -48,22 +50,25 @@ const byPk = (ttl: boolean): TableSchema => ({
   ttl,
 });
 
+const byPkAndSk = (ttl: boolean): TableSchema => ({
+  key: [
+    { AttributeName: "pk", KeyType: "HASH" },
+    { AttributeName: "sk", KeyType: "RANGE" },
+  ],
+  attributes: [
+    { AttributeName: "pk", AttributeType: "S" },
+    { AttributeName: "sk", AttributeType: "S" },
+  ],
+  ttl,
+});
+
 /** One table per concern; every key attribute is a string. */
 export const TABLE_SCHEMAS: Record<keyof TableNames, TableSchema> = {
   keys: byPk(false),
   cache: byPk(true),
   limits: byPk(true),
-  usage: {
-    key: [
-      { AttributeName: "pk", KeyType: "HASH" },
-      { AttributeName: "sk", KeyType: "RANGE" },
-    ],
-    attributes: [
-      { AttributeName: "pk", AttributeType: "S" },
-      { AttributeName: "sk", AttributeType: "S" },
-    ],
-    ttl: false,
-  },
+  usage: byPkAndSk(false),
+  responses: byPkAndSk(true),
 };
 
 /**

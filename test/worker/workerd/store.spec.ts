@@ -4,6 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflare/index.js";
 import { KV_MIN_TTL_SECONDS } from "../../../core/store/cloudflare/kv-cache.js";
+import type { KV } from "../../../core/store/cloudflare/bindings.js";
 import { migrate } from "../../../core/store/cloudflare/store-object.js";
 import { dynamodbStore, dynamodbClient } from "../../../core/store/dynamodb/index.js";
 import { describeStoreContract, keyRecord } from "../../store/contract.js";
@@ -63,6 +64,41 @@ describe("cloudflare store specifics", () => {
     expect(await store.cache.purge()).toBeGreaterThanOrEqual(1);
     expect(await store.cache.get(long)).toBeNull();
     expect((await kv.list({ prefix: "cache" })).keys).toEqual([]);
+  });
+
+  it("keeps a stored response under resp:<tenant>/<id>, exact expiry in metadata, out of the cache's purge", async () => {
+    const rec = { id: `resp_${crypto.randomUUID()}`, tenant: "key:key_kv", createdAt: 1, response: '{"a":"é"}', items: "[]" };
+    const before = Date.now();
+    await store.responses.put(rec, 5);
+    const { value, metadata } = await kv.getWithMetadata<{ expiresAt: number }>(`resp:key:key_kv/${rec.id}`, "text");
+    expect(value).toContain('{"a":"é"}[]');
+    expect(metadata!.expiresAt).toBeGreaterThanOrEqual(before + 5_000);
+    expect(metadata!.expiresAt).toBeLessThan(before + KV_MIN_TTL_SECONDS * 1000);
+    await store.cache.purge();
+    expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+  });
+
+  it("stores a response whose key is longer than KV allows under its hash, still scoped to its tenant", async () => {
+    const rec = { id: `resp_${"x".repeat(600)}`, tenant: "key:key_long", createdAt: 1, response: "{}", items: "[]" };
+    await store.responses.put(rec, 60);
+    expect(await store.responses.get(rec.tenant, rec.id)).toEqual(rec);
+    expect(await store.responses.get("key:key_other", rec.id)).toBeNull();
+    expect(await store.responses.delete(rec.tenant, rec.id)).toBe(true);
+  });
+
+  it("writes responses to their own namespace when one is given", async () => {
+    const own = new Map<string, string>();
+    const responsesKv = {
+      getWithMetadata: async (k: string) => ({ value: own.get(k) ?? null, metadata: own.has(k) ? { expiresAt: Date.now() + 60_000 } : null }),
+      put: async (k: string, v: string) => void own.set(k, v),
+      delete: async (k: string) => void own.delete(k),
+    } as unknown as KV;
+    const split = cloudflareStore({ kv, objects, responsesKv });
+    const rec = { id: `resp_${crypto.randomUUID()}`, tenant: "open", createdAt: 1, response: "{}", items: "[]" };
+    await split.responses.put(rec, 60);
+    expect([...own.keys()]).toEqual([`resp:open/${rec.id}`]);
+    expect(await kv.get(`resp:open/${rec.id}`, "text")).toBeNull();
+    expect(await split.responses.get("open", rec.id)).toEqual(rec);
   });
 
   it("an all-time spend counter (expiring centuries out) is counted, with no alarm past what Durable Objects accept", async () => {
