@@ -17,7 +17,7 @@ import { lambdaOptions } from "../scripts/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-export type Concern = "keys" | "cache" | "limits" | "usage";
+export type Concern = "keys" | "cache" | "limits" | "usage" | "responses";
 
 /**
  * The store's tables (core/store/dynamodb/tables.ts) and the exact DynamoDB actions its code uses
@@ -29,6 +29,7 @@ export const TABLES: Record<Concern, { sortKey: boolean; ttl: boolean; env: stri
   cache: { sortKey: false, ttl: true, env: "STRAIT_TABLE_CACHE", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:BatchWriteItem"] },
   limits: { sortKey: false, ttl: true, env: "STRAIT_TABLE_LIMITS", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
   usage: { sortKey: true, ttl: false, env: "STRAIT_TABLE_USAGE", actions: ["dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan"] },
+  responses: { sortKey: true, ttl: true, env: "STRAIT_TABLE_RESPONSES", actions: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"] },
 };
 
 /** The attribute DynamoDB TTL deletes on (epoch seconds); the store checks expiry itself on read. */
@@ -41,13 +42,16 @@ export interface GatewayStackProps extends StackProps {
   tableNames?: Partial<Record<Concern, string>>;
   /** MB; more memory is also more CPU. Default 1024. */
   memorySize?: number;
-  /** Default 5 minutes; at most 15 (Lambda's limit), and a long stream must fit in it. */
+  /**
+   * Default 15 minutes, Lambda's maximum: a long answer (Claude Code asks for up to 32,000 output
+   * tokens) streams for many minutes, and it must fit. At least 10 seconds.
+   */
   timeout?: Duration;
   /** Browser origins allowed by CORS (STRAIT_CORS_ORIGINS); unset = the gateway's default. */
   allowedOrigins?: string[];
   /** Keys and usage tables and the secret. Default RETAIN: they hold what can't be rebuilt. */
   dataRemovalPolicy?: RemovalPolicy;
-  /** Cache and limits tables. Default DESTROY: both are rebuilt as traffic flows. */
+  /** Cache, limits and responses tables, and the log group. Default DESTROY: what they hold expires anyway. */
   ephemeralRemovalPolicy?: RemovalPolicy;
   /** Default one month. */
   logRetention?: logs.RetentionDays;
@@ -73,7 +77,7 @@ export class GatewayStack extends Stack {
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
-    const timeout = props.timeout ?? Duration.minutes(5);
+    const timeout = props.timeout ?? Duration.minutes(15);
     if (!timeout.isUnresolved() && (timeout.toSeconds() < 10 || timeout.toSeconds() > 900)) {
       throw new Error(`timeout must be between 10 seconds and 15 minutes, got ${timeout.toHumanString()}`);
     }
@@ -95,7 +99,13 @@ export class GatewayStack extends Stack {
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
       });
     };
-    this.tables = { keys: table("keys", true), cache: table("cache", false), limits: table("limits", false), usage: table("usage", true) };
+    this.tables = {
+      keys: table("keys", true),
+      cache: table("cache", false),
+      limits: table("limits", false),
+      usage: table("usage", true),
+      responses: table("responses", false),
+    };
 
     // The admin token is generated at deploy time; provider keys and gateway tokens are added by the operator.
     this.secret = new secretsmanager.Secret(this, "Secret", {

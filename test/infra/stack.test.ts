@@ -14,7 +14,7 @@ function synth(props: GatewayStackProps = {}): Template {
   return Template.fromStack(new GatewayStack(app, "Strait", { env: { account: "123456789012", region: "us-east-1" }, ...props }));
 }
 
-const CONCERNS: Concern[] = ["keys", "cache", "limits", "usage"];
+const CONCERNS: Concern[] = ["keys", "cache", "limits", "usage", "responses"];
 const logicalId = (c: Concern) => `${c[0]!.toUpperCase()}${c.slice(1)}Table`;
 
 let t: Template;
@@ -31,8 +31,8 @@ function tableResource(template: Template, concern: Concern): { id: string } & R
 }
 
 describe("tables", () => {
-  it("four on-demand tables with the store's key schema", () => {
-    t.resourceCountIs("AWS::DynamoDB::Table", 4);
+  it("five on-demand tables with the store's key schema", () => {
+    t.resourceCountIs("AWS::DynamoDB::Table", 5);
     for (const c of CONCERNS) {
       const r = tableResource(t, c);
       expect(r.Properties.BillingMode).toBe("PAY_PER_REQUEST");
@@ -41,7 +41,8 @@ describe("tables", () => {
     }
   });
 
-  it("TTL on the expiry attribute for cache and limits, the same attribute the store writes", () => {
+  it("TTL on the expiry attribute for cache, limits and responses, the same attribute the store writes", () => {
+    expect(CONCERNS.filter((c) => TABLE_SCHEMAS[c].ttl)).toEqual(["cache", "limits", "responses"]);
     expect(TTL_ATTRIBUTE).toBe(STORE_TTL_ATTRIBUTE);
     for (const c of CONCERNS) {
       const spec = tableResource(t, c).Properties.TimeToLiveSpecification;
@@ -58,7 +59,7 @@ describe("tables", () => {
       expect(r.DeletionPolicy).toBe("Retain");
       expect(r.UpdateReplacePolicy).toBe("Retain");
     }
-    for (const c of ["cache", "limits"] as const) {
+    for (const c of ["cache", "limits", "responses"] as const) {
       const r = tableResource(t, c);
       expect(r.Properties.PointInTimeRecoverySpecification).toBeUndefined();
       expect(r.DeletionPolicy).toBe("Delete");
@@ -72,21 +73,23 @@ describe("tables", () => {
     expect(keys.DeletionPolicy).toBe("Delete");
     expect(keys.Properties.DeletionProtectionEnabled).toBe(false);
     expect(tableResource(t2, "cache").DeletionPolicy).toBe("Retain");
+    expect(tableResource(t2, "responses").DeletionPolicy).toBe("Retain");
   });
 });
 
 describe("function", () => {
-  it("Node.js 22 on arm64, the streaming handler, bounded timeout, memory", () => {
+  it("Node.js 22 on arm64, the streaming handler, Lambda's longest timeout by default, memory", () => {
     t.hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs22.x",
       Architectures: ["arm64"],
       Handler: "index.streamHandler",
-      Timeout: 300,
+      Timeout: 900,
       MemorySize: 1024,
     });
-    const t2 = synth({ timeout: Duration.minutes(15), memorySize: 2048 });
-    t2.hasResourceProperties("AWS::Lambda::Function", { Timeout: 900, MemorySize: 2048 });
+    const t2 = synth({ timeout: Duration.minutes(5), memorySize: 2048 });
+    t2.hasResourceProperties("AWS::Lambda::Function", { Timeout: 300, MemorySize: 2048 });
     expect(() => synth({ timeout: Duration.minutes(16) })).toThrow(/15 minutes/);
+    expect(() => synth({ timeout: Duration.seconds(5) })).toThrow(/10 seconds/);
   });
 
   it("environment: store, table names, secret ARN; origins and config from props", () => {
@@ -125,7 +128,9 @@ describe("function", () => {
 
   it("outputs: URL, OpenAI base URL, table names, secret ARN", () => {
     const outputs = t.findOutputs("*");
-    for (const k of ["FunctionUrl", "OpenAIBaseUrl", "SecretArn", "KeysTableName", "CacheTableName", "LimitsTableName", "UsageTableName"]) expect(outputs[k], k).toBeDefined();
+    for (const k of ["FunctionUrl", "OpenAIBaseUrl", "SecretArn", "KeysTableName", "CacheTableName", "LimitsTableName", "UsageTableName", "ResponsesTableName"]) {
+      expect(outputs[k], k).toBeDefined();
+    }
   });
 });
 
