@@ -15,6 +15,8 @@ import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
 import { universalRoute } from "./routes/universal.js";
 import { countTokensRoute } from "./routes/count-tokens.js";
 import { messagesRoute } from "./routes/messages.js";
+import { responsesRoute } from "./routes/responses.js";
+import { responsesStateApp } from "./routes/responses-state.js";
 import { anthropicErrorResponse } from "./formats/anthropic/errors.js";
 
 const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
@@ -62,6 +64,9 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   const countTokens = countTokensRoute(gw);
   app.post("/v1/messages", (c) => runCall(gw, c, messages));
   app.post("/v1/messages/count_tokens", (c) => runCall(gw, c, countTokens));
+  const responses = responsesRoute(gw);
+  app.post("/v1/responses", (c) => runCall(gw, c, responses));
+  app.route("/v1/responses", responsesStateApp(gw));
   const universal = universalRoute(gw);
   app.post("/", (c) => runCall(gw, c, universal));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));

@@ -51,6 +51,8 @@ export interface Config {
   cache: { ttlSeconds?: number };
   /** A target failing `failures` times within `windowMs` is skipped for `cooldownMs` (0 failures = off). */
   breaker: BreakerConfig;
+  /** How long the Responses API's stored responses live (`store: true`). */
+  responses: { ttlSeconds: number };
   /** The admin API's bearer token (STRAIT_ADMIN_TOKEN); absent = admin API off. */
   admin: { token?: string };
   /** How long a virtual key lookup is cached in memory (other hosts see a rotation within this). */
@@ -207,6 +209,7 @@ const FileSchema = strict({
   streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
   keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
   cache: v.optional(strict({ ttlSeconds: v.optional(cacheTtl) })),
+  responses: v.optional(strict({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(365 * 86_400))) })),
   breaker: v.optional(
     strict({
       failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
@@ -356,6 +359,7 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
     streamIdleTimeoutMs: envNumber(env, "STRAIT_STREAM_IDLE_TIMEOUT_MS") || f.streamIdleTimeoutMs || 60_000,
     keyCooldownMs: f.keyCooldownMs ?? 60_000,
     cache: { ttlSeconds: cacheTtlFromEnv(env) ?? f.cache?.ttlSeconds },
+    responses: { ttlSeconds: envNumber(env, "STRAIT_RESPONSES_TTL") ?? f.responses?.ttlSeconds ?? 30 * 86_400 },
     breaker: {
       failures: envNumber(env, "STRAIT_BREAKER_FAILURES") ?? f.breaker?.failures ?? 5,
       windowMs: f.breaker?.windowMs ?? 30_000,

@@ -158,6 +158,14 @@ export const azureOpenAIProvider: Provider = {
   clientCredential,
   errorMessage,
   chat: { ...base.chat!, ...onDeployment(base.chat!, "chat/completions"), stream: base.chat!.stream },
+  // Azure's Responses API takes the deployment as the model: /openai/v1/responses, or /openai/responses?api-version=… before v1.
+  responses: {
+    request(body, ctx) {
+      const { apiVersion } = settings(ctx.config, ctx.env);
+      const path = apiVersion === "v1" ? "/openai/v1/responses" : `/openai/responses?api-version=${encodeURIComponent(apiVersion)}`;
+      return { path, body: { ...body, model: deploymentFor(ctx) } };
+    },
+  },
   completions: onDeployment(base.completions!, "completions"),
   embeddings: onDeployment(base.embeddings!, "embeddings"),
 };

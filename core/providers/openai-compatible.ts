@@ -14,6 +14,8 @@ interface CompatEntry {
   aliases?: string[];
   /** Accepts `stream_options.include_usage` (the others are not sent it). */
   streamUsage?: boolean;
+  /** Serves OpenAI's Responses API at /responses. */
+  responses?: boolean;
   completions?: boolean;
   embeddings?: boolean;
   models?: string[];
@@ -22,7 +24,7 @@ interface CompatEntry {
 const ACCOUNT_ID = /^[0-9a-f]{32}$/;
 
 export const OPENAI_COMPATIBLE: Record<string, CompatEntry> = {
-  openai: { baseUrl: "https://api.openai.com/v1", keyEnv: ["OPENAI_API_KEY"], streamUsage: true, completions: true, embeddings: true, models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"] },
+  openai: { baseUrl: "https://api.openai.com/v1", keyEnv: ["OPENAI_API_KEY"], streamUsage: true, responses: true, completions: true, embeddings: true, models: ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "o4-mini", "text-embedding-3-small", "text-embedding-3-large"] },
   groq: { baseUrl: "https://api.groq.com/openai/v1", keyEnv: ["GROQ_API_KEY"], streamUsage: true },
   deepseek: { baseUrl: "https://api.deepseek.com/v1", keyEnv: ["DEEPSEEK_API_KEY"], streamUsage: true },
   mistral: { baseUrl: "https://api.mistral.ai/v1", keyEnv: ["MISTRAL_API_KEY"], embeddings: true },
@@ -75,6 +77,7 @@ export function openAICompatibleProvider(id: string, entry: CompatEntry, needsCr
       isAnswer: hasChoices,
       stream: openAIStream,
     },
+    responses: entry.responses ? { request: (body, ctx) => ({ path: "/responses", body: { ...body, model: ctx.model } }) } : undefined,
     completions: entry.completions
       ? { request: (body, ctx) => openAIRequest("/completions", body, ctx, entry.streamUsage), response: null, isAnswer: hasChoices, stream: openAIStream }
       : undefined,

@@ -94,6 +94,11 @@ export interface MessagesAdapter {
   framing: "sse" | "aws-eventstream";
 }
 
+/** OpenAI's Responses API spoken natively (OpenAI, Azure OpenAI): the body and the events go through as they are. */
+export interface ResponsesAdapter {
+  request(body: Record<string, unknown>, ctx: CallContext): BuiltRequest;
+}
+
 export interface ChatAdapter extends EndpointAdapter<ChatRequest> {
   stream: StreamAdapter;
 }
@@ -125,6 +130,7 @@ export interface Provider {
   ambientCredential?(ctx: Omit<CallContext, "credential">): Credential | null | Promise<Credential | null>;
   chat?: ChatAdapter;
   messages?: MessagesAdapter;
+  responses?: ResponsesAdapter;
   completions?: EndpointAdapter<any>;
   embeddings?: EndpointAdapter<any>;
   /** The provider's error body → a message (defaults to OpenAI's `error.message`). */

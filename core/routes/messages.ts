@@ -1,18 +1,18 @@
 import * as v from "valibot";
-import { type GatewayError, badRequest, upstreamError } from "../errors.js";
+import { badRequest, } from "../errors.js";
 import { anthropicErrorBody } from "../formats/anthropic/errors.js";
 import { chatToMessage } from "../formats/anthropic/from-chat.js";
 import { ChatToMessagesStream } from "../formats/anthropic/chat-stream.js";
 import { messagesToChat } from "../formats/anthropic/to-chat.js";
 import type { Gateway } from "../gateway.js";
+import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { clientStream, type StreamWriter } from "../lifecycle/chat-stream.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
 import { parseJson, validate } from "../lifecycle/validate.js";
-import type { CallContext, ChatAdapter, MessagesAdapter } from "../providers/types.js";
+import type { MessagesAdapter } from "../providers/types.js";
 import type { ChatCompletion, ChatRequest } from "../types.js";
-import type { Answer } from "../upstream/attempt-loop.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
 import { nativeMessagesStream } from "./messages-native-stream.js";
 
@@ -64,13 +64,13 @@ export function messagesRoute(gw: Gateway): ApiRoute {
           const native = nativeAdapter(ctx.provider, ctx.model);
           if (native) {
             const built = native.request(body, ctx);
-            return { req: upstreamRequest(ctx, built.path, built.body, built.headers, stream), state: { native: true } satisfies CallState };
+            return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers), state: { native: true } satisfies CallState };
           }
-          const chat = chatAdapter(ctx);
+          const chat = chatAdapter(ctx, "/v1/messages");
           if (stream && !chat.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream.`, "stream", "unsupported_endpoint");
           // An OpenAI-shaped provider takes the body as it is: Anthropic's cache_control on a part would be refused there.
           const built = await chat.request(chat.response === null ? withoutCacheControl(translated!.chat) : translated!.chat, ctx);
-          return { req: upstreamRequest(ctx, built.path, built.body, built.headers, stream, built.method), state: { native: false, inner: built.state } satisfies CallState };
+          return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers, built.method), state: { native: false, inner: built.state } satisfies CallState };
         },
       };
       if (translated?.dropped.length) call.record.dropped = translated.dropped;
@@ -83,19 +83,19 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       if (state.native) {
         if (call.record.stream) return nativeMessagesStream(answer, nativeAdapter(answer.ctx.provider, answer.ctx.model)!.framing, call, Object.assign(headers, SSE_HEADERS));
         const json = await readJson(answer);
-        if (json?.type !== "message" || !Array.isArray(json.content)) throw notAnAnswer(answer.ctx);
+        if (json?.type !== "message" || !Array.isArray(json.content)) throw notAnAnswer(answer.ctx, "/v1/messages");
         call.finish({ usage: usageOf(json) ?? invokeModelHeaderUsage(answer.res.headers) });
         return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
       }
 
-      const chat = chatAdapter(answer.ctx);
+      const chat = chatAdapter(answer.ctx, "/v1/messages");
       const inner = { ...answer, state: state.inner };
       if (call.record.stream) {
         const body = clientStream(inner, chat.stream, (t) => call.scrub(t), (end) => call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }), anthropicWriter(model));
         return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
       }
       let json = await readJson(answer);
-      if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx);
+      if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/messages");
       if (chat.response) json = chat.response(json, answer.ctx, state.inner);
       const completion = json as ChatCompletion;
       call.finish({ usage: completion.usage });
@@ -142,36 +142,3 @@ function nativeAdapter(provider: { messages?: MessagesAdapter }, model: string):
   const adapter = provider.messages;
   return adapter && (adapter.accepts?.(model) ?? true) ? adapter : undefined;
 }
-
-function chatAdapter(ctx: CallContext): ChatAdapter {
-  const chat = ctx.provider.chat;
-  if (!chat) throw badRequest(`Provider "${ctx.providerName}" does not serve /v1/messages.`, "model", "unsupported_endpoint");
-  return chat;
-}
-
-function upstreamRequest(ctx: CallContext, path: string, body: unknown, extra: Record<string, string> | undefined, stream: boolean, method: "POST" | "GET" = "POST") {
-  return {
-    url: ctx.baseUrl + path,
-    method,
-    headers: { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...ctx.config.headers, ...extra },
-    body: method === "GET" ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  };
-}
-
-async function readJson(answer: Answer): Promise<any> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await answer.body.bytes();
-  } finally {
-    answer.timer.release();
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw upstreamError(502, `Provider "${answer.ctx.providerName}" sent a response that is not JSON.`, "bad_upstream_response");
-  }
-}
-
-const notAnAnswer = (ctx: CallContext): GatewayError =>
-  upstreamError(502, `Provider "${ctx.providerName}" answered 200 with a body that is not a /v1/messages answer.`, "bad_upstream_response");
-

@@ -1,0 +1,180 @@
+import { GatewayError, badRequest, upstreamError } from "../errors.js";
+import { SSEDecoder } from "../formats/sse.js";
+import { ChatToResponsesStream, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
+import type { Gateway } from "../gateway.js";
+import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
+import { jsonMaterial } from "../lifecycle/cache.js";
+import type { Call } from "../lifecycle/call.js";
+import { clientStream, type StreamWriter } from "../lifecycle/chat-stream.js";
+import { resolveTargets } from "../lifecycle/route.js";
+import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
+import { parseJson } from "../lifecycle/validate.js";
+import type { ChatCompletion } from "../types.js";
+import type { Answer } from "../upstream/attempt-loop.js";
+import { SSEUsageScanner } from "../usage/scanners.js";
+import { usageOf } from "../usage/normalize.js";
+import { inputItems, keepResponse, previousItems, responseTenant } from "./responses-state.js";
+
+/**
+ * OpenAI's Responses API: POST /v1/responses, for Codex CLI, the openai SDK's responses.* and the
+ * Agents SDK. To OpenAI and Azure OpenAI the body and the events go through as they are; to any
+ * other provider the request is translated to chat completions and the answer back into a
+ * Response, streamed event by event. `previous_response_id` is resolved by the gateway from its
+ * own store (responses-state.ts), for every provider alike; its items go before this turn's input.
+ */
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+const JSON_HEADERS = { "content-type": "application/json" };
+const MAX_DROPPED_HEADER = 1000;
+
+type Body = Record<string, unknown> & { model: string; stream?: boolean; store?: boolean; previous_response_id?: unknown };
+
+interface ResponsesRequest extends RouteRequest {
+  body: Body;
+  tenant: string;
+  /** Earlier turns and this one's input, as stored for the next turn. */
+  items: ResponseItem[];
+  namespaces: NamespaceMap;
+  id: string;
+  createdAt: number;
+}
+
+export function responsesRoute(gw: Gateway): ApiRoute {
+  return {
+    endpoint: "responses",
+    async read(c, call) {
+      const body = parseJson(await c.req.text()) as Body;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
+      if (typeof body.model !== "string" || !body.model || body.model.length > 256) throw badRequest("model must be a model name of 1 to 256 characters.", "model");
+      call.model = body.model;
+      const headers = c.req.raw.headers;
+      const tenant = await responseTenant(gw, call.auth!, headers);
+      const history = await previousItems(gw, tenant, body.previous_response_id);
+      const targets = resolveTargets(gw, body.model, headers);
+      const stream = body.stream === true;
+      // Translated once when some target needs it: its 400s come before any upstream call.
+      const translated = targets.some((t) => !t.route.provider.responses) ? responsesToChat(body, history) : undefined;
+      // Native targets get the earlier turns as input: the gateway, not the provider, holds the chain.
+      const { previous_response_id: _previous, ...rest } = body;
+      const nativeBody = history.length ? { ...rest, input: [...history, ...inputItems(body.input)] } : body;
+      const req: ResponsesRequest = {
+        body,
+        tenant,
+        items: [...history, ...inputItems(body.input)],
+        namespaces: translated?.namespaces ?? Object.create(null),
+        id: `resp_${crypto.randomUUID().replaceAll("-", "")}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
+        createdAt: Math.floor(Date.now() / 1000),
+        model: body.model,
+        targets,
+        stream,
+        // The usage chunk reaches the writer, which reports it in response.completed.
+        clientWantsUsage: true,
+        cacheMaterial: history.length ? undefined : jsonMaterial(body),
+        async build(ctx) {
+          const native = ctx.provider.responses;
+          if (native) {
+            const built = native.request(nativeBody, ctx);
+            return { req: upstreamRequest(ctx, built.path, built.body, stream), state: { native: true } };
+          }
+          const chat = chatAdapter(ctx, "/v1/responses");
+          const built = await chat.request(translated!.chat, ctx);
+          return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers), state: { native: false, inner: built.state } };
+        },
+      };
+      if (translated?.dropped.length) call.record.dropped = translated.dropped;
+      return req;
+    },
+
+    async respond(answer, call, r, headers) {
+      const req = r as ResponsesRequest;
+      const state = answer.state as { native: boolean; inner?: unknown };
+      const keep = req.body.store !== false;
+      if (call.record.dropped?.length) headers["x-strait-dropped"] = call.record.dropped.join(", ").slice(0, MAX_DROPPED_HEADER);
+      if (state.native) {
+        if (call.record.stream) return nativeStream(gw, answer, call, req, keep, Object.assign(headers, SSE_HEADERS));
+        const json = await readJson(answer);
+        if (json?.object !== "response") throw notAnAnswer(answer.ctx, "/v1/responses");
+        call.finish({ usage: usageOf(json) });
+        if (keep) keepResponse(gw, req.tenant, json, req.items, call.record.requestId);
+        return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+      }
+
+      const chat = chatAdapter(answer.ctx, "/v1/responses");
+      const context = { id: req.id, createdAt: req.createdAt, request: req.body, namespaces: req.namespaces };
+      if (call.record.stream) {
+        const out = new ChatToResponsesStream(context);
+        const writer: StreamWriter = {
+          write: (parts) => parts.map((p) => out.push(p.chunk)).join(""),
+          end: () => out.end(),
+          fail: (error) => out.error(error),
+        };
+        const body = clientStream({ ...answer, state: state.inner }, chat.stream, (t) => call.scrub(t), (end) => {
+          call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 });
+          if (keep && !end.error && !end.cancelled) keepResponse(gw, req.tenant, out.response(), req.items, call.record.requestId);
+        }, writer);
+        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
+      }
+      let json = await readJson(answer);
+      if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/responses");
+      if (chat.response) json = chat.response(json, answer.ctx, state.inner);
+      const completion = json as ChatCompletion;
+      const response = chatToResponse(completion, context);
+      call.finish({ usage: completion.usage });
+      if (keep) keepResponse(gw, req.tenant, response, req.items, call.record.requestId);
+      return new Response(JSON.stringify(response), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+    },
+  };
+}
+
+/**
+ * A native stream passed on as it came, one upstream read at a time. The final response (in
+ * `response.completed`) is kept; a failure after the start ends the stream with an `error` event.
+ */
+function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesRequest, keep: boolean, headers: Record<string, string>): Response {
+  answer.timer.settle();
+  const upstream = answer.body;
+  const events = new SSEDecoder();
+  const usage = new SSEUsageScanner();
+  const encoder = new TextEncoder();
+  let completed: Record<string, unknown> | undefined;
+  const finish = (error?: string, cancelled = false) => {
+    if (call.done) return;
+    call.finish({ usage: usage.end(), status: cancelled ? 499 : 200, error: cancelled ? "client closed the stream" : error });
+    if (keep && completed && !error && !cancelled) keepResponse(gw, req.tenant, completed, req.items, call.record.requestId);
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done, value } = await upstream.next();
+          if (done) {
+            if (!completed) throw upstreamError(502, `Provider "${answer.ctx.providerName}" ended the stream before response.completed.`, "upstream_stream_error");
+            controller.close();
+            finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
+            return;
+          }
+          usage.push(value);
+          for (const ev of events.push(value)) {
+            if (ev.event === "response.completed" || ev.event === "response.incomplete") completed = (JSON.parse(ev.data) as { response?: Record<string, unknown> }).response;
+          }
+          controller.enqueue(value);
+        } catch (e) {
+          if (call.done) return;
+          const error = call.scrubbed(e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error"));
+          controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify({ type: "error", code: error.code, message: error.message, param: null })}\n\n`));
+          controller.close();
+          answer.timer.abort();
+          upstream.stop();
+          finish(error.message);
+        }
+      },
+      async cancel() {
+        finish(undefined, true);
+        answer.timer.abort();
+        await upstream.return();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: 200, headers });
+}
