@@ -80,8 +80,9 @@ beforeAll(async () => {
   upstream = await startMockUpstream(openAI);
   gw = await startKeysGateway({
     file: {
-      providers: { openai: { baseUrl: `${upstream.url}/v1`, apiKeys: [PROVIDER_KEY] } },
-      prices: { "openai/m": { input: 1000, output: 1000 } },
+      // "compat": the same upstream as an OpenAI-compatible provider without a native Responses API.
+      providers: { openai: { baseUrl: `${upstream.url}/v1`, apiKeys: [PROVIDER_KEY] }, compat: { type: "openai-compatible", baseUrl: `${upstream.url}/v1`, apiKeys: [PROVIDER_KEY] } },
+      prices: { "openai/m": { input: 1000, output: 1000 }, "compat/m": { input: 1000, output: 1000 } },
       streamIdleTimeoutMs: 300,
     },
   });
@@ -127,6 +128,30 @@ describe("limits hold on every route that streams", () => {
       expect(refused.status).toBe(429);
       expect((await refused.json()).error.code).toBe("budget_exceeded");
     });
+  }
+
+  // Claude Code's and Codex's routes, translated to the same upstream: counted from the usage the translation reads.
+  for (const stream of [false, true]) {
+    for (const [route, send, refusal] of [
+      ["/v1/messages", (key: string) => post("/v1/messages", key, { model: "compat/m", max_tokens: 16, messages: [{ role: "user", content: "hi" }], stream }), (j: any) => expect(j).toMatchObject({ type: "error", error: { type: "rate_limit_error" } })],
+      ["/v1/responses", (key: string) => post("/v1/responses", key, { model: "compat/m", input: "hi", stream, store: false }), (j: any) => expect(j.error.message).toMatch(/tokens per minute/)],
+    ] as const) {
+      it(`${stream ? "streamed" : "JSON"} ${route}: tpm and the budget hold`, async () => {
+        const { json: k } = await admin(gw, "POST", "/admin/keys", { name: `tpm ${route} ${stream}`, tpm: 50 });
+        const first = await send(k.key);
+        expect(first.status).toBe(200);
+        await first.text();
+        await until(async () => (await gw.store.limits.get(`tpm:key:${k.id}`, Date.now() - (Date.now() % 60_000))) >= 60);
+        const refused = await send(k.key);
+        expect(refused.status).toBe(429);
+        refusal(await refused.json());
+
+        const { json: b } = await admin(gw, "POST", "/admin/keys", { name: `budget ${route} ${stream}`, budget: { usd: 0.05, period: "day" } });
+        expect((await send(b.key)).status).toBe(200);
+        await until(async () => (await admin(gw, "GET", `/admin/keys/${b.id}`)).json.spend.day >= 0.06);
+        expect((await send(b.key)).status).toBe(429);
+      });
+    }
   }
 
   it("a pass-through call the gateway can't count (an unknown POST) is refused for a key with a token limit, and served for one without", async () => {

@@ -10,7 +10,7 @@ export interface ConverseMessage {
 }
 export interface ConverseRequest {
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: Array<{ text: string } | { cachePoint: { type: "default" } }>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: { tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: unknown } } }>; toolChoice?: Record<string, unknown> };
   requestMetadata?: Record<string, string>;
@@ -47,7 +47,7 @@ export function toConverse(body: ChatRequest, state: ConverseCallState = {}): Co
   if (body.logprobs === true) throw badRequest("Bedrock Converse does not return log probabilities: logprobs is not supported.", "logprobs", "unsupported_parameter");
   if (Array.isArray(body.modalities) && body.modalities.includes("audio")) throw badRequest("Bedrock Converse does not produce audio.", "modalities", "unsupported_parameter");
 
-  const system: Array<{ text: string }> = [];
+  const system: NonNullable<ConverseRequest["system"]> = [];
   const messages: ConverseMessage[] = [];
   let toolBlocksInHistory = false;
   const toolNamesInHistory = new Set<string>();
@@ -66,6 +66,7 @@ export function toConverse(body: ChatRequest, state: ConverseCallState = {}): Co
       case "system":
       case "developer":
         for (const text of textParts(m.content, where)) if (text) system.push({ text });
+        if (marksCache(m.content)) system.push({ cachePoint: { type: "default" } });
         break;
       case "user":
         append("user", userBlocks(m.content, where));
@@ -197,20 +198,31 @@ function userBlocks(content: unknown, where: string): ContentBlock[] {
   if (typeof content === "string") return content ? [{ text: content }] : [];
   if (content === null || content === undefined) return [];
   if (!Array.isArray(content)) throw badRequest(`${where}.content must be a string or an array of parts.`, `${where}.content`, "invalid_value");
-  return content.map((p: any, j): ContentBlock => {
+  return content.flatMap((p: any, j): ContentBlock[] => {
     const at = `${where}.content[${j}]`;
-    switch (p?.type) {
-      case "text":
-        return { text: String(p.text ?? "") };
-      case "image_url":
-        return imageBlock(String(p.image_url?.url ?? ""), at);
-      case "file":
-        return documentBlock(p.file ?? {}, at);
-      default:
-        throw badRequest(`${at}: content parts of type "${p?.type}" are not supported by Bedrock Converse.`, `${at}.type`, "unsupported_parameter");
-    }
+    const block = userBlock(p, at);
+    // Anthropic's cache_control on a part (chat clients, translated /v1/messages) is Bedrock's cache point after it.
+    return p?.cache_control ? [block, CACHE_POINT] : [block];
   });
 }
+
+function userBlock(p: any, at: string): ContentBlock {
+  switch (p?.type) {
+    case "text":
+      return { text: String(p.text ?? "") };
+    case "image_url":
+      return imageBlock(String(p.image_url?.url ?? ""), at);
+    case "file":
+      return documentBlock(p.file ?? {}, at);
+    default:
+      throw badRequest(`${at}: content parts of type "${p?.type}" are not supported by Bedrock Converse.`, `${at}.type`, "unsupported_parameter");
+  }
+}
+
+/** Bedrock's prompt-cache breakpoint: everything before it is cached (Claude and Nova models). */
+const CACHE_POINT: ContentBlock = { cachePoint: { type: "default" } };
+
+const marksCache = (content: unknown) => Array.isArray(content) && content.some((p: any) => p?.cache_control);
 
 function imageBlock(url: string, at: string): ContentBlock {
   const data = /^data:image\/([a-z]+);base64,(.+)$/is.exec(url);

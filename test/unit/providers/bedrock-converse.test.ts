@@ -343,3 +343,17 @@ describe("ConverseStream → OpenAI chunks", () => {
     expect(() => t.end()).toThrow(/before messageStop/);
   });
 });
+
+describe("prompt caching on Converse", () => {
+  it("cache_control on a part becomes a cache point after it, in system and user content", () => {
+    const out = toConverse({
+      model: "m",
+      messages: [
+        { role: "system", content: [{ type: "text", text: "Long rules", cache_control: { type: "ephemeral" } }] },
+        { role: "user", content: [{ type: "text", text: "A long document", cache_control: { type: "ephemeral" } }, { type: "text", text: "Question?" }] },
+      ],
+    } as never);
+    expect(out.system).toEqual([{ text: "Long rules" }, { cachePoint: { type: "default" } }]);
+    expect(out.messages[0]!.content).toEqual([{ text: "A long document" }, { cachePoint: { type: "default" } }, { text: "Question?" }]);
+  });
+});
