@@ -16,6 +16,8 @@ export const OPTIONS = {
   "budget-period": { type: "string" },
   "expires-at": { type: "string" },
   "cache-ttl": { type: "string" },
+  "strict-tools": { type: "boolean" },
+  "prompt-caching": { type: "string" },
   metadata: { type: "string", multiple: true },
   credential: { type: "string", multiple: true },
   disable: { type: "boolean" },
@@ -29,6 +31,8 @@ export const OPTIONS = {
   "no-owner": { type: "boolean" },
   "no-credentials": { type: "boolean" },
   "no-cache-ttl": { type: "boolean" },
+  "no-strict-tools": { type: "boolean" },
+  "no-prompt-caching": { type: "boolean" },
   limit: { type: "string" },
   cursor: { type: "string" },
   all: { type: "boolean" },
@@ -76,6 +80,11 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   } else if (f["budget-period"] !== undefined) throw new UsageError("--budget-period needs --budget-usd.");
   if (f["expires-at"] !== undefined) b.expiresAt = f["expires-at"];
   if (f["cache-ttl"] !== undefined) b.cacheTtlSeconds = int("cache-ttl", f["cache-ttl"]);
+  if (f["strict-tools"]) b.strictTools = true;
+  if (f["prompt-caching"] !== undefined) {
+    if (f["prompt-caching"] !== "auto") throw new UsageError(`--prompt-caching takes "auto", got "${f["prompt-caching"]}".`);
+    b.promptCaching = "auto";
+  }
   const metadata = pairs("metadata", f.metadata);
   if (metadata) b.metadata = metadata;
   const credentials = pairs("credential", f.credential);
@@ -92,5 +101,7 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   clear("no-owner", "owner");
   clear("no-credentials", "credentials");
   clear("no-cache-ttl", "cacheTtlSeconds");
+  clear("no-strict-tools", "strictTools");
+  clear("no-prompt-caching", "promptCaching");
   return b;
 }

@@ -16,6 +16,10 @@ export interface ModelAlias {
   onStatusCodes?: number[];
   /** Cache answers for this alias this long unless the request or its key says otherwise. */
   cacheTtlSeconds?: number;
+  /** Refuse (400) a built-in or server tool the target can't run, rather than leave it out. */
+  strictTools?: boolean;
+  /** "auto": add prompt-cache breakpoints to /v1/messages requests that set none. */
+  promptCaching?: "auto";
 }
 
 export interface RetryPolicy {
@@ -182,6 +186,8 @@ const AliasSchema = v.union([
       targets: v.pipe(v.array(TargetSchema), v.minLength(1)),
       onStatusCodes: v.optional(v.pipe(v.array(statusCode), v.minLength(1))),
       cacheTtlSeconds: v.optional(cacheTtl),
+      strictTools: v.optional(v.boolean()),
+      promptCaching: v.optional(v.picklist(["auto"])),
     },
     "an alias's settings are",
   ),
@@ -253,7 +259,14 @@ function toAlias(a: v.InferOutput<typeof AliasSchema>): ModelAlias {
     const list = Array.isArray(a) ? a : [a];
     return { strategy: "fallback", targets: list.map(toTarget) };
   }
-  return { strategy: a.strategy ?? "fallback", targets: a.targets.map(toTarget), onStatusCodes: a.onStatusCodes, cacheTtlSeconds: a.cacheTtlSeconds };
+  return {
+    strategy: a.strategy ?? "fallback",
+    targets: a.targets.map(toTarget),
+    onStatusCodes: a.onStatusCodes,
+    cacheTtlSeconds: a.cacheTtlSeconds,
+    strictTools: a.strictTools,
+    promptCaching: a.promptCaching,
+  };
 }
 
 function envNumber(env: Env, name: string): number | undefined {

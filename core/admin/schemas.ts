@@ -40,6 +40,8 @@ const fields = {
     v.minValue(60, "must be at least 60 seconds"),
     v.maxValue(2_592_000, "must be at most 2592000 seconds (30 days)"),
   ),
+  strictTools: v.boolean("must be true or false"),
+  promptCaching: v.picklist(["auto"], 'must be "auto" (or null to turn it off)'),
   metadata: v.pipe(
     v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "keys must be at most 64 characters")), v.pipe(v.string("values must be strings"), v.maxLength(512, "values must be at most 512 characters"))),
     v.check((m) => Object.keys(m).length <= 32, "may hold at most 32 entries"),
@@ -58,6 +60,8 @@ export const CreateKeySchema = v.strictObject({
   maxParallel: v.optional(fields.maxParallel),
   budget: v.optional(fields.budget),
   cacheTtlSeconds: v.optional(fields.cacheTtlSeconds),
+  strictTools: v.optional(fields.strictTools),
+  promptCaching: v.optional(fields.promptCaching),
   metadata: v.optional(fields.metadata),
   credentials: v.optional(fields.credentials),
 });
@@ -74,6 +78,8 @@ export const UpdateKeySchema = v.strictObject({
   maxParallel: v.optional(v.nullable(fields.maxParallel)),
   budget: v.optional(v.nullable(fields.budget)),
   cacheTtlSeconds: v.optional(v.nullable(fields.cacheTtlSeconds)),
+  strictTools: v.optional(v.nullable(fields.strictTools)),
+  promptCaching: v.optional(v.nullable(fields.promptCaching)),
   metadata: v.optional(v.nullable(fields.metadata)),
   credentials: v.optional(v.nullable(fields.credentials)),
 });

@@ -23,6 +23,8 @@ export function keyView(r: VirtualKeyRecord) {
     maxParallel: r.maxParallel ?? null,
     budget: r.budget ?? null,
     cacheTtlSeconds: r.cacheTtlSeconds ?? null,
+    strictTools: r.strictTools === true,
+    promptCaching: r.promptCaching ?? null,
     metadata: r.metadata ?? {},
     credentials: r.credentials ? Object.fromEntries(Object.entries(r.credentials).map(([p, k]) => [p, maskSecret(k)])) : {},
   };

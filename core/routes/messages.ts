@@ -4,6 +4,7 @@ import { anthropicErrorBody } from "../formats/anthropic/errors.js";
 import { chatToMessage } from "../formats/anthropic/from-chat.js";
 import { ChatToMessagesStream } from "../formats/anthropic/chat-stream.js";
 import { messagesToChat } from "../formats/anthropic/to-chat.js";
+import { withCacheBreakpoints } from "../formats/anthropic/cache-breakpoints.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
@@ -15,6 +16,7 @@ import type { MessagesAdapter } from "../providers/types.js";
 import type { ChatCompletion, ChatRequest } from "../types.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
 import { nativeMessagesStream } from "./messages-native-stream.js";
+import { promptCachingAuto, refuseDroppedTools } from "./translation-settings.js";
 
 /**
  * Anthropic's Messages API: POST /v1/messages, for Claude Code and Anthropic's SDKs. To a target
@@ -52,6 +54,8 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       const targets = resolveTargets(gw, body.model, c.req.raw.headers);
       // Translated once, when some target needs it: its 400s come before any upstream call.
       const translated = targets.some((t) => !nativeAdapter(t.route.provider, t.model)) ? messagesToChat(body) : undefined;
+      if (translated) refuseDroppedTools(gw, call, body.model, translated.dropped.flatMap((d) => /^tools\[([^\]]+)\]$/.exec(d)?.[1] ?? []));
+      const nativeBody = promptCachingAuto(gw, call, body.model) ? withCacheBreakpoints(body) : body;
       const req: MessagesRequest = {
         model: body.model,
         requestedModel: body.model,
@@ -63,7 +67,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
         async build(ctx) {
           const native = nativeAdapter(ctx.provider, ctx.model);
           if (native) {
-            const built = native.request(body, ctx);
+            const built = native.request(nativeBody, ctx);
             return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers), state: { native: true } satisfies CallState };
           }
           const chat = chatAdapter(ctx, "/v1/messages");

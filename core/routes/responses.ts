@@ -1,6 +1,6 @@
 import { GatewayError, badRequest, upstreamError } from "../errors.js";
 import { SSEDecoder } from "../formats/sse.js";
-import { ChatToResponsesStream, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
+import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
@@ -14,6 +14,7 @@ import type { Answer } from "../upstream/attempt-loop.js";
 import { SSEUsageScanner } from "../usage/scanners.js";
 import { usageOf } from "../usage/normalize.js";
 import { inputItems, keepResponse, previousItems, responseTenant } from "./responses-state.js";
+import { refuseDroppedTools } from "./translation-settings.js";
 
 /**
  * OpenAI's Responses API: POST /v1/responses, for Codex CLI, the openai SDK's responses.* and the
@@ -54,6 +55,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       const stream = body.stream === true;
       // Translated once when some target needs it: its 400s come before any upstream call.
       const translated = targets.some((t) => !t.route.provider.responses) ? responsesToChat(body, history) : undefined;
+      if (translated) refuseDroppedTools(gw, call, body.model, builtInToolNames(body));
       // Native targets get the earlier turns as input: the gateway, not the provider, holds the chain.
       const { previous_response_id: _previous, ...rest } = body;
       const nativeBody = history.length ? { ...rest, input: [...history, ...inputItems(body.input)] } : body;

@@ -27,6 +27,10 @@ export interface VirtualKeyRecord {
   budget?: { usd: number; period: "day" | "month" | "total" };
   /** How long this key's cached answers live when a request names no TTL (60..2592000). */
   cacheTtlSeconds?: number;
+  /** /v1/responses and /v1/messages refuse (400) a built-in or server tool the target can't run, rather than leave it out. */
+  strictTools?: boolean;
+  /** "auto": add prompt-cache breakpoints to /v1/messages requests that set none (Anthropic, Claude on Bedrock). */
+  promptCaching?: "auto";
   metadata?: Record<string, string>;
   /** Provider keys bound to this virtual key, by provider name. */
   credentials?: Record<string, string>;

@@ -212,6 +212,17 @@ describe("admin API: a key's default cache TTL", () => {
   });
 });
 
+describe("admin API: a key's translation settings", () => {
+  it("strictTools and promptCaching are set, shown and cleared; other values are refused", async () => {
+    const created = await admin(gw, "POST", "/admin/keys", { name: "codex", strictTools: true, promptCaching: "auto" });
+    expect(created.json).toMatchObject({ strictTools: true, promptCaching: "auto" });
+    const id = created.json.id;
+    expect((await admin(gw, "PATCH", `/admin/keys/${id}`, { strictTools: null, promptCaching: null })).json).toMatchObject({ strictTools: false, promptCaching: null });
+    expect((await admin(gw, "PATCH", `/admin/keys/${id}`, { promptCaching: "always" })).json.error.param).toBe("promptCaching");
+    expect((await admin(gw, "PATCH", `/admin/keys/${id}`, { strictTools: "yes" })).json.error.param).toBe("strictTools");
+  });
+});
+
 describe("admin API: DELETE /admin/cache", () => {
   const entry = (tenant: string, n: number) => `${tenant}/${n.toString(16).padStart(64, "0")}`;
   const fill = async (keys: string[]) => {

@@ -59,7 +59,10 @@ beforeAll(async () => {
         openai: { baseUrl: `${openai.url}/v1`, apiKeys: ["sk-openai-messages-0001"] },
       },
       // What Claude Code sends, mapped to a Bedrock inference profile.
-      models: { "claude-sonnet-4-5-20250929": `aws-bedrock/${CLAUDE_ON_BEDROCK}` },
+      models: {
+        "claude-sonnet-4-5-20250929": `aws-bedrock/${CLAUDE_ON_BEDROCK}`,
+        "cached-claude": { targets: ["anthropic/claude-sonnet-4-5"], promptCaching: "auto" },
+      },
       breaker: { failures: 0 },
     },
     { STRAIT_GATEWAY_TOKENS: TOKEN },
@@ -121,6 +124,19 @@ describe("to Anthropic, natively", () => {
     expect(textOf(final).length).toBeGreaterThan(0);
     await gw.settled();
     expect(records[0]).toMatchObject({ endpoint: "messages", stream: true, status: 200, usage: { prompt_tokens: 25, completion_tokens: 15 } });
+  });
+
+  it("promptCaching auto adds cache breakpoints for a client that sets none", async () => {
+    const tools = [{ name: "a", input_schema: { type: "object" as const } }, { name: "b", input_schema: { type: "object" as const } }];
+    await client.messages.create({ model: "cached-claude", max_tokens: 8, system: "Rules.", tools, messages: hello });
+    const sent = JSON.parse(anthropic.requests[0]!.body);
+    expect(sent.system).toEqual([{ type: "text", text: "Rules.", cache_control: { type: "ephemeral" } }]);
+    expect(sent.tools[1].cache_control).toEqual({ type: "ephemeral" });
+    expect(sent.tools[0].cache_control).toBeUndefined();
+    expect(sent.messages[0].content).toEqual([{ type: "text", text: "Hello", cache_control: { type: "ephemeral" } }]);
+    // A client that sets its own breakpoints is left alone.
+    await client.messages.create({ model: "cached-claude", max_tokens: 8, system: [{ type: "text", text: "Rules.", cache_control: { type: "ephemeral" } }], messages: hello });
+    expect(JSON.parse(anthropic.requests[1]!.body).messages[0].content).toBe("Hello");
   });
 
   it("an upstream error comes back in Anthropic's shape, with its status", async () => {

@@ -76,6 +76,7 @@ beforeAll(async () => {
         anthropic: { baseUrl: anthropicUp.url, apiKeys: ["sk-ant-responses-0001"] },
         "aws-bedrock": { baseUrl: bedrock.url, region: "us-east-1", ...AWS },
       },
+      models: { "strict-claude": { targets: ["anthropic/claude-sonnet-4-5"], strictTools: true } },
       breaker: { failures: 0 },
     },
   });
@@ -145,6 +146,18 @@ describe("to other providers, translated", () => {
     // The first turn's user message and tool call came from the store, before this turn's result.
     expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant", "user"]);
     expect(sent.messages[2].content[0]).toMatchObject({ type: "tool_result", tool_use_id: call.call_id });
+  });
+});
+
+describe("built-in tools on a translated target", () => {
+  it("are left out and named, or refused with strictTools", async () => {
+    const tools = [{ type: "web_search" as const }];
+    const ok = await client.responses.create({ model: "anthropic/claude-sonnet-4-5", input: "Hi", tools }).withResponse();
+    expect(ok.response.headers.get("x-strait-dropped")).toContain("web_search");
+    const err = await client.responses.create({ model: "strict-claude", input: "Hi", tools }).catch((e) => e);
+    expect(err.status).toBe(400);
+    expect(err.error).toMatchObject({ code: "unsupported_tool", param: "tools" });
+    expect(err.error.message).toContain("web_search");
   });
 });
 

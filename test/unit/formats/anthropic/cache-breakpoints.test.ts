@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { withCacheBreakpoints } from "../../../../core/formats/anthropic/cache-breakpoints.js";
+
+const ephemeral = { type: "ephemeral" };
+
+describe("automatic prompt-cache breakpoints", () => {
+  it("marks the system prompt, the last tool and the latest user turn", () => {
+    const out = withCacheBreakpoints({
+      system: [{ type: "text", text: "a" }, { type: "text", text: "b" }],
+      tools: [{ name: "t1" }, { name: "t2" }],
+      messages: [
+        { role: "user", content: "first" },
+        { role: "assistant", content: "reply" },
+        { role: "user", content: [{ type: "text", text: "x" }, { type: "image", source: {} }] },
+        { role: "assistant", content: "prefill" },
+      ],
+    });
+    expect(out.system).toEqual([{ type: "text", text: "a" }, { type: "text", text: "b", cache_control: ephemeral }]);
+    expect(out.tools).toEqual([{ name: "t1" }, { name: "t2", cache_control: ephemeral }]);
+    const messages = out.messages as Array<{ content: unknown }>;
+    expect(messages[0]!.content).toBe("first");
+    expect(messages[2]!.content).toEqual([{ type: "text", text: "x" }, { type: "image", source: {}, cache_control: ephemeral }]);
+  });
+
+  it("leaves a request that sets its own breakpoints, or has nothing to mark, as it is", () => {
+    const own = { system: [{ type: "text", text: "a", cache_control: ephemeral }], messages: [{ role: "user", content: "q" }] };
+    expect(withCacheBreakpoints(own)).toBe(own);
+    expect(withCacheBreakpoints({ messages: [] })).toEqual({ messages: [] });
+  });
+});
