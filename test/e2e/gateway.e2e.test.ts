@@ -137,7 +137,12 @@ for (const name of frontNames()) {
       geminiUp = await startMockUpstream(geminiUpstream);
       bedrockUp = await startBedrockUpstream({
         keys: [AWS],
-        handler: (req, res) => (req.action === "converse-stream" ? sendEventStream(res, fixtureBytes("bedrock/stream-text.bin"), { chunkSize: 7 }) : sendConverse(res, fixtureText("bedrock/converse-text.json"))),
+        handler: (req, res) => {
+          if (req.action === "converse-stream") return sendEventStream(res, fixtureBytes("bedrock/stream-text.bin"), { chunkSize: 7 });
+          if (req.action === "invoke-with-response-stream") return sendEventStream(res, fixtureBytes("bedrock/invoke-stream-text.bin"), { chunkSize: 11 });
+          if (req.action === "invoke") return sendJson(res, 200, fixtureJson("anthropic/response-text.json"));
+          return sendConverse(res, fixtureText("bedrock/converse-text.json"));
+        },
       });
       front = await startFront(name, {
         config: {
@@ -478,6 +483,40 @@ for (const name of frontNames()) {
         const bad = await post("/", [steps[0], { provider: "aws-bedrock", query: {} }]);
         expect(bad.status).toBe(400);
         expect(((await bad.json()) as any).error.message).toMatch(/^Step 1: needs "endpoint"/);
+      });
+    });
+
+    describe("Claude Code's and Codex's APIs", () => {
+      const aws = { "x-aws-access-key-id": AWS.accessKeyId, "x-aws-secret-access-key": AWS.secretAccessKey, "x-aws-session-token": AWS.sessionToken, "x-aws-region": "us-east-1" };
+
+      it("POST /v1/messages: Claude on Bedrock, natively, streamed and not, with the Anthropic SDK", async () => {
+        const claude = new Anthropic({ apiKey: TOKEN, baseURL: front.url, maxRetries: 0, defaultHeaders: aws });
+        const model = `aws-bedrock/${BEDROCK_MODEL}`;
+        const msg = await claude.messages.create({ model, max_tokens: 64, messages: [{ role: "user", content: "Hi" }] });
+        expect(msg.content[0]).toMatchObject({ type: "text" });
+        const final = await claude.messages.stream({ model, max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }).finalMessage();
+        expect(final.stop_reason).toBe("end_turn");
+        expect(bedrockUp.requests.at(-1)!.action).toBe("invoke-with-response-stream");
+      });
+
+      it("POST /v1/messages: translated to an OpenAI-compatible provider, errors in Anthropic's shape", async () => {
+        const claude = new Anthropic({ apiKey: TOKEN, baseURL: front.url, maxRetries: 0 });
+        const final = await claude.messages.stream({ model: "openai/gpt-4o-mini", max_tokens: 64, messages: [{ role: "user", content: "Hi" }] }).finalMessage();
+        expect(final.content.some((b) => b.type === "text" && b.text.length > 0)).toBe(true);
+        const err = await claude.messages.create({ model: "nobody/x", max_tokens: 8, messages: [{ role: "user", content: "Hi" }] }).catch((e) => e);
+        expect(err.status).toBe(404);
+        expect(err.error).toMatchObject({ type: "error", error: { type: "not_found_error" } });
+      });
+
+      it("POST /v1/responses: two turns by previous_response_id, kept in the runtime's store", async () => {
+        const first = await client.responses.create({ model: "anthropic/claude-sonnet-4-5", input: "Remember: blue." });
+        expect(first.output_text.length).toBeGreaterThan(0);
+        // Kept as deferred work after the answer: on the Worker, waitUntil; wait until it reads back.
+        for (let i = 0; i < 40 && (await client.responses.retrieve(first.id).catch(() => undefined)) === undefined; i++) await sleep(50);
+        const second = await client.responses.create({ model: "anthropic/claude-sonnet-4-5", input: "Which colour?", previous_response_id: first.id });
+        expect(second.output_text.length).toBeGreaterThan(0);
+        const sent = JSON.parse(anthropicUp.requests.at(-1)!.body);
+        expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant", "user"]);
       });
     });
   });
