@@ -1,3 +1,5 @@
+import { concatBytes } from "../formats/bytes.js";
+
 /**
  * The answer's body, passed on to the client one read at a time (never buffered on the way), with
  * a copy kept as it goes. `done` gets the whole copy once the body ended, or undefined when it
@@ -20,7 +22,7 @@ export function recordBody(body: ReadableStream<Uint8Array>, limit: number, done
         }
         if (read.done) {
           controller.close();
-          done(parts && concat(parts, size));
+          done(parts && concatBytes(parts, size));
           return;
         }
         if (parts) {
@@ -37,15 +39,4 @@ export function recordBody(body: ReadableStream<Uint8Array>, limit: number, done
     },
     { highWaterMark: 0 },
   );
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@ import { toBase64 } from "../formats/base64.js";
 import { estimateTokens } from "../formats/anthropic/count-tokens.js";
 import type { Gateway } from "../gateway.js";
 import { resolveTargets } from "../lifecycle/route.js";
+import { readJson } from "./chat-target.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { parseJson, validate } from "../lifecycle/validate.js";
 import type { BuiltRequest, CallContext } from "../providers/types.js";
@@ -57,18 +58,7 @@ export function countTokensRoute(gw: Gateway): ApiRoute {
     },
 
     async respond(answer, call, _req, headers) {
-      let bytes: Uint8Array;
-      try {
-        bytes = await answer.body.bytes();
-      } finally {
-        answer.timer.release();
-      }
-      let json: any;
-      try {
-        json = JSON.parse(new TextDecoder().decode(bytes));
-      } catch {
-        json = undefined;
-      }
+      const json = await readJson(answer);
       const tokens = typeof json?.input_tokens === "number" ? json.input_tokens : json?.inputTokens;
       if (typeof tokens !== "number") throw upstreamError(502, `Provider "${answer.ctx.providerName}" answered with no token count.`, "bad_upstream_response");
       call.finish({});

@@ -1,5 +1,4 @@
-import { GatewayError, badRequest, upstreamError } from "../errors.js";
-import { SSEDecoder } from "../formats/sse.js";
+import { badRequest, upstreamError } from "../errors.js";
 import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
@@ -11,9 +10,9 @@ import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
 import { parseJson } from "../lifecycle/validate.js";
 import type { ChatCompletion } from "../types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
-import { SSEUsageScanner } from "../usage/scanners.js";
 import { usageOf } from "../usage/normalize.js";
 import { inputItems, keepResponse, previousItems, responseTenant } from "./responses-state.js";
+import { relayNativeSSE } from "./native-sse.js";
 import { refuseDroppedTools } from "./translation-settings.js";
 
 /**
@@ -128,55 +127,24 @@ export function responsesRoute(gw: Gateway): ApiRoute {
   };
 }
 
-/**
- * A native stream passed on as it came, one upstream read at a time. The final response (in
- * `response.completed`) is kept; a failure after the start ends the stream with an `error` event.
- */
+/** A native stream passed on as it came; the final response (in `response.completed`) is kept. */
 function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesRequest, keep: boolean, headers: Record<string, string>): Response {
-  answer.timer.settle();
-  const upstream = answer.body;
-  const events = new SSEDecoder();
-  const usage = new SSEUsageScanner();
-  const encoder = new TextEncoder();
   let completed: Record<string, unknown> | undefined;
-  const finish = (error?: string, cancelled = false) => {
-    if (call.done) return;
-    call.finish({ usage: usage.end(), status: cancelled ? 499 : 200, error: cancelled ? "client closed the stream" : error });
-    if (keep && completed && !error && !cancelled) keepResponse(gw, req.tenant, completed, req.items, call.record.requestId);
-  };
-  const body = new ReadableStream<Uint8Array>(
+  return relayNativeSSE(
+    answer,
+    call,
     {
-      async pull(controller) {
-        try {
-          const { done, value } = await upstream.next();
-          if (done) {
-            if (!completed) throw upstreamError(502, `Provider "${answer.ctx.providerName}" ended the stream before response.completed.`, "upstream_stream_error");
-            controller.close();
-            finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
-            return;
-          }
-          usage.push(value);
-          for (const ev of events.push(value)) {
-            if (ev.event === "response.completed" || ev.event === "response.incomplete") completed = (JSON.parse(ev.data) as { response?: Record<string, unknown> }).response;
-          }
-          controller.enqueue(value);
-        } catch (e) {
-          if (call.done) return;
-          const error = call.scrubbed(e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error"));
-          controller.enqueue(encoder.encode(`event: error\ndata: ${JSON.stringify({ type: "error", code: error.code, message: error.message, param: null })}\n\n`));
-          controller.close();
-          answer.timer.abort();
-          upstream.stop();
-          finish(error.message);
-        }
+      saw(ev) {
+        if (ev.event === "response.completed" || ev.event === "response.incomplete") completed = (JSON.parse(ev.data) as { response?: Record<string, unknown> }).response;
       },
-      async cancel() {
-        finish(undefined, true);
-        answer.timer.abort();
-        await upstream.return();
+      ended() {
+        if (!completed) throw upstreamError(502, `Provider "${answer.ctx.providerName}" ended the stream before response.completed.`, "upstream_stream_error");
+      },
+      errorEvent: (error) => `event: error\ndata: ${JSON.stringify({ type: "error", code: error.code, message: error.message, param: null })}\n\n`,
+      completed() {
+        if (keep && completed) keepResponse(gw, req.tenant, completed, req.items, call.record.requestId);
       },
     },
-    { highWaterMark: 0 },
+    headers,
   );
-  return new Response(body, { status: 200, headers });
 }

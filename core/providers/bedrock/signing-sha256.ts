@@ -1,3 +1,4 @@
+import { concatBytes } from "../../formats/bytes.js";
 import { Sha256 } from "@aws-crypto/sha256-js";
 
 /** Below this many bytes, hashing in JavaScript costs less than a round trip through crypto.subtle. */
@@ -29,7 +30,7 @@ export class SigningSha256 {
 
   async digest(): Promise<Uint8Array> {
     if (this.js) return this.js.digest();
-    const data = this.parts.length === 1 ? this.parts[0]! : concat(this.parts, this.size);
+    const data = this.parts.length === 1 ? this.parts[0]! : concatBytes(this.parts, this.size);
     if (this.size < NATIVE_FROM) {
       const h = new Sha256();
       h.update(data);
@@ -43,14 +44,4 @@ export class SigningSha256 {
     this.parts = [];
     this.size = 0;
   }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -1,0 +1,86 @@
+import { GatewayError, upstreamError } from "../errors.js";
+import { SSEDecoder, type SSEEvent } from "../formats/sse.js";
+import type { Call } from "../lifecycle/call.js";
+import type { Answer } from "../upstream/attempt-loop.js";
+import { SSEUsageScanner } from "../usage/scanners.js";
+
+const encoder = new TextEncoder();
+
+/** What differs between the native streams the gateway relays (Anthropic's, the Responses API's). */
+export interface NativeSSE {
+  /** An upstream read as the client's SSE bytes (Bedrock's frames become events here); undefined: nothing yet. */
+  translate?(bytes: Uint8Array): Uint8Array | undefined;
+  /** At the upstream's end, whatever the translation still held. */
+  flush?(): Uint8Array | undefined;
+  /** Each event on its way to the client. */
+  saw(event: SSEEvent): void;
+  /** Throws when the stream ended without its final event (a cut, not an answer). */
+  ended(): void;
+  /** The route's own error event, the stream's last. */
+  errorEvent(error: GatewayError): string;
+  /** After the call finished whole (not cut, not cancelled): keep what it produced. */
+  completed?(): void;
+}
+
+/**
+ * A provider's stream relayed in the client's own API, one upstream read at a time (nothing
+ * buffered), its events watched and its usage read on the way. A failure after the start — a
+ * reset, a silent upstream, an error event, a stream cut before its final event — ends it with the
+ * route's error event, so a cut answer never looks whole.
+ */
+export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, headers: Record<string, string>): Response {
+  answer.timer.settle();
+  const upstream = answer.body;
+  const events = new SSEDecoder();
+  const usage = new SSEUsageScanner();
+  const watch = (bytes: Uint8Array) => {
+    usage.push(bytes);
+    for (const ev of events.push(bytes)) route.saw(ev);
+  };
+  const finish = (error?: string, cancelled = false) => {
+    if (call.done) return;
+    call.finish({ usage: usage.end(), status: cancelled ? 499 : 200, error: cancelled ? "client closed the stream" : error });
+    if (!error && !cancelled) route.completed?.();
+  };
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            const { done, value } = await upstream.next();
+            if (done) {
+              const rest = route.flush?.();
+              if (rest) watch(rest);
+              route.ended();
+              if (rest) controller.enqueue(rest);
+              controller.close();
+              finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
+              return;
+            }
+            const bytes = route.translate ? route.translate(value) : value;
+            if (!bytes) continue;
+            watch(bytes);
+            controller.enqueue(bytes);
+            return;
+          }
+        } catch (e) {
+          if (call.done) return; // cancelled: the client is gone
+          const error = call.scrubbed(e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error"));
+          controller.enqueue(encoder.encode(route.errorEvent(error)));
+          controller.close();
+          answer.timer.abort();
+          upstream.stop();
+          finish(error.message);
+        }
+      },
+      async cancel() {
+        finish(undefined, true);
+        answer.timer.abort();
+        await upstream.return();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return new Response(body, { status: 200, headers });
+}
