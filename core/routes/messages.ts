@@ -5,6 +5,7 @@ import { chatToMessage } from "../formats/anthropic/from-chat.js";
 import { ChatToMessagesStream } from "../formats/anthropic/chat-stream.js";
 import { messagesToChat } from "../formats/anthropic/to-chat.js";
 import { withCacheBreakpoints } from "../formats/anthropic/cache-breakpoints.js";
+import { withoutUnsignedThinking } from "../formats/anthropic/unsigned-thinking.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
@@ -55,7 +56,8 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       // Translated once, when some target needs it: its 400s come before any upstream call.
       const translated = targets.some((t) => !nativeAdapter(t.route.provider, t.model)) ? messagesToChat(body) : undefined;
       if (translated) refuseDroppedTools(gw, call, body.model, translated.dropped.flatMap((d) => /^tools\[([^\]]+)\]$/.exec(d)?.[1] ?? []));
-      const nativeBody = promptCachingAuto(gw, call, body.model) ? withCacheBreakpoints(body) : body;
+      const signed = withoutUnsignedThinking(body);
+      const nativeBody = promptCachingAuto(gw, call, body.model) ? withCacheBreakpoints(signed) : signed;
       const req: MessagesRequest = {
         model: body.model,
         requestedModel: body.model,

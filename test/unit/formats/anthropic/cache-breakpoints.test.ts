@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withCacheBreakpoints } from "../../../../core/formats/anthropic/cache-breakpoints.js";
+import { withoutUnsignedThinking } from "../../../../core/formats/anthropic/unsigned-thinking.js";
 
 const ephemeral = { type: "ephemeral" };
 
@@ -26,5 +27,22 @@ describe("automatic prompt-cache breakpoints", () => {
     const own = { system: [{ type: "text", text: "a", cache_control: ephemeral }], messages: [{ role: "user", content: "q" }] };
     expect(withCacheBreakpoints(own)).toBe(own);
     expect(withCacheBreakpoints({ messages: [] })).toEqual({ messages: [] });
+  });
+});
+
+describe("thinking blocks without a signature", () => {
+  it("are taken out of assistant turns before a native call; signed ones stay", () => {
+    const body = {
+      messages: [
+        { role: "user", content: "q" },
+        { role: "assistant", content: [{ type: "thinking", thinking: "t", signature: "" }, { type: "text", text: "a" }] },
+        { role: "assistant", content: [{ type: "thinking", thinking: "t", signature: "sig" }] },
+      ],
+    };
+    const out = withoutUnsignedThinking(body).messages as Array<{ content: unknown }>;
+    expect(out[1]!.content).toEqual([{ type: "text", text: "a" }]);
+    expect(out[2]!.content).toEqual([{ type: "thinking", thinking: "t", signature: "sig" }]);
+    const clean = { messages: [{ role: "user", content: "q" }] };
+    expect(withoutUnsignedThinking(clean)).toBe(clean);
   });
 });
