@@ -30,6 +30,10 @@ function replayAnthropic(req: RecordedRequest, res: ServerResponse) {
   if (req.url.startsWith("/v1/messages/count_tokens")) return sendJson(res, 200, { input_tokens: 42 });
   const body = JSON.parse(req.body);
   if (body.model === "overloaded") return sendJson(res, 529, fixtureJson("anthropic/error-overloaded.json"));
+  if (body.model === "cached") {
+    const usage = { input_tokens: 10, cache_read_input_tokens: 100, cache_creation_input_tokens: 50, output_tokens: 5 };
+    return sendJson(res, 200, { ...fixtureJson<Record<string, unknown>>("anthropic/response-text.json"), usage });
+  }
   if (body.model === "cut") {
     res.writeHead(200, { "content-type": "text/event-stream" });
     res.write('event: message_start\ndata: {"type":"message_start","message":{"id":"m","type":"message","role":"assistant","content":[],"model":"cut","usage":{"input_tokens":3,"output_tokens":1}}}\n\n');
@@ -155,6 +159,14 @@ describe("to Anthropic, natively", () => {
   });
 });
 
+describe("usage", () => {
+  it("counts Anthropic's cache reads and writes into the call's usage", async () => {
+    await client.messages.create({ model: "anthropic/cached", max_tokens: 8, messages: hello });
+    await gw.settled();
+    expect(records[0]!.usage).toMatchObject({ prompt_tokens: 160, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_creation_tokens: 50 } });
+  });
+});
+
 describe("to Claude on Bedrock, natively (InvokeModel)", () => {
   it("JSON: Anthropic's body on InvokeModel, signed, with the version and betas Bedrock wants", async () => {
     const msg = await client.messages.create({ model: "claude-sonnet-4-5-20250929", max_tokens: 64, messages: hello }, { headers: { "anthropic-beta": "interleaved-thinking-2025-05-14, context-management-2025-06-27" } });
@@ -204,6 +216,32 @@ describe("to other providers, translated", () => {
     const sent = JSON.parse(openai.requests[0]!.body);
     expect(sent.messages[0]).toEqual({ role: "system", content: "Be brief." });
     expect(sent.model).toBe("gpt-4o-mini");
+  });
+
+  it("a tool round trip, an image and enabled thinking, with the SDK", async () => {
+    const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object" as const, properties: { city: { type: "string" } } } }];
+    const first = await client.messages.create({ model: "openai/gpt-4o-mini", max_tokens: 256, tools, thinking: { type: "enabled", budget_tokens: 2048 }, messages: [{ role: "user", content: "Weather in Paris?" }] });
+    expect(first.stop_reason).toBe("tool_use");
+    const use = first.content.find((b) => b.type === "tool_use");
+    if (use?.type !== "tool_use") throw new Error("no tool_use");
+    expect(JSON.parse(openai.requests[0]!.body)).toMatchObject({ reasoning_effort: "low", tools: [{ type: "function", function: { name: "get_weather" } }] });
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    const second = await client.messages.create({
+      model: "openai/gpt-4o-mini",
+      max_tokens: 256,
+      tools,
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        { role: "assistant", content: first.content },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "21 °C" }, { type: "image", source: { type: "base64", media_type: "image/png", data: png } }] },
+      ],
+    });
+    expect(second.type).toBe("message");
+    const sent = JSON.parse(openai.requests[1]!.body);
+    expect(sent.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+    expect(sent.messages[1].tool_calls[0].id).toBe(use.id);
+    expect(sent.messages[2]).toMatchObject({ role: "tool", tool_call_id: use.id, content: "21 °C" });
+    expect(sent.messages[3].content[0]).toEqual({ type: "image_url", image_url: { url: `data:image/png;base64,${png}` } });
   });
 
   it("streamed: Anthropic's event sequence, the SDK's final message whole", async () => {
