@@ -114,6 +114,8 @@ export interface Provider {
   checkConfig?(config: ProviderConfig, env: CallContext["env"]): string | undefined;
   /** A pass-through path in another gateway's convention, as the provider's own path (Azure: Cloudflare's /{resource}/{deployment}/…). */
   passthroughPath?(path: string, config: ProviderConfig, env: CallContext["env"]): string;
+  /** Searches the web itself when a chat request sets `web_search_options` (Anthropic's web search tool, Gemini's Google Search). */
+  webSearch?: boolean;
   /** Speaks OpenAI's API and sends a usage chunk at the end of a stream when asked (`stream_options.include_usage`). */
   streamUsage?: boolean;
   /** False for providers that accept anonymous calls (local vLLM, Ollama, mock). */

@@ -21,7 +21,6 @@ export const NATIVE_UNSUPPORTED: UnsupportedParams = {
   top_logprobs: "reject",
   audio: "reject",
   modalities: "reject",
-  web_search_options: "reject",
 };
 
 /**

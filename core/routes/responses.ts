@@ -54,7 +54,10 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       const stream = body.stream === true;
       // Translated once when some target needs it: its 400s come before any upstream call.
       const translated = targets.some((t) => !t.route.provider.responses) ? responsesToChat(body, history) : undefined;
-      if (translated) refuseDroppedTools(gw, call, body.model, builtInToolNames(body));
+      // Web search runs on a target that searches itself (Claude, Gemini); left out elsewhere.
+      const search = translated ? webSearchOptions(body) : undefined;
+      const searchEverywhere = targets.every((t) => t.route.provider.responses || t.route.provider.webSearch);
+      if (translated) refuseDroppedTools(gw, call, body.model, builtInToolNames(body).filter((n) => !(searchEverywhere && WEB_SEARCH.has(n))));
       // Native targets get the earlier turns as input: the gateway, not the provider, holds the chain.
       const { previous_response_id: _previous, ...rest } = body;
       const nativeBody = history.length ? { ...rest, input: [...history, ...inputItems(body.input)] } : body;
@@ -78,7 +81,8 @@ export function responsesRoute(gw: Gateway): ApiRoute {
             return { req: upstreamRequest(ctx, built.path, built.body, stream), state: { native: true } };
           }
           const chat = chatAdapter(ctx, "/v1/responses");
-          const built = await chat.request(translated!.chat, ctx);
+          const chatBody = search && ctx.provider.webSearch ? { ...translated!.chat, web_search_options: search } : translated!.chat;
+          const built = await chat.request(chatBody, ctx);
           return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers), state: { native: false, inner: built.state } };
         },
       };
@@ -90,6 +94,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       const req = r as ResponsesRequest;
       const state = answer.state as { native: boolean; inner?: unknown };
       const keep = req.body.store !== false;
+      if (call.record.dropped && answer.ctx.provider.webSearch) call.record.dropped = call.record.dropped.filter((d) => !/^tools:web_search/.test(d));
       if (call.record.dropped?.length) headers["x-strait-dropped"] = call.record.dropped.join(", ").slice(0, MAX_DROPPED_HEADER);
       if (state.native) {
         if (call.record.stream) return nativeStream(gw, answer, call, req, keep, Object.assign(headers, SSE_HEADERS));
@@ -125,6 +130,19 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       return new Response(JSON.stringify(response), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
     },
   };
+}
+
+/** The Responses API's hosted web search tools. */
+const WEB_SEARCH = new Set(["web_search", "web_search_preview", "web_search_2025_08_26", "web_search_preview_2025_03_11"]);
+
+/** A web search tool of the request as chat's web_search_options (its approximate location kept). */
+function webSearchOptions(body: Body): Record<string, unknown> | undefined {
+  const tool = Array.isArray(body.tools) ? (body.tools as Array<Record<string, unknown>>).find((t) => typeof t?.type === "string" && WEB_SEARCH.has(t.type)) : undefined;
+  if (!tool) return undefined;
+  const where = tool.user_location as Record<string, unknown> | undefined;
+  if (!where || typeof where !== "object") return {};
+  const { type: _type, ...approximate } = where;
+  return { user_location: { type: "approximate", approximate } };
 }
 
 /** A native stream passed on as it came; the final response (in `response.completed`) is kept. */

@@ -150,14 +150,25 @@ describe("to other providers, translated", () => {
 });
 
 describe("built-in tools on a translated target", () => {
-  it("are left out and named, or refused with strictTools", async () => {
-    const tools = [{ type: "web_search" as const }];
+  it("web_search becomes Claude's own web search tool, with the caller's location", async () => {
+    const tools = [{ type: "web_search" as const, user_location: { type: "approximate" as const, city: "Paris", country: "FR" } }];
+    const ok = await client.responses.create({ model: "anthropic/claude-sonnet-4-5", input: "News?", tools }).withResponse();
+    expect(ok.response.headers.get("x-strait-dropped")).toBeNull();
+    expect(JSON.parse(anthropicUp.requests[0]!.body).tools).toEqual([{ type: "web_search_20250305", name: "web_search", user_location: { type: "approximate", city: "Paris", country: "FR" } }]);
+  });
+
+  it("a tool the target can't run is left out and named, or refused with strictTools", async () => {
+    const tools = [{ type: "file_search" as const, vector_store_ids: ["vs_1"] }];
     const ok = await client.responses.create({ model: "anthropic/claude-sonnet-4-5", input: "Hi", tools }).withResponse();
-    expect(ok.response.headers.get("x-strait-dropped")).toContain("web_search");
+    expect(ok.response.headers.get("x-strait-dropped")).toContain("file_search");
+    const onBedrock = await client.responses.create({ model: "aws-bedrock/us.amazon.nova-pro-v1:0", input: "Hi", tools: [{ type: "web_search" as const }] }).withResponse();
+    expect(onBedrock.response.headers.get("x-strait-dropped")).toContain("web_search");
     const err = await client.responses.create({ model: "strict-claude", input: "Hi", tools }).catch((e) => e);
     expect(err.status).toBe(400);
     expect(err.error).toMatchObject({ code: "unsupported_tool", param: "tools" });
-    expect(err.error.message).toContain("web_search");
+    expect(err.error.message).toContain("file_search");
+    // Claude searches the web itself: strict or not, web_search is no refusal there.
+    expect((await client.responses.create({ model: "strict-claude", input: "Hi", tools: [{ type: "web_search" as const }] })).status).toBe("completed");
   });
 });
 
@@ -207,10 +218,10 @@ describe("Codex CLI's recorded request", () => {
     expect(JSON.parse(openaiUp.requests[0]!.body).tools.some((t: { type: string }) => t.type === "namespace")).toBe(true);
   });
 
-  it("streams from Claude, translated: namespace tools flattened, web_search dropped and named", async () => {
+  it("streams from Claude, translated: namespace tools flattened, web_search as Claude's own", async () => {
     const res = await replay("anthropic/claude-sonnet-4-5");
     expect(res.status).toBe(200);
-    expect(res.headers.get("x-strait-dropped")).toContain("web_search");
+    expect(res.headers.get("x-strait-dropped") ?? "").not.toContain("web_search");
     const list = events(await res.text());
     expect(list[0]!.type).toBe("response.created");
     expect(list.at(-1)!.type).toBe("response.completed");
@@ -218,5 +229,6 @@ describe("Codex CLI's recorded request", () => {
     const sent = JSON.parse(anthropicUp.requests[0]!.body);
     expect(sent.tools.map((t: { name: string }) => t.name)).toContain("exec_command");
     expect(sent.tools.some((t: { name: string }) => t.name.startsWith("multi_agent_v1__"))).toBe(true);
+    expect(sent.tools.at(-1)).toMatchObject({ type: "web_search_20250305", name: "web_search" });
   });
 });

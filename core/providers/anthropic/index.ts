@@ -27,6 +27,7 @@ export const anthropicProvider: Provider = {
   baseUrl: () => "https://api.anthropic.com",
   keyEnv: ["ANTHROPIC_API_KEY"],
   needsCredential: true,
+  webSearch: true,
   models: ["claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5", "claude-3-7-sonnet-latest", "claude-3-5-haiku-latest"],
   authorize,
   errorMessage: anthropicErrorMessage,

@@ -172,6 +172,17 @@ function applyTools(body: ChatRequest, out: Record<string, unknown>) {
   } else if (choice != null) throw badRequest('tool_choice must be "auto", "none", "required" or {"type":"function","function":{"name":…}}.', "tool_choice");
   if (body.parallel_tool_calls === false && tools.length && tc?.type !== "none") tc = { ...(tc ?? { type: "auto" }), disable_parallel_tool_use: true };
   if (tc && tools.length) out.tool_choice = tc;
+  applyWebSearch(body, out);
+}
+
+/** OpenAI's web_search_options → Anthropic's server-side web search tool (Claude searches and cites itself). */
+function applyWebSearch(body: ChatRequest, out: Record<string, unknown>) {
+  const options = body.web_search_options as { user_location?: { approximate?: Record<string, unknown> } } | null | undefined;
+  if (options == null || options === (false as unknown)) return;
+  const tool: Record<string, unknown> = { type: "web_search_20250305", name: "web_search" };
+  const where = options.user_location?.approximate;
+  if (where && typeof where === "object") tool.user_location = { type: "approximate", ...where };
+  out.tools = [...((out.tools as unknown[] | undefined) ?? []), tool];
 }
 
 /**

@@ -20,6 +20,7 @@ export const geminiProvider: Provider = {
   baseUrl: () => "https://generativelanguage.googleapis.com",
   keyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
   needsCredential: true,
+  webSearch: true,
   models: ["gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite", "gemini-2.0-flash", "gemini-embedding-001"],
   authorize,
   errorMessage: geminiErrorMessage,

@@ -179,6 +179,8 @@ function applyTools(body: ChatRequest, out: Record<string, unknown>) {
     });
     out.tools = [{ functionDeclarations: declarations }];
   }
+  // OpenAI's web_search_options → grounding with Google Search.
+  if (body.web_search_options != null) out.tools = [...((out.tools as unknown[] | undefined) ?? []), { google_search: {} }];
   const choice = body.tool_choice as string | { type: string; function?: { name?: string } } | null | undefined;
   if (choice == null || !tools.length) return;
   if (typeof choice === "string") {

@@ -88,3 +88,18 @@ describe("OpenAI → Anthropic request", () => {
     expect(out.top_k).toBe(5);
   });
 });
+
+describe("web search", () => {
+  it("web_search_options becomes Anthropic's web search tool, beside the function tools", () => {
+    const out = toAnthropic(
+      {
+        model: "m",
+        messages: [{ role: "user", content: "News?" }],
+        tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+        web_search_options: { user_location: { type: "approximate", approximate: { city: "Oslo" } } },
+      },
+      { model: "claude", stream: false, config: {} },
+    );
+    expect(out.tools).toEqual([{ name: "f", input_schema: { type: "object" } }, { type: "web_search_20250305", name: "web_search", user_location: { type: "approximate", city: "Oslo" } }]);
+  });
+});

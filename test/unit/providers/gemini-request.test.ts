@@ -104,3 +104,11 @@ describe("JSON Schema → Gemini schema subset", () => {
     status400(() => toGeminiSchema({ $defs: { Node: { type: "object", properties: { next: { $ref: "#/$defs/Node" } } } }, $ref: "#/$defs/Node" }), /recursive/);
   });
 });
+
+describe("web search", () => {
+  it("web_search_options becomes grounding with Google Search", () => {
+    expect(translate({ web_search_options: {} }).tools).toEqual([{ google_search: {} }]);
+    const withFunctions = translate({ web_search_options: {}, tools: [{ type: "function", function: { name: "f", parameters: { type: "object", properties: { a: { type: "string" } } } } }] });
+    expect(withFunctions.tools).toEqual([{ functionDeclarations: [expect.objectContaining({ name: "f" })] }, { google_search: {} }]);
+  });
+});
