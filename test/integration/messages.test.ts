@@ -1,4 +1,6 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
 import Anthropic from "@anthropic-ai/sdk";
+import { generateText, streamText } from "ai";
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallRecord } from "../../core/types.js";
@@ -88,6 +90,7 @@ beforeEach(() => {
 });
 
 const hello = [{ role: "user" as const, content: "Hello" }];
+const claudeText = () => fixtureJson("anthropic/response-text.json").content[0].text as string;
 const textOf = (m: Anthropic.Message) => m.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("");
 
 /** The events of an Anthropic stream are in order: start, blocks opened and closed, delta, stop. */
@@ -249,6 +252,18 @@ describe("to other providers, translated", () => {
     const final = await stream.finalMessage();
     expect(textOf(final)).toBe("Hello! How can I help you today?");
     expect(final.usage.output_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe("the Vercel AI SDK's Anthropic provider", () => {
+  it("generates and streams against the gateway as its Anthropic base URL", async () => {
+    const provider = createAnthropic({ baseURL: `${gw.url}/v1`, apiKey: TOKEN });
+    const native = await generateText({ model: provider("anthropic/claude-sonnet-4-5"), prompt: "Hello", maxOutputTokens: 64 });
+    expect(native.text).toBe(claudeText());
+    expect(anthropic.requests.at(-1)!.headers["x-api-key"]).toBe(ANTHROPIC_KEY);
+    const streamed = streamText({ model: provider("openai/gpt-4o-mini"), prompt: "Hello", maxOutputTokens: 64 });
+    expect(await streamed.text).toBe("Hello! How can I help you today?");
+    expect((await streamed.usage).outputTokens).toBeGreaterThan(0);
   });
 });
 
