@@ -86,4 +86,52 @@ export interface CallRecord {
   dropped?: string[];
   /** The response cache's verdict, when caching applied: a HIT spent no provider tokens. */
   cache?: "HIT" | "MISS" | "BYPASS";
+  /** The model the client asked for; `model` is the one that answered. */
+  requestedModel?: string;
+  /** The virtual key's name, when a key called. */
+  keyName?: string;
+  /** The error's code ("rate_limited", "upstream_error" …) when the call failed. */
+  errorCode?: string;
+  /** Milliseconds from arrival to the answer's first byte (a stream's headers). */
+  ttfbMs?: number;
+  /** Every upstream attempt, in order. */
+  attempts?: AttemptRecord[];
+  /** cf-aig-metadata merged over the key's metadata. */
+  metadata?: Record<string, string | number | boolean>;
+  /** This request's W3C trace context: the client's trace (or a new one) and the gateway's span in it. */
+  trace?: TraceContext;
+  /** Cost in micro-dollars, set after the call by the pricing step; `priced` false when the model has no known price. */
+  costMicros?: number;
+  priced?: boolean;
+  /** Bodies for the log, captured only when logging bodies is on (raw: scrubbed and cut when written). */
+  bodies?: { request?: string; response?: string };
+  /** False when the call is not to be logged (cf-aig-collect-log: false, or logging is off). */
+  logged?: boolean;
+}
+
+/** One upstream attempt of a call. */
+export interface AttemptRecord {
+  provider: string;
+  model: string;
+  startedAt: number;
+  durationMs: number;
+  /** The upstream's status; absent when no answer came (a timeout, a reset). */
+  status?: number;
+  /** What went wrong, scrubbed. */
+  error?: string;
+  /** The span id this attempt's upstream request carried in its traceparent (16 hex). */
+  spanId: string;
+}
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/): ids in lower-case hex. */
+export interface TraceContext {
+  /** 32 hex. */
+  traceId: string;
+  /** The gateway's span for this request, 16 hex. */
+  spanId: string;
+  /** The client's span, when its traceparent named one. */
+  parentSpanId?: string;
+  sampled: boolean;
+  /** The client's tracestate, passed on unchanged. */
+  tracestate?: string;
 }

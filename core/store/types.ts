@@ -168,10 +168,159 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** A metadata value: flat, as cf-aig-metadata allows. */
+export type MetadataValue = string | number | boolean;
+
+/** Tokens of one call by how they are billed. `in` counts every prompt token, cached or not. */
+export interface LogTokens {
+  in: number;
+  out: number;
+  /** Of `in`: read from the provider's prompt cache. */
+  cachedRead: number;
+  /** Of `in`: written to the provider's prompt cache (5-minute and 1-hour writes together). */
+  cachedWrite: number;
+  /** Of `out`: reasoning (thinking) tokens. */
+  reasoning: number;
+}
+
+/**
+ * One request as the request log keeps it: written once after the answer, later changed only by
+ * a feedback patch. Bodies are present only when logging bodies was on; both are scrubbed and capped.
+ */
+export interface LogEntry {
+  /** Time-sortable (a ULID: 26 characters, Crockford base32): the response's cf-aig-log-id and x-request-id. */
+  id: string;
+  /** When the request arrived, ms since the epoch. */
+  at: number;
+  /** When the entry stops being readable, ms since the epoch. */
+  expiresAt: number;
+  /** The virtual key's id and name; absent for a gateway token or an open gateway. */
+  keyId?: string;
+  keyName?: string;
+  /** Who called: a key id, "token:<n>", "own", or "open". */
+  principal: string;
+  /** The API: "chat", "completions", "embeddings", "messages", "count_tokens", "responses", "passthrough", "universal". */
+  route: string;
+  /** The provider route that answered (or was last tried). */
+  provider?: string;
+  /** The model the client asked for (an alias, "provider/model", or a bare name). */
+  model?: string;
+  /** The model that answered: the target's model (the upstream's own name when it said one). */
+  servedModel?: string;
+  /** Which fallback target answered (0 = the first). */
+  step?: number;
+  status: number;
+  /** The gateway's error code ("rate_limited", "upstream_error" …) when the call failed. */
+  errorCode?: string;
+  /** The error message, scrubbed. */
+  error?: string;
+  cache?: "HIT" | "MISS" | "BYPASS";
+  stream: boolean;
+  tokens: LogTokens;
+  /** Cost in micro-dollars (1e-6 USD); 0 when unpriced. */
+  costMicros: number;
+  /** False when no price was known for the model (then costMicros is 0, never a guess). */
+  priced: boolean;
+  /** Milliseconds to the first byte of the answer (headers of a stream); absent when no answer came. */
+  ttfbMs?: number;
+  durationMs: number;
+  /** Upstream attempts after the first (retries and fallbacks). */
+  retries: number;
+  /** cf-aig-metadata merged over the key's metadata: at most 5 + the key's entries, flat. */
+  metadata?: Record<string, MetadataValue>;
+  /** Feedback by the caller or an admin: -1, 0 or 1. */
+  feedback?: -1 | 0 | 1;
+  /** 0–100. */
+  score?: number;
+  /** The request body, scrubbed, cut to the configured size. */
+  requestBody?: string;
+  /** The answer (for a stream: the assembled text and tool calls as JSON), scrubbed, cut. */
+  responseBody?: string;
+  /** True when a body was cut to the cap. */
+  truncated?: boolean;
+}
+
+/** What `GET /admin/logs` filters by; all given ones must hold. */
+export interface LogFilter {
+  keyId?: string;
+  /** Matches the asked model or the served one. */
+  model?: string;
+  provider?: string;
+  /** The status class: 2 (2xx), 3, 4 or 5. */
+  statusClass?: 2 | 3 | 4 | 5;
+  cache?: "HIT" | "MISS" | "BYPASS";
+  /** One metadata entry; a number or boolean matches its string form too. */
+  metadata?: { name: string; value: string };
+  /** Inclusive bounds on `at`, ms since the epoch. */
+  from?: number;
+  to?: number;
+}
+
+export interface LogPatch {
+  feedback?: -1 | 0 | 1;
+  score?: number;
+  /** Merged over the entry's metadata. */
+  metadata?: Record<string, MetadataValue>;
+}
+
+/**
+ * The request log. Entries expire at their own `expiresAt` (checked on every read; backends
+ * delete late). Listing is newest first (by `at`, then `id`), paged by an opaque cursor.
+ */
+export interface LogStore {
+  /** Stores entries (new ids; a batch may hold several). */
+  put(entries: LogEntry[]): Promise<void>;
+  /** Null when absent or expired. */
+  get(id: string): Promise<LogEntry | null>;
+  /** Newest first; `limit` 1..1000 (default 50). Pass the cursor back for the next page (absent = last page). */
+  list(filter: LogFilter, cursor?: string, limit?: number): Promise<Page<LogEntry>>;
+  /** Applies the patch and returns the entry after it; null when absent or expired. */
+  patch(id: string, patch: LogPatch): Promise<LogEntry | null>;
+  /** False when there was no such (unexpired) entry. */
+  delete(id: string): Promise<boolean>;
+}
+
+/**
+ * Counters of one hour, virtual key and model, added as calls finish: what analytics reads
+ * (never the log). Latency histograms are sparse: bucket index (core/analytics/histogram.ts) →
+ * count. Every field but the identifying ones adds up.
+ */
+export interface AnalyticsRow {
+  /** The hour's start, ISO: "2026-11-29T14". UTC. */
+  hour: string;
+  /** The virtual key id, or the principal ("open", "token:0", "own"). */
+  keyId: string;
+  provider: string;
+  model: string;
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  cacheHits: number;
+  tokensIn: number;
+  tokensOut: number;
+  tokensCached: number;
+  costMicros: number;
+  /** Total latency: bucket → count. */
+  latency: Record<string, number>;
+  /** Time to first byte: bucket → count. */
+  ttfb: Record<string, number>;
+}
+
+export interface AnalyticsStore {
+  /** Adds the row's numbers (and histogram counts) to the stored row of its hour, key, provider and model. */
+  add(row: AnalyticsRow): Promise<void>;
+  /** Rows with `from` <= hour <= `to` (inclusive, "YYYY-MM-DDTHH"), of one key when given. Any order. */
+  query(filter: { from: string; to: string; keyId?: string }): Promise<AnalyticsRow[]>;
+}
+
 export interface Store {
   keys: KeyStore;
   cache: CacheStore;
   limits: LimitStore;
   usage: UsageStore;
   responses: ResponseStore;
+  /** The request log. Optional while adapters are built; the gateway logs nowhere without it. */
+  logs?: LogStore;
+  /** Hourly analytics counters. */
+  analytics?: AnalyticsStore;
 }
