@@ -17,6 +17,7 @@ export const OPTIONS = {
   "expires-at": { type: "string" },
   "cache-ttl": { type: "string" },
   "strict-tools": { type: "boolean" },
+  "log-bodies": { type: "boolean" },
   "prompt-caching": { type: "string" },
   metadata: { type: "string", multiple: true },
   credential: { type: "string", multiple: true },
@@ -32,6 +33,7 @@ export const OPTIONS = {
   "no-credentials": { type: "boolean" },
   "no-cache-ttl": { type: "boolean" },
   "no-strict-tools": { type: "boolean" },
+  "no-log-bodies": { type: "boolean" },
   "no-prompt-caching": { type: "boolean" },
   limit: { type: "string" },
   cursor: { type: "string" },
@@ -81,6 +83,7 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   if (f["expires-at"] !== undefined) b.expiresAt = f["expires-at"];
   if (f["cache-ttl"] !== undefined) b.cacheTtlSeconds = int("cache-ttl", f["cache-ttl"]);
   if (f["strict-tools"]) b.strictTools = true;
+  if (f["log-bodies"]) b.logBodies = true;
   if (f["prompt-caching"] !== undefined) {
     if (f["prompt-caching"] !== "auto") throw new UsageError(`--prompt-caching takes "auto", got "${f["prompt-caching"]}".`);
     b.promptCaching = "auto";
@@ -102,6 +105,7 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   clear("no-credentials", "credentials");
   clear("no-cache-ttl", "cacheTtlSeconds");
   clear("no-strict-tools", "strictTools");
+  clear("no-log-bodies", "logBodies");
   clear("no-prompt-caching", "promptCaching");
   return b;
 }

@@ -18,9 +18,11 @@ import { messagesRoute } from "./routes/messages.js";
 import { responsesRoute } from "./routes/responses.js";
 import { responsesStateApp } from "./routes/responses-state.js";
 import { anthropicErrorResponse } from "./formats/anthropic/errors.js";
+import { ulid } from "./ids.js";
+import { ownLogsApp } from "./routes/own-logs.js";
 
 const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
-const EXPOSED_HEADERS = ["x-request-id", "cf-aig-step", "cf-aig-cache-status", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
+const EXPOSED_HEADERS = ["x-request-id", "cf-aig-log-id", "cf-aig-step", "cf-aig-cache-status", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires
@@ -40,8 +42,9 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.notFound((c) => errorResponse(notFound(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, "unknown_url")));
 
   app.use("*", async (c, next) => {
-    c.set("requestId", crypto.randomUUID());
-    c.set("startedAt", Date.now());
+    const now = Date.now();
+    c.set("requestId", ulid(now));
+    c.set("startedAt", now);
     await next();
     // API calls put it in their answer's headers already (lifecycle/stages.ts): reading them here would cost a Headers object.
     if (!c.get("answered")) c.res.headers.set("x-request-id", c.get("requestId"));
@@ -69,6 +72,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.route("/v1/responses", responsesStateApp(gw));
   const universal = universalRoute(gw);
   app.post("/", (c) => runCall(gw, c, universal));
+  app.route("/v1/logs", ownLogsApp(gw));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));

@@ -64,6 +64,28 @@ export interface Config {
   limits: LimitsConfig;
   /** Prices by "provider/model" or model, USD per 1M tokens; they win over the built-in table. */
   prices: Record<string, ModelPrice>;
+  logs: LogsConfig;
+  telemetry: TelemetryConfig;
+}
+
+export interface LogsConfig {
+  /** One entry per request in the store's log (default on whenever there is a store). */
+  enabled: boolean;
+  /** Store request and answer bodies (default off); a key or a request may turn them on or off. */
+  bodies: boolean;
+  /** Each body is cut to this many UTF-8 bytes (default 32 KB). */
+  maxBodyBytes: number;
+  /** How long an entry stays readable (default 30 days). */
+  ttlDays: number;
+}
+
+export interface TelemetryConfig {
+  /** OpenTelemetry traces over OTLP/HTTP JSON, to this endpoint (the full /v1/traces URL). */
+  otlp?: { endpoint: string; headers: Record<string, string>; serviceName: string };
+  /** CloudWatch Embedded Metric Format lines on stdout; on by default on Lambda only. */
+  emf: { enabled?: boolean; namespace: string };
+  /** Prometheus /metrics on the local server: on its own loopback port when set, else behind the admin token. */
+  metrics: { port?: number };
 }
 
 export interface BreakerConfig {
@@ -233,6 +255,21 @@ const FileSchema = strict({
     }),
   ),
   prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price) }))),
+  logs: v.optional(
+    strict({
+      enabled: v.optional(v.boolean()),
+      bodies: v.optional(v.boolean()),
+      maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(256 * 1024))),
+      ttlDays: v.optional(v.pipe(v.number(), v.minValue(1 / 24), v.maxValue(3650))),
+    }),
+  ),
+  telemetry: v.optional(
+    strict({
+      otlp: v.optional(strict({ endpoint: url, headers: v.optional(v.record(v.string(), v.string())), serviceName: v.optional(v.string()) })),
+      emf: v.optional(strict({ enabled: v.optional(v.boolean()), namespace: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))) })),
+      metrics: v.optional(strict({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) })),
+    }),
+  ),
 }, "the top-level settings are", true);
 
 export class ConfigError extends Error {}
@@ -282,6 +319,32 @@ function cacheTtlFromEnv(env: Env): number | undefined {
   if (n === undefined) return undefined;
   if (!Number.isInteger(n) || n < CACHE_TTL_MIN || n > CACHE_TTL_MAX) throw new ConfigError(`STRAIT_CACHE_TTL must be whole seconds from ${CACHE_TTL_MIN} to ${CACHE_TTL_MAX}, got "${env.STRAIT_CACHE_TTL}"`);
   return n;
+}
+
+function envFlag(env: Env, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (["true", "1", "on", "yes"].includes(raw)) return true;
+  if (["false", "0", "off", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/**
+ * OTLP settings from the OpenTelemetry SDK's own variables (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
+ * OTEL_EXPORTER_OTLP_ENDPOINT plus /v1/traces; OTEL_EXPORTER_OTLP_HEADERS as "k=v,k2=v2";
+ * OTEL_SERVICE_NAME), over the file's.
+ */
+function otlpConfig(env: Env, file: { endpoint: string; headers?: Record<string, string>; serviceName?: string } | undefined): TelemetryConfig["otlp"] {
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || (base ? `${base.replace(/\/+$/, "")}/v1/traces` : undefined) || file?.endpoint;
+  if (!endpoint) return undefined;
+  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new ConfigError(`The OTLP endpoint must be an http(s) URL, got "${endpoint}"`);
+  const headers = dict(Object.entries(file?.headers ?? {}));
+  for (const pair of (env.OTEL_EXPORTER_OTLP_TRACES_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS ?? "").split(",")) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return { endpoint, headers, serviceName: env.OTEL_SERVICE_NAME?.trim() || file?.serviceName || "strait" };
 }
 
 function limitWindow(raw: string | undefined): "fixed" | "sliding" | undefined {
@@ -387,5 +450,16 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
       providers: dict(Object.entries(f.limits?.providers ?? {})),
     },
     prices: dict(Object.entries(f.prices ?? {})),
+    logs: {
+      enabled: envFlag(env, "STRAIT_LOGS") ?? f.logs?.enabled ?? true,
+      bodies: envFlag(env, "STRAIT_LOG_BODIES") ?? f.logs?.bodies ?? false,
+      maxBodyBytes: envNumber(env, "STRAIT_LOG_BODY_MAX_BYTES") ?? f.logs?.maxBodyBytes ?? 32 * 1024,
+      ttlDays: envNumber(env, "STRAIT_LOG_TTL_DAYS") || f.logs?.ttlDays || 30,
+    },
+    telemetry: {
+      otlp: otlpConfig(env, f.telemetry?.otlp),
+      emf: { enabled: envFlag(env, "STRAIT_EMF") ?? f.telemetry?.emf?.enabled, namespace: env.STRAIT_EMF_NAMESPACE?.trim() || f.telemetry?.emf?.namespace || "Strait" },
+      metrics: { port: envNumber(env, "STRAIT_METRICS_PORT") ?? f.telemetry?.metrics?.port },
+    },
   };
 }

@@ -4,7 +4,9 @@ import { KeyCache } from "./keys/cache.js";
 import { KeyService } from "./keys/service.js";
 import { processCounters } from "./lifecycle/counters.js";
 import { LimitState } from "./lifecycle/limit-state.js";
-import type { LimitStore } from "./store/types.js";
+import type { LimitStore, LogStore } from "./store/types.js";
+import { analyticsObserver } from "./analytics/observer.js";
+import { logObserver } from "./logs/log-observer.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";
 import { customOpenAICompatible } from "./providers/openai-compatible.js";
@@ -15,6 +17,9 @@ import { ResponseCache } from "./cache/response-cache.js";
 import type { CallRecord } from "./types.js";
 import { WriteBehind } from "./usage/coalesce.js";
 import { usageObserver } from "./usage/observer.js";
+import type { FinishedCall } from "./lifecycle/call.js";
+import { priceTable, type PriceTable } from "./pricing/cost.js";
+import { priceCall } from "./usage/price-call.js";
 
 /** A provider as configured under one name: its code, its settings and its key pool. */
 export interface ProviderRoute {
@@ -24,7 +29,8 @@ export interface ProviderRoute {
   pool: KeyPool;
 }
 
-export type CallObserver = (record: CallRecord) => Promise<void> | void;
+/** Told of each finished call after its response, as deferred work; its failure is a log line. */
+export type CallObserver = (record: CallRecord, call: FinishedCall) => Promise<void> | void;
 
 /** Answers the local server keeps in memory, in front of its embedded store. */
 const MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
@@ -55,6 +61,11 @@ export class Gateway {
   readonly breakers: Breakers;
   /** The response cache; absent when the runtime has no store. */
   readonly cache: ResponseCache | undefined;
+  /** The request log; absent when the store has none or logging is off. */
+  readonly logs: LogStore | undefined;
+  /** Prices by provider and model: the dataset under the config's overrides. */
+  readonly prices: PriceTable;
+  private readonly unpriced = new Set<string>();
   private tokenDigestList: Promise<Uint8Array[]> | undefined;
 
   constructor(
@@ -91,6 +102,7 @@ export class Gateway {
     }
 
     this.secrets = this.collectSecrets();
+    this.prices = priceTable(config.prices);
     this.breakers = new Breakers(config.breaker);
     const store = runtime.store;
     this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
@@ -100,7 +112,34 @@ export class Gateway {
     this.limits = this.counters ? new LimitState(this.counters, !local, runtime.defer, local) : undefined;
     // Only the process that owns its store may keep answers in memory: no other instance can purge them.
     this.cache = store ? new ResponseCache(store.cache, runtime.log, runtime.ownsCounters ? MEMORY_CACHE_BYTES : 0) : undefined;
+    this.logs = config.logs.enabled ? store?.logs : undefined;
     if (store) this.observers.push(usageObserver(this));
+    if (store?.analytics) this.observers.push(analyticsObserver(this, store.analytics));
+    if (this.logs) this.observers.push(logObserver(this, this.logs));
+  }
+
+  /**
+   * A finished call, after its response: priced once, then handed to every observer (usage and
+   * spend, the log, analytics, telemetry), all as one piece of deferred work.
+   */
+  observe(record: CallRecord, call: FinishedCall) {
+    const { defer, log } = this.runtime;
+    defer(
+      Promise.resolve().then(() => {
+        const missing = priceCall(this.prices, record);
+        if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
+          this.unpriced.add(missing);
+          log.warn('no price for model: its cost is counted as 0 (add it under "prices" in the config)', { model: missing });
+        }
+        return Promise.all(
+          this.observers.map((observe) =>
+            Promise.resolve()
+              .then(() => observe(record, call))
+              .catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })),
+          ),
+        );
+      }),
+    );
   }
 
   /** Shutting down: the writes waiting behind the answers go now, later ones at once. Then await the deferred work. */

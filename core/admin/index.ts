@@ -12,11 +12,13 @@ import { cachePrefixOfKey } from "../store/cache-prefix.js";
 import type { LimitStore, UsageRow } from "../store/types.js";
 import { CachePurgeQuerySchema, CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
 import { keyView } from "./view.js";
+import { logRoutes } from "./logs.js";
+import { analyticsRoutes } from "./analytics.js";
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
 /**
- * The admin API, mounted at /admin: virtual keys, usage and the response cache. Bearer
+ * The admin API, mounted at /admin: virtual keys, usage, the request log, analytics and the response cache. Bearer
  * STRAIT_ADMIN_TOKEN only (a token in the URL is never read), compared in constant time; no CORS,
  * so browsers on other origins cannot call it. Without an admin token configured, every admin route answers 404.
  */
@@ -100,6 +102,9 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
     const deleted = await store(gw, () => gw.cache!.purge(prefix));
     return c.json({ object: "cache.purge", deleted });
   });
+
+  logRoutes(admin, gw);
+  analyticsRoutes(admin, gw);
 
   // This process's view: each Lambda instance or Worker isolate keeps its own breakers.
   admin.get("/health", (c) => c.json({ status: "ok", breaker: gw.config.breaker, targets: gw.breakers.view() }));

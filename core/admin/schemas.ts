@@ -42,6 +42,7 @@ const fields = {
   ),
   strictTools: v.boolean("must be true or false"),
   promptCaching: v.picklist(["auto"], 'must be "auto" (or null to turn it off)'),
+  logBodies: v.boolean("must be true or false"),
   metadata: v.pipe(
     v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "keys must be at most 64 characters")), v.pipe(v.string("values must be strings"), v.maxLength(512, "values must be at most 512 characters"))),
     v.check((m) => Object.keys(m).length <= 32, "may hold at most 32 entries"),
@@ -62,6 +63,7 @@ export const CreateKeySchema = v.strictObject({
   cacheTtlSeconds: v.optional(fields.cacheTtlSeconds),
   strictTools: v.optional(fields.strictTools),
   promptCaching: v.optional(fields.promptCaching),
+  logBodies: v.optional(fields.logBodies),
   metadata: v.optional(fields.metadata),
   credentials: v.optional(fields.credentials),
 });
@@ -80,6 +82,7 @@ export const UpdateKeySchema = v.strictObject({
   cacheTtlSeconds: v.optional(v.nullable(fields.cacheTtlSeconds)),
   strictTools: v.optional(v.nullable(fields.strictTools)),
   promptCaching: v.optional(v.nullable(fields.promptCaching)),
+  logBodies: v.optional(v.nullable(fields.logBodies)),
   metadata: v.optional(v.nullable(fields.metadata)),
   credentials: v.optional(v.nullable(fields.credentials)),
 });
@@ -121,3 +124,58 @@ export function parse<S extends v.GenericSchema>(schema: S, input: unknown, what
   const where = what === "request body" ? `'${path}'` : `query parameter '${path}'`;
   throw badRequest(`Invalid value for ${where}: ${issue.message}`, path, "invalid_value");
 }
+
+/** A time: ISO 8601 ("2026-11-29", "2026-11-29T14:02:00Z") or milliseconds since the epoch. */
+const instant = v.pipe(
+  v.string(),
+  v.transform((s) => (/^\d{1,15}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : Number.NaN)),
+  v.check((n) => Number.isFinite(n), 'must be a time like "2026-11-29T14:00:00Z" or milliseconds since the epoch'),
+);
+
+const limit = (max: number) => v.pipe(v.string(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number), v.minValue(1, "must be at least 1"), v.maxValue(max, `must be at most ${max}`));
+
+/** Strict: a misspelt filter must not silently list everything. */
+export const LogsQuerySchema = v.strictObject({
+  key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(300))),
+  provider: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(100))),
+  status: v.optional(v.pipe(v.string(), v.regex(/^[2-5](xx)?$/i, 'must be a status class: "2xx", "3xx", "4xx" or "5xx"'), v.transform((s) => Number(s[0]) as 2 | 3 | 4 | 5))),
+  cache: v.optional(v.pipe(v.string(), v.transform((s) => s.toUpperCase()), v.picklist(["HIT", "MISS", "BYPASS"], 'must be "HIT", "MISS" or "BYPASS"'))),
+  metadata: v.optional(v.pipe(v.string(), v.regex(/^[^:]{1,64}:.{0,256}$/, 'must be "name:value", e.g. "user:u1"'))),
+  from: v.optional(instant),
+  to: v.optional(instant),
+  limit: v.optional(limit(1000)),
+  cursor: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
+});
+
+const metadataValue = v.union([v.pipe(v.string(), v.maxLength(256, "values must be at most 256 characters")), v.pipe(v.number(), v.finite()), v.boolean()], "values must be strings, numbers or booleans");
+
+export const LogPatchSchema = v.pipe(
+  v.strictObject({
+    feedback: v.optional(v.picklist([-1, 0, 1], "must be -1, 0 or 1")),
+    score: v.optional(v.pipe(v.number("must be a number"), v.integer("must be a whole number"), v.minValue(0, "must be from 0 to 100"), v.maxValue(100, "must be from 0 to 100"))),
+    metadata: v.optional(
+      v.pipe(
+        v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "names must be at most 64 characters")), metadataValue),
+        v.check((m) => Object.keys(m).length <= 5, "may hold at most 5 entries"),
+      ),
+    ),
+  }),
+  v.check((p) => p.feedback !== undefined || p.score !== undefined || p.metadata !== undefined, "give feedback, score or metadata"),
+);
+
+/** What a key holder may change on its own entries. */
+export const OwnLogPatchSchema = v.pipe(
+  v.strictObject({
+    feedback: v.optional(v.picklist([-1, 0, 1], "must be -1, 0 or 1")),
+    score: v.optional(v.pipe(v.number("must be a number"), v.integer("must be a whole number"), v.minValue(0, "must be from 0 to 100"), v.maxValue(100, "must be from 0 to 100"))),
+  }),
+  v.check((p) => p.feedback !== undefined || p.score !== undefined, "give feedback or score"),
+);
+
+export const AnalyticsQuerySchema = v.strictObject({
+  groupBy: v.optional(v.picklist(["key", "model", "provider", "day", "hour"], 'must be "key", "model", "provider", "day" or "hour"')),
+  key: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  from: v.optional(instant),
+  to: v.optional(instant),
+});

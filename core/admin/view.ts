@@ -25,6 +25,7 @@ export function keyView(r: VirtualKeyRecord) {
     cacheTtlSeconds: r.cacheTtlSeconds ?? null,
     strictTools: r.strictTools === true,
     promptCaching: r.promptCaching ?? null,
+    logBodies: r.logBodies ?? null,
     metadata: r.metadata ?? {},
     credentials: r.credentials ? Object.fromEntries(Object.entries(r.credentials).map(([p, k]) => [p, maskSecret(k)])) : {},
   };

@@ -8,10 +8,22 @@ export interface CallEnd {
   status?: number;
   usage?: Usage;
   error?: string;
+  /** The error's code, when the call failed with one. */
+  errorCode?: string;
+}
+
+/** What an observer gets besides the record: the call's own scrubber, and the bodies when they were captured. */
+export interface FinishedCall {
+  /** The call's scrubber: its credentials and the gateway's secrets removed. */
+  scrub(text: string): string;
+  /** The request and answer bodies (raw, unscrubbed), when logging bodies was on; settles once the answer ended. */
+  bodies?: Promise<{ request?: string; response?: string; truncated?: boolean }>;
 }
 
 /** Model names longer than this are cut in the record: a client's 100 KB name must not break a usage row's key. */
 const MAX_RECORDED_MODEL = 256;
+
+const cut = (model: string | undefined) => (model === undefined || model.length <= MAX_RECORDED_MODEL ? model : `${model.slice(0, MAX_RECORDED_MODEL)}…`);
 
 /**
  * One API request from start to end: the record that usage, limits and logs read, finished
@@ -22,6 +34,8 @@ const MAX_RECORDED_MODEL = 256;
 export class Call {
   readonly record: CallRecord;
   auth?: AuthResult;
+  /** Set when the bodies are to be logged: the request's text, then the answer's once it ended. */
+  bodies?: Promise<{ request?: string; response?: string; truncated?: boolean }>;
   private finished = false;
   private readonly secrets: string[] = [];
   private readonly releases: Array<() => void> = [];
@@ -39,8 +53,16 @@ export class Call {
     return this.finished;
   }
 
+  /** The model that answered (the route first sets the one asked for: it is kept as requestedModel). */
   set model(model: string | undefined) {
-    this.record.model = model === undefined || model.length <= MAX_RECORDED_MODEL ? model : `${model.slice(0, MAX_RECORDED_MODEL)}…`;
+    const r = this.record;
+    r.model = cut(model);
+    r.requestedModel ??= r.model;
+  }
+
+  /** The answer's first byte is on its way: time to first byte is now. */
+  answered() {
+    this.record.ttfbMs ??= Date.now() - this.record.startedAt;
   }
 
   /** A secret this call holds (the provider credential it used): scrubbed from everything it sends out. */
@@ -54,9 +76,7 @@ export class Call {
     else this.releases.push(release);
   }
 
-  scrub(text: string): string {
-    return scrub(text, this.secrets.length ? [...this.secrets, ...this.gw.secrets] : this.gw.secrets);
-  }
+  readonly scrub = (text: string): string => scrub(text, this.secrets.length ? [...this.secrets, ...this.gw.secrets] : this.gw.secrets);
 
   /** The same error, its message scrubbed: what the client sees. */
   scrubbed(e: GatewayError): GatewayError {
@@ -71,18 +91,22 @@ export class Call {
     record.durationMs = Date.now() - record.startedAt;
     if (end.usage) record.usage = end.usage;
     if (end.error) record.error = this.scrub(end.error);
+    if (end.errorCode) record.errorCode = end.errorCode;
     if (end.status !== undefined) record.status = end.status;
-    for (const release of this.releases) release();
-    const { log, defer } = this.gw.runtime;
-    log.info("request", record as unknown as Record<string, unknown>); // loggers write (or drop) their fields at once: no copy
-    for (const observe of this.gw.observers) {
-      defer(Promise.resolve().then(() => observe(record)).catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })));
+    const attempts = record.attempts;
+    if (attempts?.length) {
+      for (const a of attempts) if (a.error) a.error = this.scrub(a.error);
+      const answered = attempts[attempts.length - 1]!;
+      if (answered.status !== undefined && answered.status < 300) answered.durationMs = Date.now() - answered.startedAt; // its answer ran until now
     }
+    for (const release of this.releases) release();
+    this.gw.runtime.log.info("request", record as unknown as Record<string, unknown>); // loggers write (or drop) their fields at once: no copy
+    this.gw.observe(record, { scrub: this.scrub, bodies: this.bodies });
   }
 
   /** Finishes with what a thrown error says: its status (499 when the client left), or 500. */
   fail(e: unknown) {
-    if (e instanceof GatewayError) this.finish({ status: e.status, error: e.message });
-    else this.finish({ status: 500, error: String((e as Error)?.message ?? e) });
+    if (e instanceof GatewayError) this.finish({ status: e.status, error: e.message, errorCode: e.code ?? e.type });
+    else this.finish({ status: 500, error: String((e as Error)?.message ?? e), errorCode: "internal_error" });
   }
 }

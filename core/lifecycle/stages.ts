@@ -10,6 +10,10 @@ import { Call } from "./call.js";
 import { lookupCache, replay, storeWhenComplete } from "./cache.js";
 import { checkLimits, type LimitsRequest } from "./limits.js";
 import { requestTimeout, retryPolicy } from "./options.js";
+import { BodyCapture } from "./capture.js";
+import { logOptions } from "./log-options.js";
+import { newTraceContext, parseTraceparent } from "../telemetry/trace-context.js";
+import type { TraceContext } from "../types.js";
 
 /**
  * The request lifecycle every API route shares, in the order it runs. Before it, as middleware
@@ -61,34 +65,52 @@ export interface ApiRoute {
 
 export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute): Promise<Response> {
   const call = new Call(gw, c.get("requestId"), route.endpoint, c.get("startedAt"));
+  const record = call.record;
   const headers = c.req.raw.headers;
+  let capture: BodyCapture | undefined;
   try {
     call.auth = await authenticate(gw, headers);
-    call.record.principal = call.auth.principal.id;
+    record.principal = call.auth.principal.id;
+    const key = call.auth.key;
+    if (key) record.keyName = key.name;
+    const log = logOptions(gw.config, key, headers, gw.logs !== undefined);
+    record.logged = log.logged;
+    if (log.metadata) record.metadata = log.metadata;
+    const trace = traceOf(gw, headers);
+    if (trace) record.trace = trace.context;
 
     const req = await route.read(c, call);
-    call.record.stream = req.stream;
+    record.stream = req.stream;
+    if (log.bodies) {
+      capture = new BodyCapture(gw.config.logs.maxBodyBytes);
+      capture.setRequest(await c.req.text()); // the route read it already: Hono keeps the text
+      call.bodies = capture.bodies;
+    }
 
     const limits = await checkLimits(gw, call, req);
+    const answerHeaders = limits.headers;
+    answerHeaders["x-request-id"] = record.requestId;
+    if (log.logged) answerHeaders["cf-aig-log-id"] = record.requestId;
     const options = req.options ?? headers;
     const cache = await lookupCache(gw, call, req, limits.targets, options);
     if (cache) {
-      call.record.cache = cache.status;
-      limits.headers["cf-aig-cache-status"] = cache.status;
+      record.cache = cache.status;
+      answerHeaders["cf-aig-cache-status"] = cache.status;
       if (cache.hit) {
-        limits.headers["x-request-id"] = call.record.requestId;
+        call.answered();
         c.set("answered", true);
-        return replay(cache.hit, call, limits.headers);
+        const res = replay(cache.hit, call, answerHeaders);
+        return capture ? capture.answer(res, call) : res;
       }
     }
 
     if (req.answer) {
       const res = await req.answer();
-      limits.headers["x-request-id"] = call.record.requestId;
-      for (const name in limits.headers) res.headers.set(name, limits.headers[name]!);
+      call.answered();
+      for (const name in answerHeaders) res.headers.set(name, answerHeaders[name]!);
       call.finish({ status: res.status });
       c.set("answered", true);
-      return res;
+      return capture ? capture.answer(res, call) : res;
     }
 
     let answer: Answer;
@@ -104,27 +126,45 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         timeoutMs: requestTimeout(gw.config, options),
         build: req.build,
         onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
+        attempts: (record.attempts = []),
+        trace,
       });
     } catch (e) {
       if (!(e instanceof UpstreamHttpError) || !route.upstreamError) throw e;
-      limits.headers["x-request-id"] = call.record.requestId;
-      const res = route.upstreamError(e, call, limits.headers);
-      call.finish({ status: res.status, error: e.message });
+      const res = route.upstreamError(e, call, answerHeaders);
+      call.finish({ status: res.status, error: e.message, errorCode: e.code ?? e.type });
+      capture?.settle();
       c.set("answered", true);
       return res;
     }
-    call.record.provider = answer.ctx.providerName;
-    call.model = answer.ctx.model || call.record.model;
-    call.record.step = answer.step;
+    call.answered();
+    record.provider = answer.ctx.providerName;
+    call.model = answer.ctx.model || record.model;
+    record.step = answer.step;
 
     // Set, not spread: spreading an object whose keys were added one by one takes V8's slow path (~10 µs for the rate headers).
-    limits.headers["cf-aig-step"] = String(answer.step);
-    limits.headers["x-request-id"] = call.record.requestId;
-    const res = await route.respond(answer, call, req, limits.headers);
+    answerHeaders["cf-aig-step"] = String(answer.step);
+    let res = await route.respond(answer, call, req, answerHeaders);
     c.set("answered", true);
-    return cache?.status === "MISS" ? storeWhenComplete(gw, call, cache, res) : res;
+    if (cache?.status === "MISS") res = storeWhenComplete(gw, call, cache, res);
+    return capture ? capture.answer(res, call) : res;
   } catch (e) {
     call.fail(e);
-    throw e instanceof GatewayError ? call.scrubbed(e) : e;
+    capture?.settle();
+    if (!(e instanceof GatewayError)) throw e;
+    const scrubbed = call.scrubbed(e);
+    if (!record.logged) throw scrubbed;
+    throw new GatewayError(scrubbed.status, scrubbed.message, scrubbed.type, scrubbed.code, scrubbed.param, { ...scrubbed.headers, "cf-aig-log-id": record.requestId });
   }
+}
+
+/**
+ * This request's trace: the client's traceparent continued, or a new trace when spans are
+ * exported. Undefined when there is neither (nothing to propagate, nothing to export).
+ */
+function traceOf(gw: Gateway, headers: Headers): { context: TraceContext; exported: boolean } | undefined {
+  const parent = parseTraceparent(headers.get("traceparent"), headers.get("tracestate"));
+  const exported = gw.config.telemetry.otlp !== undefined;
+  if (!parent && !exported) return undefined;
+  return { context: newTraceContext(parent), exported };
 }

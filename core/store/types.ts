@@ -31,6 +31,9 @@ export interface VirtualKeyRecord {
   strictTools?: boolean;
   /** "auto": add prompt-cache breakpoints to /v1/messages requests that set none (Anthropic, Claude on Bedrock). */
   promptCaching?: "auto";
+  /** Log this key's request and answer bodies (over the gateway's setting; a request's cf-aig-collect-log-payload wins). */
+  logBodies?: boolean;
+  /** Stored with each of this key's log entries, under the request's cf-aig-metadata. */
   metadata?: Record<string, string>;
   /** Provider keys bound to this virtual key, by provider name. */
   credentials?: Record<string, string>;

@@ -2,6 +2,8 @@ import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import { newSpanId, traceparentOf } from "../telemetry/trace-context.js";
+import type { AttemptRecord, TraceContext } from "../types.js";
 import type { CallContext } from "../providers/types.js";
 import type { Target } from "../lifecycle/route.js";
 import { abortedError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
@@ -31,6 +33,13 @@ export interface AttemptPlan {
   build(ctx: CallContext): Promise<Built>;
   /** Told each credential used, so its secret is scrubbed from what leaves. */
   onCredential?(ctx: CallContext): void;
+  /** Where each upstream attempt is recorded (the call record's attempts). */
+  attempts?: AttemptRecord[];
+  /**
+   * The request's trace: each attempt carries a traceparent naming its own span (when spans are
+   * exported) or the client's own traceparent unchanged (when not).
+   */
+  trace?: { context: TraceContext; exported: boolean };
 }
 
 export interface Answer {
@@ -59,6 +68,8 @@ export const breakerName = (t: Target) => `${t.route.name}/${t.model}`;
 export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answer> {
   let last: GatewayError | undefined;
   const breakers = gw.breakers;
+  // The first attempt's span id; each attempt made takes the next.
+  let spanId = plan.trace ? (plan.trace.exported ? newSpanId() : plan.trace.context.spanId) : "";
   let skipped = 0;
   for (let step = 0; step < plan.targets.length; step++) {
     const target = plan.targets[step]!;
@@ -100,6 +111,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           ctx = { ...base, credential: await credentialFor(route, target.client ?? plan.client, base, tried) };
           plan.onCredential?.(ctx);
           built = await build(ctx);
+          if (plan.trace) propagate(built.req, plan.trace, spanId);
           built.req = await route.provider.authorize(built.req, ctx);
         } catch (e) {
           // The request can't be made for this provider (missing credential or setting, an unsupported feature).
@@ -111,10 +123,17 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
 
         const timer = attemptTimer(plan.signal, timeoutMs);
         built.req.signal = timer.signal;
+        const record: AttemptRecord = { provider: route.name, model, startedAt: Date.now(), durationMs: 0, spanId };
+        plan.attempts?.push(record);
+        spanId = plan.trace?.exported ? newSpanId() : spanId;
         let res: UpstreamResponse;
         try {
           res = await (route.provider.http ?? gw.runtime.http)(built.req);
+          record.durationMs = Date.now() - record.startedAt;
+          record.status = res.status;
         } catch (e) {
+          record.durationMs = Date.now() - record.startedAt;
+          record.error = String((e as Error)?.message ?? e);
           timer.release();
           if (plan.signal?.aborted) {
             breakers.release(name);
@@ -135,6 +154,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         const text = await res.text().catch(() => "");
         timer.release();
         last = upstreamFailure(res, text, ctx, gw.secrets);
+        record.error = last.message;
         const key = ctx.credential.kind === "key" && ctx.credential.source === "config" ? ctx.credential.value : undefined;
         if (key && (res.status === 401 || res.status === 403 || res.status === 429)) {
           route.pool.cool(key, retryAfterMs(res) ?? gw.config.keyCooldownMs);
@@ -168,4 +188,11 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
     );
   }
   throw last ?? badRequest("No provider could take this request.", "model");
+}
+
+/** The upstream request carries the trace on: the attempt's own span when spans are exported, else the client's traceparent as it came. */
+function propagate(req: UpstreamRequest, trace: { context: TraceContext; exported: boolean }, spanId: string) {
+  const t = trace.context;
+  req.headers.traceparent = traceparentOf(t.traceId, trace.exported ? spanId : (t.parentSpanId ?? t.spanId), t.sampled);
+  if (t.tracestate) req.headers.tracestate = t.tracestate;
 }

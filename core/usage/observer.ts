@@ -1,5 +1,4 @@
 import type { CallObserver, Gateway } from "../gateway.js";
-import { costMicros, priceTable } from "../pricing/cost.js";
 import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
 import { Coalescer } from "./coalesce.js";
@@ -8,14 +7,12 @@ import { keyCounters, MINUTE_MS, periodWindow, spendCounter, windowStart, type P
 const PERIODS: Period[] = ["day", "month", "total"];
 
 /**
- * After each response (deferred, never on the request's path): the call's cost from the price
- * table, a usage row per key/day/model, the spend counters budgets read, and the token counters
+ * After each response (deferred, never on the request's path; the call already priced by
+ * Gateway.observe): a usage row per key/day/model, the spend counters budgets read, and the token counters
  * tokens-per-minute limits read. An open gateway (no key at all) keeps no usage rows; its
  * gateway-wide token counters still count.
  */
 export function usageObserver(gw: Gateway): CallObserver {
-  const prices = priceTable(gw.config.prices);
-  const unpriced = new Set<string>();
   const limits = gw.config.limits;
   const store = gw.runtime.store;
   if (!store) return () => {};
@@ -73,12 +70,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const tokensIn = Number(usage?.prompt_tokens) || 0;
     const tokensOut = Number(usage?.completion_tokens) || 0;
     const tokens = Number(usage?.total_tokens) || tokensIn + tokensOut;
-    const price = prices.find(record.provider, model);
-    if (!price && !unpriced.has(name) && unpriced.size < 1000) {
-      unpriced.add(name);
-      gw.runtime.log.warn("no price for model: its cost is counted as 0 (add it under \"prices\" in the config)", { model: name });
-    }
-    const cost = price && usage ? costMicros(price, usage) : 0;
+    const cost = record.costMicros ?? 0;
     const now = Date.now();
     const minute = windowStart(now, MINUTE_MS);
     if (principal) {

@@ -1,0 +1,48 @@
+import type { CallObserver, Gateway } from "../gateway.js";
+import type { LogEntry, LogStore } from "../store/types.js";
+import { Coalescer } from "../usage/coalesce.js";
+import { logEntry } from "./entry.js";
+
+/** Entries waiting for the store at most: past it (the store down for long), the oldest are dropped and counted. */
+const MAX_WAITING = 10_000;
+
+/** The longest a log entry waits for its answer's body to end before it is written without it. */
+const BODY_WAIT_MS = 10 * 60_000;
+
+/**
+ * Writes one log entry per finished call that is to be logged, after its answer, batched: entries
+ * that finish while a write is in flight (or, on the local server, within the write-behind delay)
+ * go to the store together. A failed write is a log line; the request never knew.
+ */
+export function logObserver(gw: Gateway, store: LogStore): CallObserver {
+  const ttlMs = gw.config.logs.ttlDays * 86_400_000;
+  const { log } = gw.runtime;
+  let dropped = 0;
+  const batches = new Coalescer<LogEntry[]>(
+    (a, b) => {
+      for (const e of b) a.push(e);
+      if (a.length > MAX_WAITING) {
+        dropped += a.length - MAX_WAITING;
+        a.splice(0, a.length - MAX_WAITING);
+        log.warn("request log entries dropped: the store is not keeping up", { dropped });
+      }
+      return a;
+    },
+    (entries) => store.put(entries),
+    { behind: gw.behind, track: gw.runtime.defer },
+  );
+  return async (record, call) => {
+    if (!record.logged) return;
+    const finished = call.bodies ? { ...call, bodies: withDeadline(call.bodies) } : call;
+    const entry = await logEntry(record, finished, ttlMs);
+    await batches.add("log", [entry]);
+  };
+}
+
+function withDeadline<T extends object>(p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve({} as T), BODY_WAIT_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
