@@ -1,5 +1,6 @@
 import { Hono } from "hono";
-import { adminApp } from "./admin/index.js";
+import { adminApp, adminCheck } from "./admin/index.js";
+import { PROMETHEUS_CONTENT_TYPE } from "./telemetry/prometheus.js";
 import type { AppEnv } from "./app-env.js";
 import { GatewayError, errorResponse, internalError, notFound } from "./errors.js";
 import type { Gateway } from "./gateway.js";
@@ -76,6 +77,14 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));
+  const metrics = gw.metrics;
+  if (metrics && gw.config.telemetry.metrics.port === undefined) {
+    const checkAdmin = adminCheck(gw);
+    app.get("/metrics", async (c) => {
+      await checkAdmin(c.req.raw.headers);
+      return c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    });
+  }
   // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.
   for (const name of passthroughs) {
     const route = passthroughRoute(gw, name);

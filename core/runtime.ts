@@ -27,6 +27,8 @@ export interface Runtime {
   ownsCounters?: boolean;
   /** SHA-256 of a short string in hex, natively (Node's crypto); default: the JS one in core/crypto.ts. Keys are hashed on every request. */
   sha256Hex?(text: string): string;
+  /** Keep Prometheus metrics (the local server serves them at /metrics). */
+  prometheus?: boolean;
   /** Usage rows and spend are written this long after the answer, merged (the local server: 1000). Default 0: at once. */
   writeBehindMs?: number;
 }

@@ -24,13 +24,10 @@ const MAX_ADMIN_BODY = 64 * 1024;
  */
 export function adminApp(gw: Gateway): Hono<AppEnv> {
   const admin = new Hono<AppEnv>();
-  const expected = gw.config.admin.token ? sha256(gw.config.admin.token) : undefined;
+  const checkAdmin = adminCheck(gw);
 
   admin.use("*", async (c, next) => {
-    if (!expected) throw notFound("The admin API is disabled on this gateway: set STRAIT_ADMIN_TOKEN to enable it.", "admin_disabled");
-    const m = /^Bearer\s+(.+)$/i.exec(c.req.header("authorization")?.trim() ?? "");
-    if (!m) throw unauthorized("Missing admin token: send Authorization: Bearer <STRAIT_ADMIN_TOKEN>. A token in the URL is never accepted.", "missing_admin_token");
-    if (!timingSafeEqual(await sha256(m[1]!.trim()), await expected)) throw unauthorized("The admin token is not valid.", "invalid_admin_token");
+    await checkAdmin(c.req.raw.headers);
     if (!gw.keys && c.req.path !== "/admin/health") throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
     await next();
   });
@@ -110,6 +107,17 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   admin.get("/health", (c) => c.json({ status: "ok", breaker: gw.config.breaker, targets: gw.breakers.view() }));
 
   return admin;
+}
+
+/** A check of the admin token (Bearer, constant time): throws 404 when the admin API is off, 401 when the token is missing or wrong. */
+export function adminCheck(gw: Gateway): (headers: Headers) => Promise<void> {
+  const expected = gw.config.admin.token ? sha256(gw.config.admin.token) : undefined;
+  return async (headers) => {
+    if (!expected) throw notFound("The admin API is disabled on this gateway: set STRAIT_ADMIN_TOKEN to enable it.", "admin_disabled");
+    const m = /^Bearer\s+(.+)$/i.exec(headers.get("authorization")?.trim() ?? "");
+    if (!m) throw unauthorized("Missing admin token: send Authorization: Bearer <STRAIT_ADMIN_TOKEN>. A token in the URL is never accepted.", "missing_admin_token");
+    if (!timingSafeEqual(await sha256(m[1]!.trim()), await expected)) throw unauthorized("The admin token is not valid.", "invalid_admin_token");
+  };
 }
 
 const KEY_ID = /^key_[0-9A-Za-z]{1,64}$/;

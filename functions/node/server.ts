@@ -1,5 +1,6 @@
 import { serve } from "@hono/node-server";
 import * as nodeCrypto from "node:crypto";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../../core/config.js";
 import type { Gateway } from "../../core/gateway.js";
@@ -7,6 +8,7 @@ import type { Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
 import { buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../../core/telemetry/prometheus.js";
 
 export interface ServerOptions {
   config: Config;
@@ -31,6 +33,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** Resolves once the work deferred after the answers so far (cache and usage writes) is done. */
   settled(): Promise<boolean>;
+  /** Where Prometheus metrics are served without a token, when STRAIT_METRICS_PORT is set. */
+  metricsUrl?: string;
 }
 
 /**
@@ -46,7 +50,7 @@ export function isLoopback(host: string): boolean {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const work = new DeferredWork(opts.log);
-  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs });
+  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, prometheus: true });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
@@ -54,11 +58,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const metricsPort = opts.config.telemetry.metrics.port;
+  const metrics = metricsPort === undefined ? undefined : await serveMetrics(gateway, metricsPort);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      metrics?.close();
       (server as any).closeIdleConnections?.();
       const timeout = opts.shutdownTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
@@ -68,5 +75,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       gateway.flush();
       await work.drained();
     })());
-  return { url, gateway, close, settled: () => work.drained(10_000) };
+  return { url, gateway, close, settled: () => work.drained(10_000), ...(metrics ? { metricsUrl: metrics.url } : {}) };
+}
+
+/**
+ * Prometheus metrics on their own port, on loopback only and without a token (STRAIT_METRICS_PORT):
+ * for a scraper on the same host. Without the port, /metrics on the gateway asks for the admin token.
+ */
+async function serveMetrics(gateway: Gateway, port: number): Promise<{ url: string; close(): void }> {
+  const server = createServer((req, res) => {
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found: metrics are at GET /metrics\n");
+      return;
+    }
+    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(gateway.metrics?.render() ?? "");
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`, close: () => server.close() };
 }
