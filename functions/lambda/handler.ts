@@ -17,6 +17,7 @@ import type { CallObserver } from "../../core/gateway.js";
 import { fetchClient, type HttpClient } from "../../core/http.js";
 import type { Env, Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
+import { emfLine } from "../../core/telemetry/emf.js";
 import { announceAccess, buildGateway, DeferredWork, type App } from "../boot.js";
 import { toRequest, type HttpEvent } from "./event.js";
 import { sendStreaming, toBufferedResult, type BufferedResult, type HttpResponseStreamFrom } from "./response.js";
@@ -41,6 +42,8 @@ export interface LambdaGatewayOptions {
   http?: HttpClient;
   /** Extra observers of each finished call (metrics); they run as deferred work. */
   observers?: CallObserver[];
+  /** Where CloudWatch Embedded Metric Format lines go (default: stdout, which Lambda sends to CloudWatch Logs). */
+  emitMetrics?: (line: string) => void;
   /** Serve this instead of the gateway app (adapter tests). */
   fetch?: (request: Request, defer: (work: Promise<unknown>) => void) => Response | Promise<Response>;
 }
@@ -92,7 +95,14 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     // Fail closed: a deployed function is never an open gateway.
     const config = loadConfig((opts.configFile ?? configFileFromEnv)(env), env, { allowOpen: false, defaultMaxBodyBytes: LAMBDA_MAX_BODY_BYTES });
     const store = await opts.store?.(env, log);
-    const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store }, opts.observers);
+    const observers = [...(opts.observers ?? [])];
+    // On Lambda, metrics are EMF lines in the function's log: CloudWatch turns them into metrics, no API call.
+    if (config.telemetry.emf.enabled ?? true) {
+      const emit = opts.emitMetrics ?? ((line: string) => void process.stdout.write(`${line}\n`));
+      const namespace = config.telemetry.emf.namespace;
+      observers.push((record) => emit(emfLine(record, { namespace })));
+    }
+    const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store }, observers);
     defer(announceAccess(gateway, "lambda"));
     return app;
   }

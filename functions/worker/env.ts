@@ -14,7 +14,14 @@ export interface WorkerEnv {
   STRAIT_RESPONSES_KV?: KV;
   /** The StoreObject Durable Object: counters, usage, and serialized key writes. */
   STRAIT_OBJECTS?: DurableObjectNamespaceLike;
+  /** Workers Analytics Engine (optional): a data point per request, queried with SQL. */
+  STRAIT_ANALYTICS?: AnalyticsEngineDatasetLike;
   [name: string]: unknown;
+}
+
+/** The part of a Workers Analytics Engine dataset binding the gateway uses. */
+export interface AnalyticsEngineDatasetLike {
+  writeDataPoint(point: { indexes?: string[]; blobs?: string[]; doubles?: number[] }): void;
 }
 
 /** The string bindings only: the core's view of the environment. */

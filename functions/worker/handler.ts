@@ -5,6 +5,8 @@ import type { Logger } from "../../core/runtime.js";
 import { announceAccess, buildGateway, DeferredWork, type App } from "../boot.js";
 import { watchBody } from "./deferred.js";
 import { stringVars, type WorkerEnv } from "./env.js";
+import type { CallObserver } from "../../core/gateway.js";
+import { analyticsEngineDataPoint } from "../../core/telemetry/analytics-engine.js";
 import { consoleLogger } from "./logger.js";
 import { workerStore, type DynamoLoader } from "./store.js";
 
@@ -41,7 +43,9 @@ export function createWorker(opts: { dynamodb?: DynamoLoader } = {}): WorkerHand
       // Fail closed: a Worker is on the public internet, so it never runs as an open gateway.
       const config = loadConfig(configFileFromEnv(vars), vars, { allowOpen: false });
       const store = await workerStore(env, vars, log, opts.dynamodb);
-      const { gateway, app } = buildGateway(config, { http: fetchClient, defer: work.defer, log, env: vars, store });
+      const dataset = env.STRAIT_ANALYTICS;
+      const observers: CallObserver[] = dataset ? [(record) => dataset.writeDataPoint(analyticsEngineDataPoint(record))] : [];
+      const { gateway, app } = buildGateway(config, { http: fetchClient, defer: work.defer, log, env: vars, store }, observers);
       work.defer(announceAccess(gateway, "worker"));
       return app;
     })();
