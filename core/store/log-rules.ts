@@ -15,6 +15,13 @@ export const DEFAULT_LOG_PAGE = 50;
 export const MAX_LOG_PAGE = 1000;
 /** The longest entry id a store accepts (DynamoDB keys take 2048 bytes; ULIDs are 26 characters). */
 export const MAX_LOG_ID_LENGTH = 256;
+/**
+ * An entry id: printable ASCII, no space. ULIDs are; and ids of one alphabet sort the same in
+ * every backend (JavaScript strings, DynamoDB's UTF-8 bytes, SQLite).
+ */
+export function isLogId(id: unknown): id is string {
+  return typeof id === "string" && id.length <= MAX_LOG_ID_LENGTH && /^[\x21-\x7e]+$/.test(id);
+}
 /** `at` values sort as 15 digits: every millisecond until the year 33658. */
 export const MAX_LOG_AT = 999_999_999_999_999;
 
@@ -40,6 +47,16 @@ export function matchesLogFilter(entry: LogEntry, filter: LogFilter): boolean {
     if (!metadata || !Object.hasOwn(metadata, name) || String(metadata[name]) !== value) return false;
   }
   return true;
+}
+
+/** Refuses bounds that are not numbers and a status class that is not 2..5. */
+export function checkLogFilter(filter: LogFilter): void {
+  for (const bound of ["from", "to"] as const) {
+    const v = filter[bound];
+    if (v !== undefined && !Number.isFinite(v)) throw new RangeError(`a log filter's ${bound} must be milliseconds since the epoch, got ${v}`);
+  }
+  const statusClass = filter.statusClass as number | undefined;
+  if (statusClass !== undefined && ![2, 3, 4, 5].includes(statusClass)) throw new RangeError(`a log filter's statusClass must be 2, 3, 4 or 5, got ${statusClass}`);
 }
 
 /** `limit` as a page size: 1..1000, 50 when absent. */
@@ -75,15 +92,15 @@ export function decodeLogCursor(cursor: string): LogPosition {
   const { at, id, ...rest } = parsed as Record<string, unknown>;
   if (Object.keys(rest).length > 0) throw invalid("unexpected fields");
   if (typeof at !== "number" || !Number.isSafeInteger(at) || at < 0 || at > MAX_LOG_AT) throw invalid("bad position");
-  if (typeof id !== "string" || id.length === 0 || id.length > MAX_LOG_ID_LENGTH) throw invalid("bad id");
+  if (!isLogId(id)) throw invalid("bad id");
   return { at, id };
 }
 
 /** What put() refuses, before anything is written: an entry without an id, or with an unusable time. */
 export function checkLogEntries(entries: LogEntry[]): void {
   for (const e of entries) {
-    if (typeof e.id !== "string" || e.id.length === 0 || e.id.length > MAX_LOG_ID_LENGTH) {
-      throw new RangeError(`a log entry needs an id of 1 to ${MAX_LOG_ID_LENGTH} characters, got ${JSON.stringify(String(e.id).slice(0, 40))}`);
+    if (!isLogId(e.id)) {
+      throw new RangeError(`a log entry needs an id of 1 to ${MAX_LOG_ID_LENGTH} printable ASCII characters, got ${JSON.stringify(String(e.id).slice(0, 40))}`);
     }
     if (!Number.isSafeInteger(e.at) || e.at < 0 || e.at > MAX_LOG_AT) throw new RangeError(`log entry ${e.id}: at must be whole milliseconds since the epoch, got ${e.at}`);
     if (!Number.isFinite(e.expiresAt)) throw new RangeError(`log entry ${e.id}: expiresAt must be milliseconds since the epoch, got ${e.expiresAt}`);

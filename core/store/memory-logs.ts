@@ -1,5 +1,15 @@
 /** The request log in one process's memory (the memory store's part, in a file of its own). */
-import { applyLogPatch, checkLogEntries, checkLogPatch, compareLogs, decodeLogCursor, encodeLogCursor, logPageSize, matchesLogFilter } from "./log-rules.js";
+import {
+  applyLogPatch,
+  checkLogEntries,
+  checkLogFilter,
+  checkLogPatch,
+  compareLogs,
+  decodeLogCursor,
+  encodeLogCursor,
+  logPageSize,
+  matchesLogFilter,
+} from "./log-rules.js";
 import type { LogEntry, LogFilter, LogPatch, LogStore, Page } from "./types.js";
 
 /** How many entries the memory store keeps when not told otherwise. */
@@ -33,6 +43,7 @@ export class MemoryLogs implements LogStore {
   }
 
   async list(filter: LogFilter, cursor?: string, limit?: number): Promise<Page<LogEntry>> {
+    checkLogFilter(filter);
     const size = logPageSize(limit);
     const after = cursor === undefined ? undefined : decodeLogCursor(cursor);
     const now = this.now();
