@@ -77,19 +77,23 @@ function cutUtf8(s: string, maxBytes: number): string {
 }
 
 /**
- * The item of an entry. Bodies that would take the item over DynamoDB's limit are cut (the
- * response first) and the entry marked truncated: one oversized entry must not fail its batch.
+ * The item of an entry. Bodies that would take the item over DynamoDB's limit are cut and the
+ * entry marked truncated: one oversized entry must not fail its batch.
  */
 function toItem(entry: LogEntry): Item {
-  let { requestBody, responseBody, ...rest } = entry;
-  const budget = MAX_ITEM_BYTES - utf8Length(JSON.stringify(rest)) - 2 * entry.id.length;
-  const rqBytes = requestBody === undefined ? 0 : utf8Length(requestBody);
-  const rsBytes = responseBody === undefined ? 0 : utf8Length(responseBody);
+  const { requestBody, responseBody, ...rest } = entry;
+  let json = JSON.stringify(rest);
+  let rq = requestBody;
+  let rs = responseBody;
+  const budget = MAX_ITEM_BYTES - utf8Length(json) - 2 * entry.id.length;
+  const rqBytes = rq === undefined ? 0 : utf8Length(rq);
+  const rsBytes = rs === undefined ? 0 : utf8Length(rs);
   if (rqBytes + rsBytes > budget) {
+    // The request keeps at least half the room, more when the response needs less.
     const rqMax = Math.max(0, rqBytes <= budget / 2 ? rqBytes : Math.max(Math.floor(budget / 2), budget - rsBytes));
-    if (requestBody !== undefined) requestBody = cutUtf8(requestBody, rqMax);
-    if (responseBody !== undefined) responseBody = cutUtf8(responseBody, Math.max(0, budget - Math.min(rqBytes, rqMax)));
-    rest = { ...rest, truncated: true };
+    if (rq !== undefined) rq = cutUtf8(rq, rqMax);
+    if (rs !== undefined) rs = cutUtf8(rs, Math.max(0, budget - Math.min(rqBytes, rqMax)));
+    json = JSON.stringify({ ...rest, truncated: true });
   }
   return {
     pk: entry.id,
@@ -97,10 +101,10 @@ function toItem(entry: LogEntry): Item {
     sh: shardOf(entry.id),
     // An index key can't be an empty string: such an entry is listed through byTime only.
     ...(entry.keyId ? { keyId: entry.keyId } : {}),
-    e: JSON.stringify(rest),
-    ...(requestBody !== undefined ? { rq: requestBody } : {}),
-    ...(responseBody !== undefined ? { rs: responseBody } : {}),
-    ...(requestBody !== undefined || responseBody !== undefined ? { bd: true } : {}),
+    e: json,
+    ...(rq !== undefined ? { rq } : {}),
+    ...(rs !== undefined ? { rs } : {}),
+    ...(rq !== undefined || rs !== undefined ? { bd: true } : {}),
     exp: entry.expiresAt,
     [TTL_ATTRIBUTE]: Math.ceil(entry.expiresAt / 1000),
   };
