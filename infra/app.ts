@@ -36,7 +36,9 @@ export function propsFromContext(app: App): GatewayStackProps & { stackName: str
   const timeoutSeconds = num("timeoutSeconds");
   return {
     stackName: ctx("stackName") ?? "Strait",
-    tableNames: prefix ? { keys: `${prefix}keys`, cache: `${prefix}cache`, limits: `${prefix}limits`, usage: `${prefix}usage`, responses: `${prefix}responses` } : undefined,
+    tableNames: prefix
+      ? { keys: `${prefix}keys`, cache: `${prefix}cache`, limits: `${prefix}limits`, usage: `${prefix}usage`, responses: `${prefix}responses`, logs: `${prefix}logs` }
+      : undefined,
     memorySize: num("memorySize"),
     timeout: timeoutSeconds ? Duration.seconds(timeoutSeconds) : undefined,
     allowedOrigins: ctx("allowedOrigins")?.split(",").map((o) => o.trim()).filter(Boolean),

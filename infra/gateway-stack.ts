@@ -17,20 +17,47 @@ import { lambdaOptions } from "../scripts/build.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-export type Concern = "keys" | "cache" | "limits" | "usage" | "responses";
+export type Concern = "keys" | "cache" | "limits" | "usage" | "responses" | "logs";
+
+interface TableSpec {
+  sortKey: boolean;
+  ttl: boolean;
+  env: string;
+  /** What the function may do on the table itself. */
+  actions: string[];
+  /** Global secondary indexes: each sorted by `ts`, carrying INDEX_ATTRIBUTES besides the keys. */
+  indexes?: { name: string; partitionKey: string }[];
+  /** What the function may do on those indexes. */
+  indexActions?: string[];
+}
 
 /**
  * The store's tables (core/store/dynamodb/tables.ts) and the exact DynamoDB actions its code uses
  * on each (a TransactWriteItems is authorized as its Put/Delete items). test/infra checks both
- * against the store's sources.
+ * against the store's sources. Analytics rows live in the usage table (core/store/dynamodb/analytics.ts).
  */
-export const TABLES: Record<Concern, { sortKey: boolean; ttl: boolean; env: string; actions: string[] }> = {
+export const TABLES: Record<Concern, TableSpec> = {
   keys: { sortKey: false, ttl: false, env: "STRAIT_TABLE_KEYS", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Scan"] },
   cache: { sortKey: false, ttl: true, env: "STRAIT_TABLE_CACHE", actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:BatchWriteItem"] },
   limits: { sortKey: false, ttl: true, env: "STRAIT_TABLE_LIMITS", actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"] },
   usage: { sortKey: true, ttl: false, env: "STRAIT_TABLE_USAGE", actions: ["dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:Scan"] },
   responses: { sortKey: true, ttl: true, env: "STRAIT_TABLE_RESPONSES", actions: ["dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"] },
+  logs: {
+    sortKey: false,
+    ttl: true,
+    env: "STRAIT_TABLE_LOGS",
+    actions: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchGetItem"],
+    indexes: [
+      { name: "byKey", partitionKey: "keyId" },
+      { name: "byTime", partitionKey: "sh" },
+    ],
+    indexActions: ["dynamodb:Query"],
+  },
 };
+
+/** The request log's indexes sort by this attribute and carry these besides the keys. */
+export const INDEX_SORT_KEY = "ts";
+export const INDEX_ATTRIBUTES = ["e", "bd"];
 
 /** The attribute DynamoDB TTL deletes on (epoch seconds); the store checks expiry itself on read. */
 export const TTL_ATTRIBUTE = "ttl";
@@ -49,7 +76,7 @@ export interface GatewayStackProps extends StackProps {
   timeout?: Duration;
   /** Browser origins allowed by CORS (STRAIT_CORS_ORIGINS); unset = the gateway's default. */
   allowedOrigins?: string[];
-  /** Keys and usage tables and the secret. Default RETAIN: they hold what can't be rebuilt. */
+  /** Keys, usage and logs tables and the secret. Default RETAIN: they hold what can't be rebuilt. */
   dataRemovalPolicy?: RemovalPolicy;
   /** Cache, limits and responses tables, and the log group. Default DESTROY: what they hold expires anyway. */
   ephemeralRemovalPolicy?: RemovalPolicy;
@@ -85,26 +112,42 @@ export class GatewayStack extends Stack {
     const dataPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
     const ephemeralPolicy = props.ephemeralRemovalPolicy ?? RemovalPolicy.DESTROY;
 
-    const table = (concern: Concern, durable: boolean) => {
+    /** `backup`: point-in-time recovery. `retained`: the data removal policy (and deletion protection when retained). */
+    const table = (concern: Concern, { backup, retained }: { backup: boolean; retained: boolean }) => {
       const spec = TABLES[concern];
-      return new dynamodb.Table(this, `${concern[0]!.toUpperCase()}${concern.slice(1)}Table`, {
+      const created = new dynamodb.Table(this, `${concern[0]!.toUpperCase()}${concern.slice(1)}Table`, {
         tableName: props.tableNames?.[concern],
         partitionKey: { name: "pk", type: dynamodb.AttributeType.STRING },
         sortKey: spec.sortKey ? { name: "sk", type: dynamodb.AttributeType.STRING } : undefined,
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         timeToLiveAttribute: spec.ttl ? TTL_ATTRIBUTE : undefined,
-        pointInTimeRecoverySpecification: durable ? { pointInTimeRecoveryEnabled: true } : undefined,
-        deletionProtection: durable && dataPolicy === RemovalPolicy.RETAIN,
-        removalPolicy: durable ? dataPolicy : ephemeralPolicy,
+        pointInTimeRecoverySpecification: backup ? { pointInTimeRecoveryEnabled: true } : undefined,
+        deletionProtection: retained && dataPolicy === RemovalPolicy.RETAIN,
+        removalPolicy: retained ? dataPolicy : ephemeralPolicy,
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
       });
+      for (const index of spec.indexes ?? []) {
+        created.addGlobalSecondaryIndex({
+          indexName: index.name,
+          partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: INDEX_SORT_KEY, type: dynamodb.AttributeType.STRING },
+          projectionType: dynamodb.ProjectionType.INCLUDE,
+          nonKeyAttributes: INDEX_ATTRIBUTES,
+        });
+      }
+      return created;
     };
+    const durable = { backup: true, retained: true };
+    const ephemeral = { backup: false, retained: false };
     this.tables = {
-      keys: table("keys", true),
-      cache: table("cache", false),
-      limits: table("limits", false),
-      usage: table("usage", true),
-      responses: table("responses", false),
+      keys: table("keys", durable),
+      cache: table("cache", ephemeral),
+      limits: table("limits", ephemeral),
+      usage: table("usage", durable),
+      responses: table("responses", ephemeral),
+      // Kept like the other data, but no point-in-time recovery: entries expire, and backups of
+      // request bodies would outlive their retention.
+      logs: table("logs", { backup: false, retained: true }),
     };
 
     // The admin token is generated at deploy time; provider keys and gateway tokens are added by the operator.
@@ -160,7 +203,12 @@ export class GatewayStack extends Stack {
 
     // Least privilege: the exact actions the store uses, on its exact tables; no wildcards.
     for (const concern of Object.keys(TABLES) as Concern[]) {
-      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: TABLES[concern].actions, resources: [this.tables[concern].tableArn] }));
+      const spec = TABLES[concern];
+      const arn = this.tables[concern].tableArn;
+      this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: spec.actions, resources: [arn] }));
+      if (spec.indexes?.length && spec.indexActions?.length) {
+        this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: spec.indexActions, resources: spec.indexes.map((i) => `${arn}/index/${i.name}`) }));
+      }
     }
     this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [this.secret.secretArn] }));
     this.fn.addToRolePolicy(

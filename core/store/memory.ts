@@ -2,6 +2,8 @@
  * The whole Store in one process's memory: tests, `STRAIT_STORE=memory`, ephemeral runs.
  * Nothing survives a restart. Reads check expiry themselves, like every adapter.
  */
+import { MemoryAnalytics } from "./memory-analytics.js";
+import { DEFAULT_MAX_LOG_ENTRIES, MemoryLogs } from "./memory-logs.js";
 import { MemoryResponses } from "./memory-responses.js";
 import { compareUsage, counterExpiry, exceedsUtf8Bytes } from "./rules.js";
 import type { CacheStore, CounterResult, KeyStore, LimitStore, Page, Store, UsageRow, UsageStore, VirtualKeyRecord } from "./types.js";
@@ -15,6 +17,8 @@ export interface MemoryStoreOptions {
   maxCacheValueBytes?: number;
   /** UTF-16 code units of stored responses kept at most (default 128 Mi, about 256 MiB); the oldest written goes first. */
   maxResponseUnits?: number;
+  /** Request log entries kept at most (default 10,000); the oldest written goes first. */
+  maxLogEntries?: number;
 }
 
 const MAX_CACHE_VALUE_BYTES = 25 * 1024 * 1024;
@@ -178,5 +182,7 @@ export function memoryStore(opts: MemoryStoreOptions = {}): Store {
     limits: new MemoryLimits(now),
     usage: new MemoryUsage(),
     responses: new MemoryResponses(now, opts.maxResponseUnits ?? 128 * 1024 * 1024),
+    logs: new MemoryLogs(now, opts.maxLogEntries ?? DEFAULT_MAX_LOG_ENTRIES),
+    analytics: new MemoryAnalytics(),
   };
 }

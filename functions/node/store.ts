@@ -1,7 +1,7 @@
 /**
  * Which Store the local server runs on (STRAIT_STORE):
  *   embedded (default)  dynalite — the DynamoDB API served in-process, on a private socket — over LevelDB in
- *                       STRAIT_DATA_DIR (default ".strait"): keys and usage survive a restart
+ *                       STRAIT_DATA_DIR (default ".strait"): keys, usage, analytics and the request log survive a restart
  *   memory              everything in memory, gone at exit
  *   dynamodb            a real DynamoDB (AWS_REGION, STRAIT_DYNAMODB_ENDPOINT, STRAIT_TABLE_*)
  *   none                no store: gateway tokens only, no virtual keys, limits, usage or cache
@@ -129,7 +129,17 @@ function alive(pid: number): boolean {
 async function probe(store: Store, where: string): Promise<void> {
   const id = "strait-startup-probe";
   try {
-    await Promise.all([store.keys.getById(id), store.cache.get(id), store.limits.get(id, 0), store.usage.query({ keyId: id }), store.responses.get(id, id)]);
+    const hour = new Date().toISOString().slice(0, 13);
+    await Promise.all([
+      store.keys.getById(id),
+      store.cache.get(id),
+      store.limits.get(id, 0),
+      store.usage.query({ keyId: id }),
+      store.responses.get(id, id),
+      store.logs?.get(id),
+      store.logs?.list({ keyId: id }, undefined, 1),
+      store.analytics?.query({ from: hour, to: hour, keyId: id }),
+    ]);
   } catch (e) {
     const code = e instanceof StoreUnavailableError ? e.code : String((e as Error)?.message ?? e);
     throw new Error(`STRAIT_STORE=dynamodb: the tables can't be read (${code}) at ${where}. Create them (the CDK stack, or createTables in core/store/dynamodb/tables.ts) and check the credentials.`);
@@ -174,7 +184,7 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   }
   log.debug("embedded store ready", { endpoint: db.endpoint, dir });
   const { client, close } = db;
-  // dynalite has no TTL deleter: reclaim expired cache entries, counters and responses now and then.
+  // dynalite has no TTL deleter: reclaim expired cache entries, counters, responses and log entries now and then.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () =>
     (sweeping = sweepExpired(client, tables, Date.now()).then(

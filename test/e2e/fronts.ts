@@ -89,7 +89,7 @@ async function startLambda(opts: FrontOptions): Promise<Front> {
   const endpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
   const credentials = { accessKeyId: "AKIDE2ETESTTESTTEST", secretAccessKey: "e2e-secret" };
   const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials });
-  const tables = { keys: "e2e-keys", cache: "e2e-cache", limits: "e2e-limits", usage: "e2e-usage", responses: "e2e-responses" };
+  const tables = { keys: "e2e-keys", cache: "e2e-cache", limits: "e2e-limits", usage: "e2e-usage", responses: "e2e-responses", logs: "e2e-logs" };
   await createTables(client, tables, { ttl: false });
   client.destroy();
   const fn = await runFunction(dir, "streamHandler", {
@@ -104,6 +104,7 @@ async function startLambda(opts: FrontOptions): Promise<Front> {
     STRAIT_TABLE_LIMITS: tables.limits,
     STRAIT_TABLE_USAGE: tables.usage,
     STRAIT_TABLE_RESPONSES: tables.responses,
+    STRAIT_TABLE_LOGS: tables.logs,
     STRAIT_CONFIG_JSON: JSON.stringify(opts.config),
     STRAIT_LOG_LEVEL: "silent",
     ...opts.env,

@@ -25,7 +25,7 @@ export interface TestDynamoStore {
 let seq = 0;
 const freshTables = (): TableNames => {
   const p = `t${Date.now().toString(36)}${(seq++).toString(36)}-`;
-  return { keys: `${p}keys`, cache: `${p}cache`, limits: `${p}limits`, usage: `${p}usage`, responses: `${p}responses` };
+  return { keys: `${p}keys`, cache: `${p}cache`, limits: `${p}limits`, usage: `${p}usage`, responses: `${p}responses`, logs: `${p}logs` };
 };
 
 export async function dynaliteStore(opts: { now?: () => number } = {}): Promise<TestDynamoStore> {

@@ -6,15 +6,15 @@ import { App, Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BEDROCK_ACTIONS, GatewayStack, TABLES, TTL_ATTRIBUTE, type Concern, type GatewayStackProps } from "../../infra/gateway-stack.js";
-import { TABLE_SCHEMAS, TTL_ATTRIBUTE as STORE_TTL_ATTRIBUTE } from "../../core/store/dynamodb/tables.js";
+import { BEDROCK_ACTIONS, GatewayStack, INDEX_ATTRIBUTES, INDEX_SORT_KEY, TABLES, TTL_ATTRIBUTE, type Concern, type GatewayStackProps } from "../../infra/gateway-stack.js";
+import { LOG_INDEX_ATTRIBUTES, TABLE_SCHEMAS, TTL_ATTRIBUTE as STORE_TTL_ATTRIBUTE } from "../../core/store/dynamodb/tables.js";
 
 function synth(props: GatewayStackProps = {}): Template {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   return Template.fromStack(new GatewayStack(app, "Strait", { env: { account: "123456789012", region: "us-east-1" }, ...props }));
 }
 
-const CONCERNS: Concern[] = ["keys", "cache", "limits", "usage", "responses"];
+const CONCERNS: Concern[] = ["keys", "cache", "limits", "usage", "responses", "logs"];
 const logicalId = (c: Concern) => `${c[0]!.toUpperCase()}${c.slice(1)}Table`;
 
 let t: Template;
@@ -31,18 +31,31 @@ function tableResource(template: Template, concern: Concern): { id: string } & R
 }
 
 describe("tables", () => {
-  it("five on-demand tables with the store's key schema", () => {
-    t.resourceCountIs("AWS::DynamoDB::Table", 5);
+  it("six on-demand tables with the store's key schema", () => {
+    t.resourceCountIs("AWS::DynamoDB::Table", 6);
+    expect(Object.keys(TABLE_SCHEMAS).sort()).toEqual([...CONCERNS].sort());
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => (a.AttributeName! < b.AttributeName! ? -1 : 1);
     for (const c of CONCERNS) {
       const r = tableResource(t, c);
       expect(r.Properties.BillingMode).toBe("PAY_PER_REQUEST");
       expect(r.Properties.KeySchema).toEqual(TABLE_SCHEMAS[c].key);
-      expect(r.Properties.AttributeDefinitions).toEqual(TABLE_SCHEMAS[c].attributes);
+      expect([...r.Properties.AttributeDefinitions].sort(byName)).toEqual([...TABLE_SCHEMAS[c].attributes].sort(byName));
     }
   });
 
-  it("TTL on the expiry attribute for cache, limits and responses, the same attribute the store writes", () => {
-    expect(CONCERNS.filter((c) => TABLE_SCHEMAS[c].ttl)).toEqual(["cache", "limits", "responses"]);
+  it("the logs table's indexes are the store's: byKey and byTime, sorted by ts, carrying the entry without bodies", () => {
+    expect(INDEX_SORT_KEY).toBe("ts");
+    expect(INDEX_ATTRIBUTES).toEqual(LOG_INDEX_ATTRIBUTES);
+    const indexes = tableResource(t, "logs").Properties.GlobalSecondaryIndexes;
+    expect(indexes).toEqual(
+      TABLE_SCHEMAS.logs.indexes!.map((i) => ({ IndexName: i.IndexName, KeySchema: i.KeySchema, Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: LOG_INDEX_ATTRIBUTES } })),
+    );
+    expect(indexes.map((i: { IndexName: string }) => i.IndexName)).toEqual(["byKey", "byTime"]);
+    for (const c of CONCERNS.filter((x) => x !== "logs")) expect(tableResource(t, c).Properties.GlobalSecondaryIndexes, c).toBeUndefined();
+  });
+
+  it("TTL on the expiry attribute for cache, limits, responses and logs, the same attribute the store writes", () => {
+    expect(CONCERNS.filter((c) => TABLE_SCHEMAS[c].ttl)).toEqual(["cache", "limits", "responses", "logs"]);
     expect(TTL_ATTRIBUTE).toBe(STORE_TTL_ATTRIBUTE);
     for (const c of CONCERNS) {
       const spec = tableResource(t, c).Properties.TimeToLiveSpecification;
@@ -66,6 +79,14 @@ describe("tables", () => {
     }
   });
 
+  it("logs: retained like the other data, deletion protection, but no point-in-time recovery", () => {
+    const r = tableResource(t, "logs");
+    expect(r.Properties.PointInTimeRecoverySpecification).toBeUndefined();
+    expect(r.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(r.DeletionPolicy).toBe("Retain");
+    expect(r.UpdateReplacePolicy).toBe("Retain");
+  });
+
   it("table names and removal policies come from props", () => {
     const t2 = synth({ tableNames: { keys: "acme-keys" }, dataRemovalPolicy: RemovalPolicy.DESTROY, ephemeralRemovalPolicy: RemovalPolicy.RETAIN });
     const keys = tableResource(t2, "keys");
@@ -74,6 +95,8 @@ describe("tables", () => {
     expect(keys.Properties.DeletionProtectionEnabled).toBe(false);
     expect(tableResource(t2, "cache").DeletionPolicy).toBe("Retain");
     expect(tableResource(t2, "responses").DeletionPolicy).toBe("Retain");
+    expect(tableResource(t2, "logs").DeletionPolicy).toBe("Delete");
+    expect(tableResource(t2, "logs").Properties.DeletionProtectionEnabled).toBe(false);
   });
 });
 
@@ -128,7 +151,7 @@ describe("function", () => {
 
   it("outputs: URL, OpenAI base URL, table names, secret ARN", () => {
     const outputs = t.findOutputs("*");
-    for (const k of ["FunctionUrl", "OpenAIBaseUrl", "SecretArn", "KeysTableName", "CacheTableName", "LimitsTableName", "UsageTableName", "ResponsesTableName"]) {
+    for (const k of ["FunctionUrl", "OpenAIBaseUrl", "SecretArn", "KeysTableName", "CacheTableName", "LimitsTableName", "UsageTableName", "ResponsesTableName", "LogsTableName"]) {
       expect(outputs[k], k).toBeDefined();
     }
   });
@@ -142,14 +165,20 @@ describe("IAM: least privilege", () => {
   };
   const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
-  it("each table gets exactly the store's actions, on its own ARN only", () => {
+  it("each table gets exactly the store's actions, on its own ARN only; the logs indexes Query only", () => {
     for (const c of CONCERNS) {
       const arn = { "Fn::GetAtt": [tableResource(t, c).id, "Arn"] };
       const onTable = statements().filter((s) => JSON.stringify(s.Resource).includes(tableResource(t, c).id));
-      expect(onTable, c).toHaveLength(1);
+      expect(onTable, c).toHaveLength(c === "logs" ? 2 : 1);
       expect(onTable[0]!.Resource).toEqual(arn);
       expect(actionsOf(onTable[0]!).sort()).toEqual([...TABLES[c].actions].sort());
     }
+    const logs = statements().filter((s) => JSON.stringify(s.Resource).includes(tableResource(t, "logs").id));
+    expect(actionsOf(logs[1]!)).toEqual(["dynamodb:Query"]);
+    const indexArn = (name: string) => ({ "Fn::Join": ["", [{ "Fn::GetAtt": [tableResource(t, "logs").id, "Arn"] }, `/index/${name}`]] });
+    expect(logs[1]!.Resource).toEqual([indexArn("byKey"), indexArn("byTime")]);
+    expect(TABLES.logs.actions).not.toContain("dynamodb:Query");
+    expect(TABLES.logs.actions).not.toContain("dynamodb:Scan");
   });
 
   it("no wildcard DynamoDB action or resource anywhere", () => {
@@ -170,8 +199,10 @@ describe("IAM: least privilege", () => {
       BatchGetCommand: ["dynamodb:BatchGetItem"],
       BatchWriteCommand: ["dynamodb:BatchWriteItem"],
     };
+    // Analytics rows live in the usage table.
+    const sources: Record<Concern, string[]> = { keys: ["keys"], cache: ["cache"], limits: ["limits"], usage: ["usage", "analytics"], responses: ["responses"], logs: ["logs"] };
     for (const c of CONCERNS) {
-      const src = readFileSync(`core/store/dynamodb/${c}.ts`, "utf8");
+      const src = sources[c].map((f) => readFileSync(`core/store/dynamodb/${f}.ts`, "utf8")).join("\n");
       const needed = new Set<string>();
       for (const m of src.matchAll(/new (\w+Command)\(/g)) {
         if (m[1] === "TransactWriteCommand") {
@@ -186,7 +217,7 @@ describe("IAM: least privilege", () => {
         expect(actions, `${c}: unknown command ${m[1]}`).toBeDefined();
         for (const a of actions!) needed.add(a);
       }
-      expect([...needed].sort(), c).toEqual([...TABLES[c].actions].sort());
+      expect([...needed].sort(), c).toEqual([...TABLES[c].actions, ...(TABLES[c].indexActions ?? [])].sort());
     }
   });
 

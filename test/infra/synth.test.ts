@@ -34,7 +34,7 @@ describe("npx cdk synth", () => {
 
   it("writes the template with context applied", () => {
     const tables = Object.values<any>(template.Resources).filter((r) => r.Type === "AWS::DynamoDB::Table").map((r) => r.Properties.TableName);
-    expect(tables.sort()).toEqual(["strait-test-cache", "strait-test-keys", "strait-test-limits", "strait-test-responses", "strait-test-usage"]);
+    expect(tables.sort()).toEqual(["strait-test-cache", "strait-test-keys", "strait-test-limits", "strait-test-logs", "strait-test-responses", "strait-test-usage"]);
     const fn = Object.values<any>(template.Resources).find((r) => r.Type === "AWS::Lambda::Function");
     expect(fn.Properties.MemorySize).toBe(2048);
     expect(fn.Properties.Timeout).toBe(900);

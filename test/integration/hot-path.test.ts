@@ -74,7 +74,7 @@ describe("the local server counts in its own memory", () => {
 
   it("on a shared store (DynamoDB, here dynalite) a request costs one round trip before its answer: the rpm hit", async () => {
     const db = await startDynalite();
-    const tables = { keys: "hp-keys", cache: "hp-cache", limits: "hp-limits", usage: "hp-usage", responses: "hp-responses" };
+    const tables = { keys: "hp-keys", cache: "hp-cache", limits: "hp-limits", usage: "hp-usage", responses: "hp-responses", logs: "hp-logs" };
     await createTables(db.client, tables, { ttl: false });
     const { store, calls } = counted(dynamodbStore({ client: db.client, tables, transactions: false }));
     const gw = await startServer({ config: loadConfig(file(), env, { allowOpen: true }), host: "127.0.0.1", port: 0, log: silentLogger, env, store });

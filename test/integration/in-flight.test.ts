@@ -26,7 +26,7 @@ beforeAll(async () => {
     sendJson(res, 200, { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
   });
   db = await startDynalite();
-  const tables = { keys: "if-keys", cache: "if-cache", limits: "if-limits", usage: "if-usage", responses: "if-responses" };
+  const tables = { keys: "if-keys", cache: "if-cache", limits: "if-limits", usage: "if-usage", responses: "if-responses", logs: "if-logs" };
   await createTables(db.client, tables, { ttl: false });
   const store = dynamodbStore({ client: db.client, tables, transactions: false });
   const env = { STRAIT_ADMIN_TOKEN: ADMIN_TOKEN };

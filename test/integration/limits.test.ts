@@ -36,7 +36,7 @@ async function burst(gw: TestGateway, key: string, n: number) {
 }
 
 let db: EmbeddedDynamo;
-const tables: TableNames = { keys: "lim-keys", cache: "lim-cache", limits: "lim-limits", usage: "lim-usage", responses: "lim-responses" };
+const tables: TableNames = { keys: "lim-keys", cache: "lim-cache", limits: "lim-limits", usage: "lim-usage", responses: "lim-responses", logs: "lim-logs" };
 beforeAll(async () => {
   db = await startDynalite();
   await createTables(db.client, tables, { ttl: false });
@@ -52,7 +52,7 @@ const stores: Array<[string, () => Store]> = [
 const ddbLocal = process.env.STRAIT_DDB_LOCAL_ENDPOINT;
 if (ddbLocal) {
   const client = new DynamoDBClient({ endpoint: ddbLocal, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  const localTables: TableNames = { keys: "lim-keys", cache: "lim-cache", limits: "lim-limits", usage: "lim-usage", responses: "lim-responses" };
+  const localTables: TableNames = { keys: "lim-keys", cache: "lim-cache", limits: "lim-limits", usage: "lim-usage", responses: "lim-responses", logs: "lim-logs" };
   let created: Promise<void> | undefined;
   beforeAll(() => (created ??= createTables(client, localTables, { ttl: true })));
   afterAll(() => client.destroy());

@@ -1,16 +1,17 @@
 /** The DynamoDB adapter against dynalite in-process (no transactions: the embedded store's mode). */
 import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dynamodbClient, dynamodbStore } from "../../core/store/dynamodb/index.js";
+import { SHARDS } from "../../core/store/dynamodb/logs.js";
 import { sweepExpired } from "../../core/store/dynamodb/sweep.js";
 import type { TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
 import { dynaliteStore, type TestDynamoStore } from "../helpers/dynamodb-local.js";
-import { describeStoreContract, keyRecord } from "./contract.js";
+import { describeStoreContract, keyRecord, logEntry } from "./contract.js";
 import { describeDynamoCases } from "./dynamodb-cases.js";
 
 let db: TestDynamoStore;
@@ -135,6 +136,69 @@ describe("cache purge on DynamoDB (mocked client)", () => {
   });
 });
 
+describe("request log on DynamoDB (mocked client)", () => {
+  it("put is one BatchWriteItem per 25 entries, reads nothing, and retries what comes back unprocessed", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const entries = Array.from({ length: 60 }, (_, i) => logEntry(Date.now() - i));
+      mock
+        .on(BatchWriteCommand)
+        .resolvesOnce({ UnprocessedItems: { [tables.logs]: [{ PutRequest: { Item: { pk: entries[3]!.id } } }] } })
+        .resolves({});
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      await store.logs!.put(entries);
+      const sizes = mock.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems![tables.logs]!.length);
+      expect(sizes.sort((a, b) => a - b)).toEqual([1, 10, 25, 25]);
+      expect(mock.calls()).toHaveLength(4);
+    } finally {
+      mock.restore();
+    }
+  });
+
+  it("gives up with a throttled StoreUnavailableError when items stay unprocessed", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const e = logEntry(Date.now());
+      mock.on(BatchWriteCommand).resolves({ UnprocessedItems: { [tables.logs]: [{ PutRequest: { Item: { pk: e.id } } }] } });
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      vi.useFakeTimers(); // the backoff between rounds
+      const put = store.logs!.put([e]).catch((err) => err);
+      await vi.runAllTimersAsync();
+      expect(await put).toMatchObject({ name: "StoreUnavailableError", code: "UnprocessedItems", throttled: true });
+      expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(8);
+    } finally {
+      vi.useRealTimers();
+      mock.restore();
+    }
+  });
+
+  it("lists through the indexes, never a Scan: all shards of byTime, or byKey for one key; bodies by BatchGetItem", async () => {
+    const mock = mockClient(DynamoDBDocumentClient);
+    try {
+      const withBodies = logEntry(Date.now(), { keyId: "key_a", requestBody: "q" });
+      const { requestBody: _, ...listed } = withBodies;
+      mock.on(QueryCommand).resolves({ Items: [] });
+      mock
+        .on(QueryCommand, { IndexName: "byKey" })
+        .resolves({ Items: [{ pk: withBodies.id, ts: `${String(withBodies.at).padStart(15, "0")}#${withBodies.id}`, keyId: "key_a", e: JSON.stringify(listed), bd: true }] });
+      mock.on(BatchGetCommand).resolves({ Responses: { [tables.logs]: [{ pk: withBodies.id, rq: "q" }] } });
+      const store = dynamodbStore({ client: db.client, tables, transactions: false });
+      expect(await store.logs!.list({})).toEqual({ items: [] });
+      const all = mock.commandCalls(QueryCommand).map((c) => c.args[0].input);
+      expect(all.map((q) => q.IndexName)).toEqual(Array(SHARDS).fill("byTime"));
+      expect(all.map((q) => q.ExpressionAttributeValues![":p"]).sort()).toEqual(Array.from({ length: SHARDS }, (_, i) => String(i)));
+      expect(all.every((q) => q.ScanIndexForward === false)).toBe(true);
+      mock.resetHistory();
+      expect(await store.logs!.list({ keyId: "key_a" })).toEqual({ items: [withBodies] });
+      expect(mock.commandCalls(QueryCommand).map((c) => c.args[0].input.IndexName)).toEqual(["byKey"]);
+      expect(mock.commandCalls(BatchGetCommand)).toHaveLength(1);
+      expect(mock.commandCalls(ScanCommand)).toHaveLength(0);
+    } finally {
+      mock.restore();
+    }
+  });
+});
+
 describe("a DynamoDB endpoint that never answers", () => {
   let server: Server;
   beforeAll(async () => {
@@ -196,5 +260,16 @@ describe("sweepExpired (dynalite has no TTL deleter)", () => {
     expect(await get("open/resp_old", "h")).toBeUndefined();
     expect(await get("open/resp_old", "p#g#0001")).toBeUndefined();
     expect(await get("open/resp_new", "h")).toBeDefined();
+  });
+  it("deletes request log entries past their TTL", async () => {
+    const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+    const doc = DynamoDBDocumentClient.from(db.client);
+    const sec = Math.floor(Date.now() / 1000);
+    await doc.send(new PutCommand({ TableName: tables.logs, Item: { pk: "log-old", ts: "0#log-old", sh: "0", e: "{}", ttl: sec - 10, exp: (sec - 10) * 1000 } }));
+    await doc.send(new PutCommand({ TableName: tables.logs, Item: { pk: "log-new", ts: "0#log-new", sh: "0", e: "{}", ttl: sec + 600, exp: (sec + 600) * 1000 } }));
+    expect(await sweepExpired(db.client, tables, Date.now())).toBeGreaterThanOrEqual(1);
+    const get = async (pk: string) => (await doc.send(new GetCommand({ TableName: tables.logs, Key: { pk } }))).Item;
+    expect(await get("log-old")).toBeUndefined();
+    expect(await get("log-new")).toBeDefined();
   });
 });

@@ -3,10 +3,12 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { dynamodbStore } from "../../core/store/dynamodb/index.js";
-import { createTables, type TableNames } from "../../core/store/dynamodb/tables.js";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
+import { createTables, LOG_INDEX_ATTRIBUTES, TABLE_SCHEMAS, type TableNames } from "../../core/store/dynamodb/tables.js";
 import { StoreUnavailableError } from "../../core/store/types.js";
 import { PART_BYTES } from "../../core/store/dynamodb/responses.js";
-import { keyRecord, noise } from "./contract.js";
+import { MAX_ITEM_BYTES, SHARDS } from "../../core/store/dynamodb/logs.js";
+import { keyRecord, logEntry, noise } from "./contract.js";
 
 export interface DynamoTarget {
   client: DynamoDBClient;
@@ -127,6 +129,124 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
         const part = (await items(pk)).find((i) => i.sk !== "h")!;
         await doc().send(new DeleteCommand({ TableName: target().tables.responses, Key: { pk, sk: part.sk } }));
         await expect(store().responses.get(large.tenant, large.id)).rejects.toMatchObject({ name: "StoreUnavailableError", code: "IncompleteResponse" });
+      });
+    });
+
+    describe("request log", () => {
+      it("the table has the two indexes, carrying the entry without bodies", async () => {
+        const { Table } = await target().client.send(new DescribeTableCommand({ TableName: target().tables.logs }));
+        const indexes = (Table!.GlobalSecondaryIndexes ?? []).map((i) => ({ name: i.IndexName, key: i.KeySchema, projection: i.Projection }));
+        expect(indexes.sort((a, b) => (a.name! < b.name! ? -1 : 1))).toEqual(
+          TABLE_SCHEMAS.logs.indexes!.map((i) => ({ name: i.IndexName, key: i.KeySchema, projection: { ProjectionType: "INCLUDE", NonKeyAttributes: LOG_INDEX_ATTRIBUTES } })),
+        );
+      });
+
+      it("stores an entry as one item: the entry without bodies, the bodies, the sort key, the shard, expiry and TTL", async () => {
+        const { tables } = target();
+        const e = logEntry(1_764_424_800_123, { keyId: `key_${Math.random().toString(36).slice(2)}`, requestBody: "q", responseBody: "a" });
+        await store().logs!.put([e]);
+        const item = (await doc().send(new GetCommand({ TableName: tables.logs, Key: { pk: e.id } }))).Item!;
+        const { requestBody: _q, responseBody: _a, ...rest } = e;
+        expect(item).toEqual({
+          pk: e.id,
+          ts: `001764424800123#${e.id}`,
+          sh: expect.stringMatching(new RegExp(`^[0-${SHARDS - 1}]$`)),
+          keyId: e.keyId,
+          e: JSON.stringify(rest),
+          rq: "q",
+          rs: "a",
+          bd: true,
+          exp: e.expiresAt,
+          ttl: Math.ceil(e.expiresAt / 1000),
+        });
+        const bare = logEntry(Date.now());
+        await store().logs!.put([bare]);
+        const bareItem = (await doc().send(new GetCommand({ TableName: tables.logs, Key: { pk: bare.id } }))).Item!;
+        expect(Object.keys(bareItem).sort()).toEqual(["e", "exp", "pk", "sh", "ts", "ttl"]);
+      });
+
+      it("bodies too large for one item are cut to fit, the entry marked truncated; its batch is written", async () => {
+        const big = logEntry(Date.now(), { requestBody: noise(300 * 1024), responseBody: noise(300 * 1024) });
+        const small = logEntry(Date.now(), { requestBody: "a".repeat(1000), responseBody: noise(500 * 1024) });
+        const fits = logEntry(Date.now(), { requestBody: "x", responseBody: "y" });
+        await store().logs!.put([big, small, fits]);
+        const got = (await store().logs!.get(big.id))!;
+        expect(got.truncated).toBe(true);
+        const bytes = (s: string) => new TextEncoder().encode(s).length;
+        const total = bytes(got.requestBody!) + bytes(got.responseBody!);
+        expect(total).toBeLessThanOrEqual(MAX_ITEM_BYTES);
+        expect(total).toBeGreaterThan(MAX_ITEM_BYTES - 4 * 1024);
+        expect(big.requestBody!.startsWith(got.requestBody!) && big.responseBody!.startsWith(got.responseBody!)).toBe(true);
+        const gotSmall = (await store().logs!.get(small.id))!;
+        expect(gotSmall.requestBody).toBe(small.requestBody);
+        expect(gotSmall.truncated).toBe(true);
+        expect(await store().logs!.get(fits.id)).toEqual(fits);
+      });
+
+      it("an entry with the same id twice in one put is written once, the last one", async () => {
+        const first = logEntry(Date.now(), { status: 200 });
+        await store().logs!.put([first, { ...first, status: 500 }]);
+        expect((await store().logs!.get(first.id))!.status).toBe(500);
+      });
+
+      it("an entry with an empty key id is listed without the key index", async () => {
+        const e = logEntry(Date.now() - 12_345, { keyId: "" });
+        await store().logs!.put([e]);
+        expect((await store().logs!.list({ from: e.at, to: e.at })).items.map((x) => x.id)).toContain(e.id);
+        expect((await store().logs!.list({ keyId: "", from: e.at, to: e.at })).items.map((x) => x.id)).toEqual([e.id]);
+      });
+    });
+
+    describe("analytics rows in the usage table", () => {
+      const row = (keyId: string, hour: string) => ({
+        hour,
+        keyId,
+        provider: "p#1",
+        model: "m%x",
+        requests: 2,
+        errors4xx: 0,
+        errors5xx: 1,
+        cacheHits: 0,
+        tokensIn: 1,
+        tokensOut: 2,
+        tokensCached: 0,
+        costMicros: 3,
+        latency: { "12": 2 },
+        ttfb: { "3": 1 },
+      });
+
+      it("one item per row under hour#<day>, counters and buckets as numbers", async () => {
+        const k = `key_${Math.random().toString(36).slice(2)}`;
+        await store().analytics!.add(row(k, "2026-11-29T14"));
+        const item = (await doc().send(new GetCommand({ TableName: target().tables.usage, Key: { pk: "hour#2026-11-29", sk: `${k}#2026-11-29T14#p%231#m%25x` } }))).Item;
+        expect(item).toEqual({
+          pk: "hour#2026-11-29",
+          sk: `${k}#2026-11-29T14#p%231#m%25x`,
+          keyId: k,
+          hour: "2026-11-29T14",
+          provider: "p#1",
+          model: "m%x",
+          requests: 2,
+          errors4xx: 0,
+          errors5xx: 1,
+          cacheHits: 0,
+          tokensIn: 1,
+          tokensOut: 2,
+          tokensCached: 0,
+          costMicros: 3,
+          l12: 2,
+          f3: 1,
+        });
+      });
+
+      it("never show up as usage, for one key or across keys", async () => {
+        const k = `key_${Math.random().toString(36).slice(2)}`;
+        await store().analytics!.add(row(k, "2026-11-29T14"));
+        await store().usage.add({ keyId: k, day: "2026-11-29", model: "m", requests: 1, cacheHits: 0, tokensIn: 1, tokensOut: 1, costMicros: 1 });
+        expect((await store().usage.query({ keyId: k })).map((r) => r.model)).toEqual(["m"]);
+        const all = await store().usage.query({});
+        expect(all.filter((r) => r.keyId.startsWith("hour#") || r.day === undefined)).toEqual([]);
+        expect(all.filter((r) => r.keyId === k)).toHaveLength(1);
       });
     });
 

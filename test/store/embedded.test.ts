@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/runtime.js";
 import { createTables, tableNamesFromEnv } from "../../core/store/dynamodb/tables.js";
 import { createNodeStore, startDynalite } from "../../functions/node/store.js";
-import { keyRecord } from "./contract.js";
+import { keyRecord, logEntry } from "./contract.js";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -18,7 +18,7 @@ const tempDir = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe("embedded store (STRAIT_STORE unset)", () => {
-  it("keeps keys, usage and counters across a restart on the same folder", async () => {
+  it("keeps keys, usage, counters, analytics and the request log across a restart on the same folder", async () => {
     const env = { STRAIT_DATA_DIR: tempDir() };
     const first = await createNodeStore(env, silentLogger);
     expect(first.description).toContain(env.STRAIT_DATA_DIR);
@@ -27,6 +27,10 @@ describe("embedded store (STRAIT_STORE unset)", () => {
     await first.store.usage.add({ keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, cacheHits: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 });
     const w = Math.floor(Date.now() / 60_000) * 60_000;
     await first.store.limits.add(`spend:${rec.id}`, w, 60_000, 12);
+    const entry = logEntry(Date.now(), { keyId: rec.id, requestBody: "q", responseBody: "a" });
+    await first.store.logs!.put([entry]);
+    const hour = { hour: "2026-11-21T09", keyId: rec.id, provider: "mock", model: "echo", requests: 1, errors4xx: 0, errors5xx: 0, cacheHits: 0, tokensIn: 5, tokensOut: 7, tokensCached: 0, costMicros: 12 };
+    await first.store.analytics!.add({ ...hour, latency: { "10": 1 }, ttfb: { "5": 1 } });
     await first.close();
 
     const second = await createNodeStore(env, silentLogger);
@@ -36,6 +40,9 @@ describe("embedded store (STRAIT_STORE unset)", () => {
         { keyId: rec.id, day: "2026-11-21", model: "mock/echo", requests: 1, cacheHits: 1, tokensIn: 5, tokensOut: 7, costMicros: 12 },
       ]);
       expect(await second.store.limits.get(`spend:${rec.id}`, w)).toBe(12);
+      expect(await second.store.logs!.list({ keyId: rec.id })).toEqual({ items: [entry] });
+      expect(await second.store.analytics!.query({ from: hour.hour, to: hour.hour })).toEqual([{ ...hour, latency: { "10": 1 }, ttfb: { "5": 1 } }]);
+      expect((await second.store.usage.query({})).map((r) => r.keyId)).toEqual([rec.id]);
     } finally {
       await second.close();
     }
@@ -67,9 +74,12 @@ describe("STRAIT_STORE", () => {
       await createTables(db.client, tableNamesFromEnv(env), { ttl: false });
       const port = await tcpProxyTo(db.endpoint);
       const s = await createNodeStore({ ...env, STRAIT_STORE: "dynamodb", STRAIT_DYNAMODB_ENDPOINT: port.url, AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" }, silentLogger);
-      expect(s.description).toContain("my-keys, prod-cache, prod-limits, prod-usage");
+      expect(s.description).toContain("my-keys, prod-cache, prod-limits, prod-usage, prod-responses, prod-logs");
       await s.store.cache.put("x", "y", 10);
       expect(await s.store.cache.get("x")).toBe("y");
+      const entry = logEntry(Date.now());
+      await s.store.logs!.put([entry]);
+      expect(await s.store.logs!.get(entry.id)).toEqual(entry);
       port.close();
     } finally {
       await db.close();

@@ -41,7 +41,7 @@ async function measure(name: string, store: Store) {
   console.log(`  200 concurrent hits on one counter: ${(performance.now() - t).toFixed(0)} ms`);
 }
 
-const tables: TableNames = { keys: "m-keys", cache: "m-cache", limits: "m-limits", usage: "m-usage", responses: "m-responses" };
+const tables: TableNames = { keys: "m-keys", cache: "m-cache", limits: "m-limits", usage: "m-usage", responses: "m-responses", logs: "m-logs" };
 await measure("memory", memoryStore());
 const db = await startDynalite();
 await createTables(db.client, tables, { ttl: false });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memoryStore } from "../../core/store/memory.js";
-import { describeStoreContract } from "./contract.js";
+import { DEFAULT_MAX_LOG_ENTRIES } from "../../core/store/memory-logs.js";
+import { describeStoreContract, logEntry } from "./contract.js";
 
 describeStoreContract("memory", (now) => memoryStore({ now }));
 
@@ -20,5 +21,18 @@ describe("memory store", () => {
     expect(await store.cache.get("fits")).toBe("éééé");
     expect(await store.cache.get("over")).toBeNull();
     expect(memoryStore().cache.maxValueBytes).toBe(25 * 1024 * 1024);
+  });
+});
+
+describe("memory request log", () => {
+  it("keeps at most maxLogEntries (10,000 by default), dropping the oldest written first", async () => {
+    const store = memoryStore({ maxLogEntries: 3 });
+    const now = Date.now();
+    const entries = [0, 1, 2, 3].map((i) => logEntry(now + i));
+    await store.logs!.put(entries.slice(0, 2));
+    await store.logs!.put(entries.slice(2));
+    expect(await store.logs!.get(entries[0]!.id)).toBeNull();
+    expect((await store.logs!.list({})).items.map((e) => e.id)).toEqual([3, 2, 1].map((i) => entries[i]!.id));
+    expect(DEFAULT_MAX_LOG_ENTRIES).toBe(10_000);
   });
 });

@@ -1,14 +1,16 @@
 /**
- * The Store on DynamoDB: one table per concern (keys, cache, limits, usage, responses). Runs wherever the
+ * The Store on DynamoDB: one table per concern (keys, cache, limits, usage and analytics, responses, logs). Runs wherever the
  * AWS SDK v3 runs — Lambda, Node, and Workers (on fetch). The runtime adapter may inject its own
  * request handler and credentials.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Store } from "../types.js";
+import { DynamoAnalytics } from "./analytics.js";
 import { DynamoCache } from "./cache.js";
 import { DynamoKeys } from "./keys.js";
 import { DynamoLimits } from "./limits.js";
+import { DynamoLogs } from "./logs.js";
 import { DynamoResponses } from "./responses.js";
 import { tableNamesFromEnv, type TableNames } from "./tables.js";
 import { DynamoUsage } from "./usage.js";
@@ -36,6 +38,8 @@ export function dynamodbStore(opts: DynamoStoreOptions): Store {
     limits: new DynamoLimits(doc, opts.tables.limits, now),
     usage: new DynamoUsage(doc, opts.tables.usage),
     responses: new DynamoResponses(doc, opts.tables.responses, now),
+    logs: new DynamoLogs(doc, opts.tables.logs, now),
+    analytics: new DynamoAnalytics(doc, opts.tables.usage),
   };
 }
 

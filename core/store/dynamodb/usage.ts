@@ -1,10 +1,12 @@
 /**
  * Usage counters: pk = key id, sk = "<day>#<model>", numbers added with UpdateItem ADD.
- * Query by key is a Query on pk with sk between the days; without a key, a Scan (admin reports only).
+ * Query by key is a Query on pk with sk between the days; without a key, a Scan (admin reports only)
+ * that leaves out the hourly analytics rows sharing the table (analytics.ts).
  */
 import { QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { compareUsage } from "../rules.js";
 import type { UsageRow, UsageStore } from "../types.js";
+import { ANALYTICS_PK_PREFIX } from "./analytics.js";
 import { call } from "./errors.js";
 
 const FIELDS = ["requests", "cacheHits", "tokensIn", "tokensOut", "costMicros"] as const;
@@ -65,8 +67,8 @@ export class DynamoUsage implements UsageStore {
             this.doc.send(
               new ScanCommand({
                 TableName: this.table,
-                FilterExpression: "sk BETWEEN :low AND :high",
-                ExpressionAttributeValues: { ":low": low, ":high": high },
+                FilterExpression: "sk BETWEEN :low AND :high AND NOT begins_with(pk, :analytics)",
+                ExpressionAttributeValues: { ":low": low, ":high": high, ":analytics": ANALYTICS_PK_PREFIX },
                 ExclusiveStartKey: start,
               }),
             ),
