@@ -202,7 +202,7 @@ describe("one log entry per request, fetched by its cf-aig-log-id", () => {
     const e = await entry(stream.response.headers.get("cf-aig-log-id"));
     expect(e).toMatchObject({ route: "messages", stream: true, provider: "anthropic" });
     const oai = new OpenAI({ apiKey: keyB.key, baseURL: `${gw.url}/v1` });
-    const resp = await oai.responses.create({ model: "openai/gpt-4o-mini", input: `Hi [${keyB.id}]` }).withResponse();
+    const resp = await oai.responses.create({ model: "anthropic/claude-haiku-4-5", input: `Hi [${keyB.id}]` }).withResponse();
     expect((await entry(resp.response.headers.get("cf-aig-log-id"))).route).toBe("responses");
   });
 
