@@ -10,6 +10,7 @@ import { client } from "./api.js";
 import { ApiError, Unreachable, UsageError } from "./errors.js";
 import { OPTIONS, settings, type Flags } from "./flags.js";
 import { json, keyTable, usageTable } from "./output.js";
+import { analyticsCommand, logsCommand } from "./logs.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -18,7 +19,7 @@ export interface Io {
   err(text: string): void;
 }
 
-const HELP = `strait — manage a Strait gateway's virtual keys, read its usage, purge its response cache
+const HELP = `strait — manage a Strait gateway's virtual keys, read its usage, logs and analytics, purge its response cache
 
 Usage:
   strait keys create --name NAME [options]     create a key (the key is printed once)
@@ -29,6 +30,13 @@ Usage:
   strait keys delete ID
   strait usage [--key ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
   strait cache purge [--key ID]                delete every cached answer, or only key ID's
+  strait logs list [filters]                   the request log, newest first
+  strait logs show ID                          one entry (ID: a response's cf-aig-log-id), bodies included
+  strait logs feedback ID [--feedback -1|0|1] [--score 0..100]
+  strait analytics [--group-by key|model|provider|day|hour] [--key ID] [--from T] [--to T]
+
+Log filters: --key ID --model M --provider P --status 2xx|4xx|5xx --cache HIT|MISS|BYPASS
+  --metadata NAME=VALUE --from T --to T (ISO time or epoch ms) --limit N --cursor C
 
 Key options (create and update):
   --name NAME            --owner OWNER
@@ -84,7 +92,16 @@ export async function main(argv: string[], env: Env = process.env, io: Io = { ou
       io.out(flags.json ? json(res) : `Deleted ${res.deleted} cache ${res.deleted === 1 ? "entry" : "entries"}.`);
       return 0;
     }
-    if (group !== "keys") throw new UsageError(`Unknown command "${group}". Commands: keys, usage, cache.`);
+    if (group === "logs") {
+      await logsCommand(api, flags, command, rest, io);
+      return 0;
+    }
+    if (group === "analytics") {
+      if (command) throw new UsageError(`"strait analytics" takes no argument, got "${command}".`);
+      await analyticsCommand(api, flags, io);
+      return 0;
+    }
+    if (group !== "keys") throw new UsageError(`Unknown command "${group}". Commands: keys, usage, cache, logs, analytics.`);
     const id = () => {
       const v = rest[0];
       if (!v) throw new UsageError(`"strait keys ${command}" needs a key id (key_…).`);
