@@ -147,6 +147,27 @@ describe("strait CLI", () => {
     expect((await run(["cache", "purge", "key_cliPurge"])).stderr).toContain("--key ID");
   });
 
+  it("logs list, show and feedback; analytics as a table", async () => {
+    const created = JSON.parse((await strait(["keys", "create", "--name", "logged"])).stdout);
+    const res = await chat(gw, created.key);
+    const id = res.headers.get("cf-aig-log-id")!;
+    await gw.settled();
+    const list = await run(["logs", "list", "--key", created.id]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^TIME\s+ID\s+KEY\s+ROUTE/);
+    expect(list.stdout).toContain(id);
+    const shown = await run(["logs", "show", id]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id, key: created.id, status: 200 });
+    const fed = await run(["logs", "feedback", id, "--feedback", "1", "--score", "75"]);
+    expect(JSON.parse(fed.stdout)).toMatchObject({ feedback: 1, score: 75 });
+    expect((await run(["logs", "feedback", id])).code).toBe(2);
+    expect((await run(["logs", "show", "01JUNKJUNKJUNKJUNKJUNKJUNK"])).code).toBe(1);
+    const analytics = await run(["analytics", "--group-by", "key", "--key", created.id]);
+    expect(analytics.stdout).toMatch(/^KEY\s+REQUESTS/);
+    expect(analytics.stdout).toContain(created.id);
+    expect((await run(["analytics", "--group-by", "nonsense"])).code).toBe(1);
+  });
+
   it("clear errors and exit codes", async () => {
     const wrong = await run(["keys", "list"], { STRAIT_ADMIN_TOKEN: "wrong" });
     expect(wrong.code).toBe(1);
