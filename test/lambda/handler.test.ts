@@ -43,7 +43,7 @@ const recordingLog = () => {
 };
 
 function gateway(opts: Partial<LambdaGatewayOptions> = {}) {
-  return createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN }, log: silentLogger, ...opts });
+  return createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN }, log: silentLogger, emitMetrics: () => {}, ...opts });
 }
 
 describe("event → Request", () => {
@@ -294,10 +294,35 @@ describe("createLambdaGateway", () => {
   });
 
   it("fails closed: no token configured → 401 for every API call", async () => {
-    const gw = createLambdaGateway({ env: {}, log: silentLogger });
+    const gw = createLambdaGateway({ emitMetrics: () => {}, env: {}, log: silentLogger });
     const r = await gw.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "x" }] }, {}));
     expect(r.statusCode).toBe(401);
     expect(JSON.parse(r.body).error.code).toBe("gateway_not_configured");
+  });
+
+  it("writes one CloudWatch EMF line per request, which parses as EMF", async () => {
+    const lines: string[] = [];
+    const gw = gateway({ emitMetrics: (line) => void lines.push(line) });
+    await gw.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }));
+    await gw.buffered(chat({ model: "nowhere/x", messages: [{ role: "user", content: "hi" }] }));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).not.toContain("\n");
+      const doc = JSON.parse(line);
+      const meta = doc._aws;
+      expect(Number.isInteger(meta.Timestamp)).toBe(true);
+      expect(meta.CloudWatchMetrics).toHaveLength(1);
+      const { Namespace, Dimensions, Metrics } = meta.CloudWatchMetrics[0];
+      expect(Namespace).toBe("Strait");
+      for (const set of Dimensions) for (const name of set) expect(typeof doc[name]).toBe("string");
+      for (const m of Metrics) expect(typeof doc[m.Name], m.Name).toBe("number");
+      expect(Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining(["Requests", "Latency", "InputTokens", "OutputTokens"]));
+    }
+    expect(JSON.parse(lines[0]!)).toMatchObject({ Provider: "mock", Model: "echo", Requests: 1, Errors: 0 });
+    expect(JSON.parse(lines[1]!)).toMatchObject({ ClientErrors: 1 });
+    const off = gateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_EMF: "false" }, emitMetrics: (line) => void lines.push(line) });
+    await off.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }));
+    expect(lines).toHaveLength(2);
   });
 
   it("deferred work is awaited before the handler returns", async () => {
@@ -392,7 +417,7 @@ describe("createLambdaGateway", () => {
 
   it("a bad STRAIT_CONFIG_JSON is a logged 500, not a crash", async () => {
     const { log, lines } = recordingLog();
-    const gw = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_CONFIG_JSON: "{nope" }, log });
+    const gw = createLambdaGateway({ emitMetrics: () => {}, env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_CONFIG_JSON: "{nope" }, log });
     const r = await gw.buffered(v2());
     expect(r.statusCode).toBe(500);
     expect(lines.some((l) => String(l.fields?.error).includes("STRAIT_CONFIG_JSON"))).toBe(true);
@@ -404,7 +429,7 @@ describe("what the function says at start, and STRAIT_STORE", () => {
 
   it("no token and no store: the fail-closed error says to put a token in the secret", async () => {
     const { log, lines } = recordingLog();
-    const gw = createLambdaGateway({ env: {}, log, store: lambdaStore });
+    const gw = createLambdaGateway({ emitMetrics: () => {}, env: {}, log, store: lambdaStore });
     expect((await gw.buffered(models())).statusCode).toBe(401);
     expect(lines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
       "no gateway tokens are set and there is no store for virtual keys: every API request is refused (fail closed). A deployed function never runs open. Put STRAIT_GATEWAY_TOKENS in the function's secret (STRAIT_SECRET_ARN) and redeploy (new execution environments read it).",
@@ -415,7 +440,7 @@ describe("what the function says at start, and STRAIT_STORE", () => {
     const { log, lines } = recordingLog();
     const store = memoryStore();
     await new KeyService(store, new KeyCache(0)).create({ name: "app" });
-    const gw = createLambdaGateway({ env: {}, log, store: () => store });
+    const gw = createLambdaGateway({ emitMetrics: () => {}, env: {}, log, store: () => store });
     const r = await gw.buffered(models());
     expect(r.statusCode).toBe(401);
     expect(JSON.parse(r.body).error.code).toBe("missing_api_key");
@@ -426,11 +451,11 @@ describe("what the function says at start, and STRAIT_STORE", () => {
 
   it("STRAIT_STORE=memory works; embedded is refused with the shared message naming Lambda's values", async () => {
     const { log, lines } = recordingLog();
-    const memory = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "memory" }, log, store: lambdaStore });
+    const memory = createLambdaGateway({ emitMetrics: () => {}, env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "memory" }, log, store: lambdaStore });
     expect((await memory.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }))).statusCode).toBe(200);
     expect(lines.some((l) => l.level === "warn" && l.msg.startsWith("STRAIT_STORE=memory:"))).toBe(true);
 
-    const embedded = createLambdaGateway({ env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "embedded" }, log, store: lambdaStore });
+    const embedded = createLambdaGateway({ emitMetrics: () => {}, env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_STORE: "embedded" }, log, store: lambdaStore });
     const r = await embedded.buffered(chat({ model: "mock/echo", messages: [{ role: "user", content: "hi" }] }));
     expect(JSON.parse(r.body).error.code).toBe("gateway_misconfigured");
     expect(lines.some((l) => String(l.fields?.error) === 'STRAIT_STORE must be dynamodb or memory, or none for no store, on Lambda; got "embedded" (embedded is for the local server).')).toBe(true);
