@@ -100,6 +100,8 @@ async function alternate(targets: Array<{ url: string; key?: string }>, stream: 
 
 /** The keyed target's name in the table. */
 const KEYED = "gateway, virtual key (rpm, tpm, budget)";
+/** The keyed gateway with its request log off (STRAIT_LOGS=false): what the log costs is the difference. */
+const UNLOGGED = "gateway, virtual key, log off";
 /** The same keyed gateway answering every request from its response cache (embedded store). */
 const CACHED = "gateway, virtual key, cached hit";
 const CACHE_TTL = { "cf-aig-cache-ttl": "3600" };
@@ -133,6 +135,11 @@ async function run() {
   const keyed = await start([bundle], { PORT: String(keyedPort), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: "bench-admin-token", ...(process.env.BENCH_KEYED_STORE ? { STRAIT_STORE: process.env.BENCH_KEYED_STORE } : {}) }, () => undefined);
   await waitForHealth(keyedPort);
   const key = await createKey(keyedPort);
+  const unloggedPort = await freePort();
+  const unloggedDir = mkdtempSync(join(tmpdir(), "strait-bench-"));
+  const unlogged = await start([bundle], { PORT: String(unloggedPort), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: unloggedDir, STRAIT_ADMIN_TOKEN: "bench-admin-token", STRAIT_LOGS: "false", ...(process.env.BENCH_KEYED_STORE ? { STRAIT_STORE: process.env.BENCH_KEYED_STORE } : {}) }, () => undefined);
+  await waitForHealth(unloggedPort);
+  const unloggedKey = await createKey(unloggedPort);
 
   const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
@@ -141,19 +148,25 @@ async function run() {
   const bare = `http://127.0.0.1:${bareProxy.port}/v1/chat/completions`;
   const through = `http://127.0.0.1:${gateway.port}/v1/chat/completions`;
   const keyedThrough = `http://127.0.0.1:${keyedPort}/v1/chat/completions`;
+  const unloggedThrough = `http://127.0.0.1:${unloggedPort}/v1/chat/completions`;
   const rows: Row[] = [];
   try {
     for (const stream of [false, true]) {
       const scenario = stream ? "chat, streamed" : "chat, JSON";
       await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
       await load(keyedThrough, stream, CONNECTIONS, 2, key);
+      await load(unloggedThrough, stream, CONNECTIONS, 2, unloggedKey);
       for (const [target, url] of [["direct", direct], ["bare proxy", bare]] as const) {
         rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
       }
       // Open and keyed take turns in short runs, so the ratio between them does not depend on which
       // ran while the machine was busier.
-      const [open, withKey] = (await alternate([{ url: through }, { url: keyedThrough, key }], stream)) as [Omit<Row, "scenario" | "target">, Omit<Row, "scenario" | "target">];
-      rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target: "gateway", ...open }, { scenario: `${scenario}, ${CONNECTIONS} conn`, target: KEYED, ...withKey });
+      const [open, withKey, withoutLog] = (await alternate([{ url: through }, { url: keyedThrough, key }, { url: unloggedThrough, key: unloggedKey }], stream)) as Array<Omit<Row, "scenario" | "target">>;
+      rows.push(
+        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: "gateway", ...open! },
+        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: KEYED, ...withKey! },
+        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: UNLOGGED, ...withoutLog! },
+      );
       // The first request stores the answer; every one after it is a hit: one store read, no upstream call.
       await load(keyedThrough, stream, 1, 1, key, CACHE_TTL);
       rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target: CACHED, ...(await load(keyedThrough, stream, CONNECTIONS, SECONDS, key, CACHE_TTL)) });
@@ -165,6 +178,8 @@ async function run() {
     gateway.child.kill("SIGTERM");
     keyed.child.kill("SIGTERM");
     keyed.child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
+    unlogged.child.kill("SIGTERM");
+    unlogged.child.once("exit", () => rmSync(unloggedDir, { recursive: true, force: true }));
     bareProxy.child.kill("SIGTERM");
     upstream.child.kill("SIGTERM");
     report(rows, rss);
@@ -220,7 +235,7 @@ function report(rows: Row[], rssMb: number) {
     const added = r.target === "direct" ? "" : (r.p50 - d.p50).toFixed(3);
     lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${Number(r.p50.toFixed(3))} | ${Number(r.p99.toFixed(3))} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added} |`);
   }
-  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open and keyed gateway in alternating runs of about 2 s), ${SEQUENTIAL} sequential requests per target (the three in turn), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open gateway, the keyed one and the keyed one with its request log off in alternating runs of about 2 s; the open gateway and the keyed one log every request, bodies off), ${SEQUENTIAL} sequential requests per target (the three in turn), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
   const table = lines.join("\n");
   console.log(table);
   writeFileSync(join(ROOT, "bench", "results.md"), `${table}\n`);
