@@ -14,7 +14,8 @@ const PERIODS: Period[] = ["day", "month", "total"];
  * gateway-wide token counters still count.
  */
 export function usageObserver(gw: Gateway): CallObserver {
-  const prices = priceTable(gw.config.prices);
+  // A configured route of a built-in type ("openai-eu": {"type": "openai"}) finds its type's prices.
+  const prices = priceTable(gw.config.prices, (name) => gw.route(name)?.provider.id);
   const unpriced = new Set<string>();
   const limits = gw.config.limits;
   const store = gw.runtime.store;
@@ -73,7 +74,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const tokensIn = Number(usage?.prompt_tokens) || 0;
     const tokensOut = Number(usage?.completion_tokens) || 0;
     const tokens = Number(usage?.total_tokens) || tokensIn + tokensOut;
-    const price = prices.find(record.provider, model);
+    const price = prices.find(record.provider, model, record.startedAt);
     if (!price && !unpriced.has(name) && unpriced.size < 1000) {
       unpriced.add(name);
       gw.runtime.log.warn("no price for model: its cost is counted as 0 (add it under \"prices\" in the config)", { model: name });
