@@ -112,10 +112,18 @@ export interface LimitsConfig extends RateLimit {
   providers: Record<string, RateLimit>;
 }
 
+/** USD per 1M tokens. Cache reads, cache writes and batch calls cost `input`/`output` where their own rate is absent. */
 export interface ModelPrice {
   input: number;
   output: number;
+  /** Prompt tokens read from the provider's prompt cache. */
   cachedInput?: number;
+  /** Prompt tokens written to the prompt cache (5-minute writes, and 1-hour writes without cacheWrite1h). */
+  cacheWrite?: number;
+  /** Prompt tokens written to the prompt cache for an hour (Anthropic's and Bedrock's 1h TTL). */
+  cacheWrite1h?: number;
+  batchInput?: number;
+  batchOutput?: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -254,7 +262,7 @@ const FileSchema = strict({
       providers: v.optional(v.record(v.string(), RateLimitSchema)),
     }),
   ),
-  prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price) }))),
+  prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price), cacheWrite: v.optional(price), cacheWrite1h: v.optional(price), batchInput: v.optional(price), batchOutput: v.optional(price) }))),
   logs: v.optional(
     strict({
       enabled: v.optional(v.boolean()),

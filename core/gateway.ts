@@ -106,7 +106,8 @@ export class Gateway {
     }
 
     this.secrets = this.collectSecrets();
-    this.prices = priceTable(config.prices);
+    // A configured route of a built-in type ("openai-eu": {"type": "openai"}) finds its type's prices.
+    this.prices = priceTable(config.prices, (name) => this.byName.get(name)?.provider.id);
     this.breakers = new Breakers(config.breaker);
     const store = runtime.store;
     this.keys = store ? new KeyService(store, new KeyCache(config.keys.cacheTtlMs), Date.now, runtime.sha256Hex) : undefined;
@@ -135,7 +136,7 @@ export class Gateway {
     const { defer, log } = this.runtime;
     defer(
       Promise.resolve().then(() => {
-        const missing = priceCall(this.prices, record);
+        const missing = priceCall(this.prices, record, call.customCost);
         if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
           this.unpriced.add(missing);
           log.warn('no price for model: its cost is counted as 0 (add it under "prices" in the config)', { model: missing });

@@ -3,6 +3,7 @@ import type { Gateway } from "../gateway.js";
 import { scrub } from "../scrub.js";
 import type { CallRecord, Usage } from "../types.js";
 import type { AuthResult } from "./auth.js";
+import type { CustomCost } from "../pricing/custom-cost.js";
 
 export interface CallEnd {
   status?: number;
@@ -18,6 +19,8 @@ export interface FinishedCall {
   scrub(text: string): string;
   /** The request and answer bodies (raw, unscrubbed), when logging bodies was on; settles once the answer ended. */
   bodies?: Promise<{ request?: string; response?: string; truncated?: boolean }>;
+  /** The caller's own price for this call (cf-aig-custom-cost), over the price table's. */
+  customCost?: CustomCost;
 }
 
 /** Model names longer than this are cut in the record: a client's 100 KB name must not break a usage row's key. */
@@ -36,6 +39,8 @@ export class Call {
   auth?: AuthResult;
   /** Set when the bodies are to be logged: the request's text, then the answer's once it ended. */
   bodies?: Promise<{ request?: string; response?: string; truncated?: boolean }>;
+  /** cf-aig-custom-cost, when the request set one. */
+  customCost?: CustomCost;
   private finished = false;
   private readonly secrets: string[] = [];
   private readonly releases: Array<() => void> = [];
@@ -101,7 +106,7 @@ export class Call {
     }
     for (const release of this.releases) release();
     this.gw.runtime.log.info("request", record as unknown as Record<string, unknown>); // loggers write (or drop) their fields at once: no copy
-    this.gw.observe(record, { scrub: this.scrub, bodies: this.bodies });
+    this.gw.observe(record, { scrub: this.scrub, bodies: this.bodies, customCost: this.customCost });
   }
 
   /** Finishes with what a thrown error says: its status (499 when the client left), or 500. */

@@ -12,6 +12,7 @@ import { checkLimits, type LimitsRequest } from "./limits.js";
 import { requestTimeout, retryPolicy } from "./options.js";
 import { BodyCapture } from "./capture.js";
 import { logOptions } from "./log-options.js";
+import { parseCustomCost } from "../pricing/custom-cost.js";
 import { newTraceContext, parseTraceparent } from "../telemetry/trace-context.js";
 import type { TraceContext } from "../types.js";
 
@@ -76,6 +77,8 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     const log = logOptions(gw.config, key, headers, gw.logs !== undefined);
     record.logged = log.logged;
     if (log.metadata) record.metadata = log.metadata;
+    const customCost = headers.get("cf-aig-custom-cost");
+    if (customCost !== null) call.customCost = parseCustomCost(customCost);
     const trace = traceOf(gw, headers);
     if (trace) record.trace = trace.context;
 

@@ -18,30 +18,43 @@ export function openAIUsage(u: Raw): Usage {
   return { ...u, prompt_tokens: prompt, completion_tokens: completion, total_tokens: numberOr(u.total_tokens) ?? prompt + completion };
 }
 
+// Cache writes, the same on every provider: prompt_tokens_details.cache_write_tokens counts every
+// prompt token written to the provider's cache, cache_write_1h_tokens those of them kept for an
+// hour (Anthropic's and Bedrock's 1-hour TTL; the rest are 5-minute writes). Absent means none.
+
 /** OpenAI Responses: input_tokens already includes cached tokens. */
 export function responsesUsage(u: Raw): Usage {
   const prompt = n(u.input_tokens);
   const completion = n(u.output_tokens);
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: numberOr(u.total_tokens) ?? prompt + completion };
-  const cached = numberOr((u.input_tokens_details as Raw | undefined)?.cached_tokens);
+  const details = u.input_tokens_details as Raw | undefined;
+  const cached = numberOr(details?.cached_tokens);
+  const written = numberOr(details?.cache_write_tokens);
   const reasoning = numberOr((u.output_tokens_details as Raw | undefined)?.reasoning_tokens);
   if (cached !== undefined) out.prompt_tokens_details = { cached_tokens: cached };
+  if (written) out.prompt_tokens_details = { ...out.prompt_tokens_details, cache_write_tokens: written };
   if (reasoning !== undefined) out.completion_tokens_details = { reasoning_tokens: reasoning };
   return out;
 }
 
-/** Anthropic Messages: input_tokens excludes cache reads and cache writes; OpenAI's prompt_tokens counts all of it. */
+/**
+ * Anthropic Messages: input_tokens excludes cache reads and cache writes; OpenAI's prompt_tokens
+ * counts all of it. cache_creation splits the writes by TTL (ephemeral_5m / ephemeral_1h_input_tokens).
+ */
 export function anthropicUsage(u: Raw): Usage {
   const cacheRead = n(u.cache_read_input_tokens);
   const cacheWrite = n(u.cache_creation_input_tokens);
   const prompt = n(u.input_tokens) + cacheRead + cacheWrite;
   const completion = n(u.output_tokens);
-  return {
+  const usage: Usage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheWrite },
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
   };
+  const write1h = isObject(u.cache_creation) ? n(u.cache_creation.ephemeral_1h_input_tokens) : 0;
+  if (write1h) usage.prompt_tokens_details!.cache_write_1h_tokens = Math.min(write1h, cacheWrite);
+  return usage;
 }
 
 /**
@@ -62,7 +75,10 @@ export function geminiUsage(u: Raw): Usage {
   };
 }
 
-/** Bedrock Converse: inputTokens leaves out cache reads and writes, so they are added back. */
+/**
+ * Bedrock Converse: inputTokens leaves out cache reads and writes, so they are added back.
+ * cacheDetails splits the writes by TTL: [{ttl: "5m" | "1h", inputTokens}].
+ */
 export function converseUsage(u: Raw): Usage {
   const cacheRead = n(u.cacheReadInputTokens);
   const cacheWrite = n(u.cacheWriteInputTokens);
@@ -70,6 +86,9 @@ export function converseUsage(u: Raw): Usage {
   const completion = n(u.outputTokens);
   const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cacheRead } };
   if (cacheWrite) usage.prompt_tokens_details!.cache_write_tokens = cacheWrite;
+  let write1h = 0;
+  if (Array.isArray(u.cacheDetails)) for (const d of u.cacheDetails) if (isObject(d) && d.ttl === "1h") write1h += n(d.inputTokens);
+  if (write1h && cacheWrite) usage.prompt_tokens_details!.cache_write_1h_tokens = Math.min(write1h, cacheWrite);
   return usage;
 }
 

@@ -166,7 +166,7 @@ describe("usage", () => {
   it("counts Anthropic's cache reads and writes into the call's usage", async () => {
     await client.messages.create({ model: "anthropic/cached", max_tokens: 8, messages: hello });
     await gw.settled();
-    expect(records[0]!.usage).toMatchObject({ prompt_tokens: 160, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_creation_tokens: 50 } });
+    expect(records[0]!.usage).toMatchObject({ prompt_tokens: 160, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 50 } });
   });
 });
 

@@ -3,7 +3,6 @@ import { KeyCache } from "../../core/keys/cache.js";
 import { KEY_PREFIX, generateKey, generateKeyId, hashKey, isVirtualKey, keyHint } from "../../core/keys/generate.js";
 import { allowedTargets, globToRegExp } from "../../core/keys/models.js";
 import { KeyService } from "../../core/keys/service.js";
-import { costMicros, priceTable } from "../../core/pricing/cost.js";
 import { memoryStore } from "../../core/store/memory.js";
 import type { VirtualKeyRecord } from "../../core/store/types.js";
 import type { Target } from "../../core/lifecycle/route.js";
@@ -163,33 +162,5 @@ describe("key service", () => {
     expect(view.credentials).toEqual({ openai: "…1234", short: "…" });
     expect(JSON.stringify(view)).not.toContain("f".repeat(64));
     expect(maskSecret("sk-ant-api03-xyz-9876")).toBe("…9876");
-  });
-});
-
-describe("prices", () => {
-  const table = priceTable({ "my-vllm/*": { input: 0.1, output: 0.2 }, "gpt-4o": { input: 3, output: 11 } });
-
-  it("finds models by provider/model, bare name, and without dates, versions or region prefixes", () => {
-    expect(table.find("openai", "gpt-4o-mini")).toEqual({ input: 0.15, output: 0.6, cachedInput: 0.075 });
-    expect(table.find("openai", "gpt-4o-mini-2024-07-18")?.input).toBe(0.15);
-    expect(table.find("openai", "gpt-4o")?.input).toBe(3); // config override wins
-    expect(table.find("anthropic", "claude-3-5-sonnet-20241022")?.output).toBe(15);
-    expect(table.find("aws-bedrock", "anthropic.claude-3-haiku-20240307-v1:0")?.input).toBe(0.25);
-    expect(table.find("aws-bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0")?.input).toBe(3);
-    expect(table.find("openrouter", "openai/gpt-4.1-mini")?.input).toBe(0.4);
-    expect(table.find("google-ai-studio", "gemini-2.5-flash")?.output).toBe(2.5);
-    expect(table.find("google-ai-studio", "gemini-1.5-pro-002")?.output).toBe(5);
-    expect(table.find("groq", "llama-3.1-8b-instant")?.input).toBe(0.05);
-    expect(table.find("my-vllm", "qwen")).toEqual({ input: 0.1, output: 0.2 });
-    expect(table.find("mock", "echo")).toEqual({ input: 0, output: 0 });
-    expect(table.find("somewhere", "no-such-model")).toBeUndefined();
-  });
-
-  it("costs micro-dollars: a token costs exactly its price per 1M; cached input at the cached price", () => {
-    const price = { input: 2.5, output: 10, cachedInput: 1.25 };
-    expect(costMicros(price, { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100 })).toBe(3500);
-    expect(costMicros(price, { prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000, prompt_tokens_details: { cached_tokens: 400 } })).toBe(600 * 2.5 + 400 * 1.25);
-    expect(costMicros({ input: 1, output: 1 }, { prompt_tokens: 10, completion_tokens: 0, total_tokens: 10, prompt_tokens_details: { cached_tokens: 10 } })).toBe(10);
-    expect(costMicros(price, { prompt_tokens: -5, completion_tokens: Number.NaN, total_tokens: 0 } as any)).toBe(0);
   });
 });

@@ -5,7 +5,7 @@ const n = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ?
 
 /**
  * Chat usage → Responses usage. Both count cached tokens inside the input total; a cache write
- * (Anthropic's cache_creation_tokens, Bedrock's cache_write_tokens) shows as cache_write_tokens.
+ * (prompt_tokens_details.cache_write_tokens, see usage/normalize.ts) shows as cache_write_tokens.
  */
 export function responsesUsageFromChat(u: Usage): ResponseUsage {
   const input = n(u.prompt_tokens);
@@ -18,7 +18,7 @@ export function responsesUsageFromChat(u: Usage): ResponseUsage {
     output_tokens_details: { reasoning_tokens: n(u.completion_tokens_details?.reasoning_tokens) },
     total_tokens: typeof u.total_tokens === "number" && Number.isFinite(u.total_tokens) ? u.total_tokens : input + output,
   };
-  const written = n(details.cache_write_tokens) || n(details.cache_creation_tokens);
+  const written = n(details.cache_write_tokens);
   if (written) usage.input_tokens_details.cache_write_tokens = written;
   return usage;
 }

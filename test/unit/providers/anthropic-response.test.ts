@@ -16,7 +16,7 @@ describe("Anthropic → OpenAI response", () => {
       prompt_tokens: 11311,
       completion_tokens: 503,
       total_tokens: 11814,
-      prompt_tokens_details: { cached_tokens: 8192, cache_creation_tokens: 1024 },
+      prompt_tokens_details: { cached_tokens: 8192, cache_write_tokens: 1024 },
     });
   });
 

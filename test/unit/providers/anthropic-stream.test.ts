@@ -23,7 +23,7 @@ describe("Anthropic stream → OpenAI chunks", () => {
       c(id, m, { content: "Grüße aus 東京" }),
       c(id, m, { content: " 🌸 — hello!" }),
       c(id, m, {}, "stop"),
-      { id, object: "chat.completion.chunk", created: 0, model: m, choices: [], usage: { prompt_tokens: 25, completion_tokens: 15, total_tokens: 40, prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0 } } },
+      { id, object: "chat.completion.chunk", created: 0, model: m, choices: [], usage: { prompt_tokens: 25, completion_tokens: 15, total_tokens: 40, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 } } },
     ]);
   });
 
@@ -43,7 +43,7 @@ describe("Anthropic stream → OpenAI chunks", () => {
       c(id, m, { tool_calls: [{ index: 1, id: "toolu_01CqQk4XWNXm2UyrPz2S7c5v", type: "function", function: { name: "get_weather", arguments: "" } }] }),
       c(id, m, { tool_calls: [{ index: 1, function: { arguments: '{"location": "Paris, France"}' } }] }),
       c(id, m, {}, "tool_calls"),
-      { id, object: "chat.completion.chunk", created: 0, model: m, choices: [], usage: { prompt_tokens: 2060, completion_tokens: 89, total_tokens: 2149, prompt_tokens_details: { cached_tokens: 2048, cache_creation_tokens: 0 } } },
+      { id, object: "chat.completion.chunk", created: 0, model: m, choices: [], usage: { prompt_tokens: 2060, completion_tokens: 89, total_tokens: 2149, prompt_tokens_details: { cached_tokens: 2048, cache_write_tokens: 0 } } },
     ]);
   });
 

@@ -247,6 +247,13 @@ describe("Converse → OpenAI chat.completion", () => {
       total_tokens: 512,
       prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 500 },
     });
+    // cacheDetails splits the writes by TTL: the 1-hour ones are counted apart.
+    const details = [{ ttl: "1h", inputTokens: 300 }, { ttl: "5m", inputTokens: 200 }];
+    expect(usageOf({ inputTokens: 10, outputTokens: 2, cacheReadInputTokens: 0, cacheWriteInputTokens: 500, cacheDetails: details })?.prompt_tokens_details).toEqual({
+      cached_tokens: 0,
+      cache_write_tokens: 500,
+      cache_write_1h_tokens: 300,
+    });
   });
 
   it("fails clearly on a body that is not a Converse answer", () => {

@@ -31,9 +31,15 @@ describe("usage from native answers", () => {
       prompt_tokens: 2095 + 1024 + 8192,
       completion_tokens: 503,
       total_tokens: 2095 + 1024 + 8192 + 503,
-      prompt_tokens_details: { cached_tokens: 8192, cache_creation_tokens: 1024 },
+      prompt_tokens_details: { cached_tokens: 8192, cache_write_tokens: 1024 },
     });
     expect(usageOf(fixtureJson("bedrock/converse-text.json"))).toEqual({ prompt_tokens: 1045, completion_tokens: 11, total_tokens: 1056, prompt_tokens_details: { cached_tokens: 1024 } });
+    // Cache writes by TTL, the same field names on every provider.
+    const anthropic1h = { type: "message", usage: { input_tokens: 10, cache_read_input_tokens: 0, cache_creation_input_tokens: 700, cache_creation: { ephemeral_5m_input_tokens: 200, ephemeral_1h_input_tokens: 500 }, output_tokens: 3 } };
+    expect(usageOf(anthropic1h)?.prompt_tokens_details).toEqual({ cached_tokens: 0, cache_write_tokens: 700, cache_write_1h_tokens: 500 });
+    const converse1h = { output: {}, usage: { inputTokens: 10, cacheWriteInputTokens: 700, cacheDetails: [{ ttl: "1h", inputTokens: 500 }, { ttl: "5m", inputTokens: 200 }], outputTokens: 3 } };
+    expect(usageOf(converse1h)?.prompt_tokens_details).toEqual({ cached_tokens: 0, cache_write_tokens: 700, cache_write_1h_tokens: 500 });
+    expect(usageOf({ object: "response", usage: { input_tokens: 12, input_tokens_details: { cached_tokens: 4, cache_write_tokens: 6 }, output_tokens: 7, total_tokens: 19 } })?.prompt_tokens_details).toEqual({ cached_tokens: 4, cache_write_tokens: 6 });
     expect(usageOf({ candidates: [], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, thoughtsTokenCount: 7, totalTokenCount: 22, cachedContentTokenCount: 4 } })).toEqual({
       prompt_tokens: 10,
       completion_tokens: 12,

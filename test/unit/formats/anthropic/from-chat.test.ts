@@ -90,8 +90,8 @@ describe("chatToMessage", () => {
 });
 
 describe("toAnthropicUsage", () => {
-  it("input_tokens leaves out cache reads and writes (both OpenAI-side names for writes)", () => {
-    expect(toAnthropicUsage({ prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_tokens_details: { cached_tokens: 600, cache_creation_tokens: 300 } })).toEqual({
+  it("input_tokens leaves out cache reads and writes", () => {
+    expect(toAnthropicUsage({ prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_tokens_details: { cached_tokens: 600, cache_write_tokens: 300 } })).toEqual({
       input_tokens: 100,
       output_tokens: 50,
       cache_read_input_tokens: 600,
@@ -100,6 +100,16 @@ describe("toAnthropicUsage", () => {
     expect(toAnthropicUsage({ prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 400 } })).toMatchObject({
       input_tokens: 600,
       cache_creation_input_tokens: 400,
+    });
+  });
+
+  it("writes kept for an hour show in cache_creation, split by TTL", () => {
+    expect(toAnthropicUsage({ prompt_tokens: 1000, completion_tokens: 0, total_tokens: 1000, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 400, cache_write_1h_tokens: 150 } })).toEqual({
+      input_tokens: 600,
+      output_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 400,
+      cache_creation: { ephemeral_5m_input_tokens: 250, ephemeral_1h_input_tokens: 150 },
     });
   });
 

@@ -136,7 +136,7 @@ describe("responsesUsageFromChat", () => {
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: 15,
     });
-    expect(responsesUsageFromChat({ prompt_tokens: 10, completion_tokens: 0, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 7 } }).input_tokens_details).toEqual({
+    expect(responsesUsageFromChat({ prompt_tokens: 10, completion_tokens: 0, total_tokens: 10, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 7 } }).input_tokens_details).toEqual({
       cached_tokens: 0,
       cache_write_tokens: 7,
     });
