@@ -10,7 +10,16 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { cachePrefixOfKey, cacheTenantOfKey } from "../../core/store/cache-prefix.js";
-import { ResponseTooLargeError, type Store, type StoredResponse, type UsageRow, type VirtualKeyRecord } from "../../core/store/types.js";
+import {
+  ResponseTooLargeError,
+  type AnalyticsRow,
+  type LogEntry,
+  type LogFilter,
+  type Store,
+  type StoredResponse,
+  type UsageRow,
+  type VirtualKeyRecord,
+} from "../../core/store/types.js";
 
 export type StoreFactory = (now: () => number) => Store | Promise<Store>;
 
@@ -36,6 +45,39 @@ export function noise(units: number): string {
     parts.push(Array.from(bytes, (b) => alphabet[b % alphabet.length]).join(""));
   }
   return parts.join("");
+}
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A fresh ULID for time `at`: 10 characters of time, 16 random. */
+export function logId(at: number): string {
+  let time = "";
+  for (let t = at, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32] + time;
+  return time + Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => CROCKFORD[b % 32]).join("");
+}
+
+/** A log entry at `at` with a fresh id, readable for a day from now (or from `at`, when later); `over` sets anything else. */
+export function logEntry(at: number, over: Partial<LogEntry> = {}): LogEntry {
+  return {
+    id: logId(at),
+    at,
+    expiresAt: Math.max(at, Date.now()) + 86_400_000,
+    principal: "open",
+    route: "chat",
+    provider: "openai",
+    model: "gpt-4o-mini",
+    servedModel: "gpt-4o-mini-2024-07-18",
+    status: 200,
+    cache: "MISS",
+    stream: false,
+    tokens: { in: 12, out: 34, cachedRead: 0, cachedWrite: 0, reasoning: 0 },
+    costMicros: 25,
+    priced: true,
+    ttfbMs: 120,
+    durationMs: 480,
+    retries: 0,
+    ...over,
+  };
 }
 
 export function describeStoreContract(name: string, makeStore: StoreFactory, opts: ContractOptions = {}): void {
@@ -360,6 +402,429 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         expect(got!.items === larger.items && got!.response === larger.response && got!.createdAt === larger.createdAt).toBe(true);
         expect(await store.responses.delete(small.tenant, small.id)).toBe(true);
         expect(await store.responses.get(small.tenant, small.id)).toBeNull();
+      });
+    });
+
+    describe("logs", () => {
+      const logs = () => {
+        expect(store.logs, "this store has no request log").toBeDefined();
+        return store.logs!;
+      };
+      /** Every page of a listing, checking each is no bigger than asked and only the last has no cursor. */
+      const listAll = async (filter: LogFilter, pageSize?: number): Promise<LogEntry[]> => {
+        const out: LogEntry[] = [];
+        let cursor: string | undefined;
+        for (let pages = 0; pages < 10_000; pages++) {
+          const page = await logs().list(filter, cursor, pageSize);
+          expect(page.items.length).toBeLessThanOrEqual(pageSize ?? 50);
+          out.push(...page.items);
+          if (page.cursor === undefined) return out;
+          // A page shorter than asked is the last one.
+          expect(page.items.length).toBe(pageSize ?? 50);
+          cursor = page.cursor;
+        }
+        throw new Error("the listing never ended");
+      };
+      const ids = (entries: LogEntry[]) => entries.map((e) => e.id);
+      /** A time of its own for a case: a random second in 2001–2020, so no other case's entries share it. */
+      const era = () => Date.UTC(2001, 0, 1) + Math.floor(Math.random() * 20 * 365 * 86_400) * 1000;
+
+      test("put then get gives every field back; an unknown id is null", async () => {
+        const full = logEntry(time, {
+          keyId: `key_${rand()}`,
+          keyName: "alice's key",
+          principal: "key_x",
+          step: 1,
+          status: 502,
+          errorCode: "upstream_error",
+          error: "the provider said 502 é ✓",
+          cache: "BYPASS",
+          stream: true,
+          tokens: { in: 1200, out: 340, cachedRead: 1000, cachedWrite: 100, reasoning: 200 },
+          priced: false,
+          costMicros: 0,
+          retries: 2,
+          metadata: { team: "search", n: 42, ok: true, "with space": "x y" },
+          feedback: -1,
+          score: 55.5,
+          requestBody: '{"messages":[{"role":"user","content":"hi 😀"}]}',
+          responseBody: '{"choices":[]}',
+          truncated: true,
+        });
+        const bare = logEntry(time);
+        delete bare.ttfbMs;
+        delete bare.cache;
+        delete bare.provider;
+        await logs().put([full, bare]);
+        expect(await logs().get(full.id)).toEqual(full);
+        expect(await logs().get(bare.id)).toEqual(bare);
+        expect(await logs().get(logId(time))).toBeNull();
+        expect(await logs().get("")).toBeNull();
+        expect(await logs().get(`x${"y".repeat(3000)}`)).toBeNull();
+      });
+
+      test("a returned entry is a copy: changing it changes nothing stored", async () => {
+        const e = logEntry(time, { metadata: { a: "1" } });
+        await logs().put([e]);
+        const got = (await logs().get(e.id))!;
+        got.metadata!.a = "changed";
+        got.tokens.in = 0;
+        e.status = 500;
+        expect(await logs().get(e.id)).toEqual({ ...e, status: 200 });
+      });
+
+      test("put takes a batch of many (more than 25 at once) and an empty one", async () => {
+        const keyId = `key_${rand()}`;
+        const batch = Array.from({ length: 60 }, (_, i) => logEntry(time - i, { keyId }));
+        await logs().put(batch);
+        await logs().put([]);
+        expect(new Set(ids(await listAll({ keyId }, 1000)))).toEqual(new Set(ids(batch)));
+        for (const e of [batch[0]!, batch[29]!, batch[59]!]) expect(await logs().get(e.id)).toEqual(e);
+      });
+
+      test("put refuses an entry without an id or with an unusable time, and writes none of the batch", async () => {
+        const good = logEntry(time);
+        await expect(logs().put([good, logEntry(time, { id: "" })])).rejects.toThrow(RangeError);
+        await expect(logs().put([good, logEntry(Number.NaN)])).rejects.toThrow(RangeError);
+        await expect(logs().put([good, logEntry(time, { at: -1 })])).rejects.toThrow(RangeError);
+        await expect(logs().put([good, logEntry(time, { at: 1.5 })])).rejects.toThrow(RangeError);
+        expect(await logs().get(good.id)).toBeNull();
+      });
+
+      test("an entry expires at its expiresAt, though the backend may still hold it", async () => {
+        const keyId = `key_${rand()}`;
+        const e = logEntry(time, { keyId, expiresAt: time + 2_000 });
+        const lasting = logEntry(time - 1, { keyId });
+        await logs().put([e, lasting]);
+        advance(1_500);
+        expect(await logs().get(e.id)).toEqual(e);
+        expect(ids(await listAll({ keyId }))).toEqual([e.id, lasting.id]);
+        advance(600);
+        expect(await logs().get(e.id)).toBeNull();
+        expect(ids(await listAll({ keyId }))).toEqual([lasting.id]);
+        expect(await logs().patch(e.id, { feedback: 1 })).toBeNull();
+        expect(await logs().delete(e.id)).toBe(false);
+        expect(await logs().get(lasting.id)).toEqual(lasting);
+      });
+
+      test("list is newest first, by at and then by id; a key's entries only", async () => {
+        const keyId = `key_${rand()}`;
+        const t = era();
+        const sameTime = [logEntry(t, { keyId }), logEntry(t, { keyId }), logEntry(t, { keyId })];
+        const entries = [logEntry(t - 5_000, { keyId }), ...sameTime, logEntry(t + 1, { keyId }), logEntry(t - 1, { keyId })];
+        await logs().put(entries.slice(0, 3));
+        await logs().put(entries.slice(3));
+        await logs().put([logEntry(t, { keyId: `key_${rand()}` })]);
+        const expected = [...entries].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
+        expect(await listAll({ keyId })).toEqual(expected);
+        expect(ids(await listAll({ keyId }, 1))).toEqual(ids(expected));
+        expect(ids(await listAll({ keyId }, 2))).toEqual(ids(expected));
+        const all = (await listAll({ from: t - 5_000, to: t + 1 }, 2)).filter((e) => e.keyId === keyId);
+        expect(ids(all)).toEqual(ids(expected));
+      });
+
+      test("each filter alone, over everything stored: only matching entries, and all of mine that match", async () => {
+        const t = era();
+        const keyId = `key_${rand()}`;
+        const provider = `prov-${rand()}`;
+        const model = `model-${rand()}`;
+        const tag = `tag-${rand()}`;
+        const mine = [
+          logEntry(t, { keyId, provider, model: "alias-fast", servedModel: model, status: 200, cache: "HIT", metadata: { [tag]: 42 } }),
+          logEntry(t + 1, { model, servedModel: "other", status: 429, cache: "MISS", metadata: { [tag]: "42" } }),
+          logEntry(t + 2, { keyId, status: 503, cache: "BYPASS", metadata: { [tag]: true } }),
+          logEntry(t + 3, { provider, status: 302, metadata: { [tag]: "x" } }),
+          logEntry(t + 4, { keyId: `key_${rand()}`, status: 201 }),
+        ];
+        await logs().put(mine);
+        const check = async (filter: LogFilter, expected: LogEntry[], holds: (e: LogEntry) => boolean) => {
+          const found = await listAll(filter, 100);
+          for (const e of found) expect(holds(e), JSON.stringify(filter)).toBe(true);
+          const mineFound = found.filter((e) => mine.some((m) => m.id === e.id));
+          expect(new Set(ids(mineFound)), JSON.stringify(filter)).toEqual(new Set(ids(expected)));
+        };
+        const [a, b, c, d, e] = mine as [LogEntry, LogEntry, LogEntry, LogEntry, LogEntry];
+        await check({ keyId }, [a, c], (x) => x.keyId === keyId);
+        await check({ model }, [a, b], (x) => x.model === model || x.servedModel === model);
+        await check({ model: "alias-fast" }, [a], (x) => x.model === "alias-fast" || x.servedModel === "alias-fast");
+        await check({ provider }, [a, d], (x) => x.provider === provider);
+        await check({ statusClass: 2, from: t, to: t + 4 }, [a, e], (x) => x.status >= 200 && x.status < 300);
+        await check({ statusClass: 3, from: t, to: t + 4 }, [d], (x) => x.status >= 300 && x.status < 400);
+        await check({ statusClass: 4, from: t, to: t + 4 }, [b], (x) => x.status >= 400 && x.status < 500);
+        await check({ statusClass: 5, from: t, to: t + 4 }, [c], (x) => x.status >= 500);
+        await check({ cache: "HIT", from: t, to: t + 4 }, [a], (x) => x.cache === "HIT");
+        await check({ cache: "BYPASS", from: t, to: t + 4 }, [c], (x) => x.cache === "BYPASS");
+        await check({ metadata: { name: tag, value: "42" } }, [a, b], (x) => String(x.metadata?.[tag]) === "42");
+        await check({ metadata: { name: tag, value: "true" } }, [c], (x) => x.metadata?.[tag] === true);
+        await check({ metadata: { name: tag, value: "42.0" } }, [], () => false);
+        await check({ from: t + 1, to: t + 3 }, [b, c, d], (x) => x.at >= t + 1 && x.at <= t + 3);
+        await check({ from: t + 4 }, [e], (x) => x.at >= t + 4);
+        await check({ to: t }, [a], (x) => x.at <= t);
+      });
+
+      test("statusClass and cache alone, without bounds", async () => {
+        const mine = [logEntry(time, { status: 504, cache: "BYPASS" }), logEntry(time, { status: 200, cache: "HIT" })];
+        await logs().put(mine);
+        const errors = await listAll({ statusClass: 5 }, 1000);
+        expect(errors.every((e) => e.status >= 500 && e.status < 600)).toBe(true);
+        expect(ids(errors)).toContain(mine[0]!.id);
+        expect(ids(errors)).not.toContain(mine[1]!.id);
+        const hits = await listAll({ cache: "HIT" }, 1000);
+        expect(hits.every((e) => e.cache === "HIT")).toBe(true);
+        expect(ids(hits)).toContain(mine[1]!.id);
+      });
+
+      test("filters combined: all must hold", async () => {
+        const keyId = `key_${rand()}`;
+        const t = era();
+        const hit = logEntry(t + 10, { keyId, provider: "anthropic", model: "fast", servedModel: "claude-x", status: 200, cache: "MISS", metadata: { env: "prod" } });
+        const misses = [
+          logEntry(t + 10, { keyId, provider: "openai", model: "fast", servedModel: "claude-x", metadata: { env: "prod" } }),
+          logEntry(t + 10, { keyId, provider: "anthropic", model: "slow", servedModel: "gpt", metadata: { env: "prod" } }),
+          logEntry(t + 10, { keyId, provider: "anthropic", model: "fast", status: 500, metadata: { env: "prod" } }),
+          logEntry(t + 10, { keyId, provider: "anthropic", model: "fast", cache: "HIT", metadata: { env: "prod" } }),
+          logEntry(t + 10, { keyId, provider: "anthropic", model: "fast", metadata: { env: "dev" } }),
+          logEntry(t + 10, { keyId, provider: "anthropic", model: "fast" }),
+          logEntry(t + 30, { keyId, provider: "anthropic", model: "fast", metadata: { env: "prod" } }),
+          logEntry(t + 10, { keyId: `key_${rand()}`, provider: "anthropic", model: "fast", metadata: { env: "prod" } }),
+        ];
+        await logs().put([hit, ...misses]);
+        const filter: LogFilter = { keyId, model: "claude-x", provider: "anthropic", statusClass: 2, cache: "MISS", metadata: { name: "env", value: "prod" }, from: t, to: t + 20 };
+        expect(ids(await listAll(filter))).toEqual([hit.id]);
+        const { keyId: _, ...withoutKey } = filter;
+        expect(ids((await listAll(withoutKey, 7)).filter((e) => e.keyId === keyId))).toEqual([hit.id]);
+        expect(await listAll({ keyId, from: t + 20, to: t + 10 })).toEqual([]);
+      });
+
+      test("metadata names are own entries only: __proto__, constructor and toString are ordinary names", async () => {
+        const keyId = `key_${rand()}`;
+        const metadata = JSON.parse('{"__proto__":"p","constructor":"c"}');
+        const e = logEntry(time, { keyId, metadata });
+        const plain = logEntry(time - 1, { keyId, metadata: { a: "b" } });
+        await logs().put([e, plain]);
+        const got = (await logs().get(e.id))!;
+        expect(Object.hasOwn(got.metadata!, "__proto__")).toBe(true);
+        expect(Object.getPrototypeOf(got.metadata)).toBe(Object.prototype);
+        expect(got.metadata!.constructor).toBe("c");
+        expect(ids(await listAll({ keyId, metadata: { name: "__proto__", value: "p" } }))).toEqual([e.id]);
+        expect(ids(await listAll({ keyId, metadata: { name: "constructor", value: "c" } }))).toEqual([e.id]);
+        expect(await listAll({ keyId, metadata: { name: "toString", value: String(Object.prototype.toString) } })).toEqual([]);
+        expect(await listAll({ keyId, metadata: { name: "constructor", value: String(Object) } })).toEqual([]);
+        const patched = (await logs().patch(plain.id, { metadata: JSON.parse('{"__proto__":"q"}') }))!;
+        expect(Object.hasOwn(patched.metadata!, "__proto__")).toBe(true);
+        expect(Object.getPrototypeOf(patched.metadata)).toBe(Object.prototype);
+        expect(ids(await listAll({ keyId, metadata: { name: "__proto__", value: "q" } }))).toEqual([plain.id]);
+      });
+
+      test("paging: limit and cursor give every entry once, in order, pages no bigger than asked", async () => {
+        const keyId = `key_${rand()}`;
+        const t = era();
+        const entries = Array.from({ length: 75 }, (_, i) => logEntry(t + Math.floor(i / 3), { keyId }));
+        await logs().put(entries);
+        const expected = ids([...entries].sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1)));
+        for (const size of [1, 7, 25, 74, 75, 1000]) expect(ids(await listAll({ keyId }, size)), `page size ${size}`).toEqual(expected);
+        const first = await logs().list({ keyId });
+        expect(first.items).toHaveLength(50);
+        expect(first.cursor).toBeDefined();
+        const second = await logs().list({ keyId }, first.cursor);
+        expect(ids([...first.items, ...second.items])).toEqual(expected);
+        const across = (await listAll({ from: t, to: t + 24 }, 10)).filter((e) => e.keyId === keyId);
+        expect(ids(across)).toEqual(expected);
+      });
+
+      test("paging with a filter that skips most entries: no duplicates, no gaps", async () => {
+        const keyId = `key_${rand()}`;
+        const tag = `tag-${rand()}`;
+        const t = era();
+        const entries = Array.from({ length: 300 }, (_, i) => logEntry(t + i, { keyId, metadata: i % 20 === 7 ? { [tag]: "yes" } : { [tag]: "no" } }));
+        await logs().put(entries);
+        const wanted = ids(entries.filter((e) => e.metadata![tag] === "yes").reverse());
+        expect(wanted).toHaveLength(15);
+        expect(ids(await listAll({ keyId, metadata: { name: tag, value: "yes" } }, 4))).toEqual(wanted);
+        expect(ids(await listAll({ metadata: { name: tag, value: "yes" } }, 4))).toEqual(wanted);
+        expect(ids(await listAll({ metadata: { name: tag, value: "yes" }, from: t + 100, to: t + 200 }, 2))).toEqual(ids(entries.slice(100, 201).filter((e) => e.metadata![tag] === "yes").reverse()));
+      });
+
+      test("a cursor that is not one of the store's is a RangeError; a limit out of range is clamped", async () => {
+        for (const bad of ["", "not a cursor!", "eyJ4IjoxfQ", btoa("[1,2]"), "%%%", "a".repeat(5000)]) {
+          await expect(logs().list({}, bad), bad).rejects.toThrow(RangeError);
+        }
+        const keyId = `key_${rand()}`;
+        await logs().put([logEntry(time, { keyId }), logEntry(time - 1, { keyId })]);
+        expect((await logs().list({ keyId }, undefined, 0)).items).toHaveLength(1);
+        expect((await logs().list({ keyId }, undefined, 5000)).items).toHaveLength(2);
+      });
+
+      test("patch sets feedback and score, merges metadata, returns the entry after it and keeps it", async () => {
+        const keyId = `key_${rand()}`;
+        const e = logEntry(time, { keyId, metadata: { team: "a", keep: 1 }, requestBody: "req", responseBody: "res" });
+        await logs().put([e]);
+        const once = await logs().patch(e.id, { feedback: 1 });
+        expect(once).toEqual({ ...e, feedback: 1 });
+        const twice = await logs().patch(e.id, { score: 90, metadata: { team: "b", added: true } });
+        const expected = { ...e, feedback: 1, score: 90, metadata: { team: "b", keep: 1, added: true } };
+        expect(twice).toEqual(expected);
+        expect(await logs().get(e.id)).toEqual(expected);
+        expect(await logs().list({ keyId })).toEqual({ items: [expected] });
+        expect(ids(await listAll({ keyId, metadata: { name: "added", value: "true" } }))).toEqual([e.id]);
+        expect(await logs().patch(e.id, { feedback: 0 })).toEqual({ ...expected, feedback: 0 });
+        const noMetadata = logEntry(time);
+        await logs().put([noMetadata]);
+        expect(await logs().patch(noMetadata.id, { metadata: { x: "y" } })).toEqual({ ...noMetadata, metadata: { x: "y" } });
+        expect(await logs().patch(logId(time), { feedback: 1 })).toBeNull();
+        await expect(logs().patch(e.id, { score: 101 })).rejects.toThrow(RangeError);
+        await expect(logs().patch(e.id, { feedback: 2 as 1 })).rejects.toThrow(RangeError);
+        expect(await logs().get(e.id)).toEqual({ ...expected, feedback: 0 });
+      });
+
+      test("concurrent patches of one entry lose no metadata", async () => {
+        const e = logEntry(time);
+        await logs().put([e]);
+        await Promise.all(Array.from({ length: 8 }, (_, i) => logs().patch(e.id, { metadata: { [`m${i}`]: i } })));
+        expect((await logs().get(e.id))!.metadata).toEqual(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`m${i}`, i])));
+      });
+
+      test("delete says true once, then false; the entry is gone from get and list", async () => {
+        const keyId = `key_${rand()}`;
+        const e = logEntry(time, { keyId, requestBody: "x" });
+        await logs().put([e]);
+        expect(await logs().delete(e.id)).toBe(true);
+        expect(await logs().get(e.id)).toBeNull();
+        expect(await listAll({ keyId })).toEqual([]);
+        expect(await logs().delete(e.id)).toBe(false);
+        expect(await logs().delete(logId(time))).toBe(false);
+        expect(await logs().patch(e.id, { score: 1 })).toBeNull();
+      });
+
+      test("large bodies (32 KB each) round-trip through get and list", async () => {
+        const keyId = `key_${rand()}`;
+        const entries = Array.from({ length: 3 }, (_, i) =>
+          logEntry(time - i, { keyId, requestBody: `{"prompt":"${noise(32 * 1024 - 13)}"}`, responseBody: `{"text":"${noise(32 * 1024 - 11)}"}` }),
+        );
+        await logs().put(entries);
+        for (const e of entries) {
+          const got = (await logs().get(e.id))!;
+          expect(got.requestBody!.length).toBe(32 * 1024);
+          expect(got.requestBody === e.requestBody && got.responseBody === e.responseBody).toBe(true);
+        }
+        const listed = await listAll({ keyId }, 2);
+        expect(listed.map((e) => [e.requestBody?.length, e.responseBody?.length])).toEqual(entries.map(() => [32 * 1024, 32 * 1024]));
+        expect(listed.every((got, i) => got.requestBody === entries[i]!.requestBody && got.responseBody === entries[i]!.responseBody)).toBe(true);
+      });
+    });
+
+    describe("analytics", () => {
+      const analytics = () => {
+        expect(store.analytics, "this store has no analytics").toBeDefined();
+        return store.analytics!;
+      };
+      const row = (keyId: string, hour: string, over: Partial<AnalyticsRow> = {}): AnalyticsRow => ({
+        hour,
+        keyId,
+        provider: "openai",
+        model: "gpt-4o-mini",
+        requests: 1,
+        errors4xx: 0,
+        errors5xx: 0,
+        cacheHits: 0,
+        tokensIn: 10,
+        tokensOut: 20,
+        tokensCached: 5,
+        costMicros: 300,
+        latency: { "30": 1 },
+        ttfb: { "20": 1 },
+        ...over,
+      });
+      const sorted = (rows: AnalyticsRow[]) => [...rows].sort((a, b) => (JSON.stringify([a.hour, a.keyId, a.provider, a.model]) < JSON.stringify([b.hour, b.keyId, b.provider, b.model]) ? -1 : 1));
+
+      test("add twice merges every counter and every histogram bucket", async () => {
+        const k = `key_${rand()}`;
+        const h = "2026-11-29T14";
+        await analytics().add(row(k, h, { errors4xx: 1, latency: { "30": 1, "0": 2 }, ttfb: { "20": 1 } }));
+        await analytics().add(
+          row(k, h, { requests: 2, errors5xx: 1, cacheHits: 1, tokensIn: 1, tokensOut: 2, tokensCached: 0, costMicros: 7, latency: { "30": 2, "80": 1 }, ttfb: { "21": 2 } }),
+        );
+        expect(await analytics().query({ from: h, to: h, keyId: k })).toEqual([
+          {
+            hour: h,
+            keyId: k,
+            provider: "openai",
+            model: "gpt-4o-mini",
+            requests: 3,
+            errors4xx: 1,
+            errors5xx: 1,
+            cacheHits: 1,
+            tokensIn: 11,
+            tokensOut: 22,
+            tokensCached: 5,
+            costMicros: 307,
+            latency: { "0": 2, "30": 3, "80": 1 },
+            ttfb: { "20": 1, "21": 2 },
+          },
+        ]);
+      });
+
+      test("one row per hour, key, provider and model, whatever characters they hold", async () => {
+        const k = `key_${rand()}`;
+        const h = "2026-11-29T15";
+        const rows = [
+          row(k, h),
+          row(k, h, { provider: "anthropic" }),
+          row(k, h, { model: "m/x#odd" }),
+          row(k, h, { provider: "a#b", model: "c" }),
+          row(k, h, { provider: "a", model: "b#c" }),
+          row(k, h, { provider: "a%23b", model: "c" }),
+          row(k, "2026-11-29T16"),
+          row(`${k}x`, h),
+        ];
+        for (const r of rows) await analytics().add(r);
+        expect(sorted(await analytics().query({ from: h, to: "2026-11-29T16", keyId: k }))).toEqual(sorted(rows.filter((r) => r.keyId === k)));
+        expect(await analytics().query({ from: h, to: h, keyId: `${k}x` })).toEqual([rows[7]]);
+      });
+
+      test("an empty histogram stays empty", async () => {
+        const k = `key_${rand()}`;
+        await analytics().add(row(k, "2026-11-29T14", { latency: {}, ttfb: {} }));
+        expect(await analytics().query({ from: "2026-11-29T14", to: "2026-11-29T14", keyId: k })).toEqual([row(k, "2026-11-29T14", { latency: {}, ttfb: {} })]);
+      });
+
+      test("query by an inclusive hour range, across days, for one key or for all", async () => {
+        const a = `key_${rand()}`;
+        const b = `key_${rand()}`;
+        const hours = ["2026-11-27T23", "2026-11-28T00", "2026-11-28T13", "2026-11-29T23", "2026-11-30T00", "2026-12-01T00"];
+        for (const h of hours) {
+          await analytics().add(row(a, h));
+          await analytics().add(row(b, h, { provider: "anthropic" }));
+        }
+        const hoursOf = (rows: AnalyticsRow[]) => rows.map((r) => r.hour).sort();
+        expect(hoursOf(await analytics().query({ from: "2026-11-28T00", to: "2026-11-30T00", keyId: a }))).toEqual(hours.slice(1, 5));
+        expect(hoursOf(await analytics().query({ from: "2026-11-28T01", to: "2026-11-29T22", keyId: a }))).toEqual(["2026-11-28T13"]);
+        expect(await analytics().query({ from: "2026-11-30T01", to: "2026-11-30T23", keyId: a })).toEqual([]);
+        expect(await analytics().query({ from: "2026-11-30T00", to: "2026-11-28T00", keyId: a })).toEqual([]);
+        const all = (await analytics().query({ from: "2026-11-27T23", to: "2026-11-28T13" })).filter((r) => r.keyId === a || r.keyId === b);
+        expect(sorted(all)).toEqual(sorted(hours.slice(0, 3).flatMap((h) => [row(a, h), row(b, h, { provider: "anthropic" })])));
+      });
+
+      test("concurrent adds lose nothing", async () => {
+        const k = `key_${rand()}`;
+        const h = "2026-11-29T10";
+        await Promise.all(Array.from({ length: 30 }, (_, i) => analytics().add(row(k, h, { latency: { [String(i % 3)]: 1 } }))));
+        const [got] = await analytics().query({ from: h, to: h, keyId: k });
+        expect(got).toMatchObject({ requests: 30, tokensIn: 300, costMicros: 9000, latency: { "0": 10, "1": 10, "2": 10 }, ttfb: { "20": 30 } });
+      });
+
+      test("a malformed hour or a bucket outside the histogram is a RangeError and adds nothing", async () => {
+        const k = `key_${rand()}`;
+        for (const hour of ["2026-11-29", "2026-11-29T24", "2026-02-30T00", "2026-11-29T1", "x"]) {
+          await expect(analytics().add(row(k, hour)), hour).rejects.toThrow(RangeError);
+        }
+        for (const bucket of ["81", "-1", "1.5", "01", "__proto__", "l"]) {
+          await expect(analytics().add(row(k, "2026-11-29T12", { latency: { [bucket]: 1 } })), bucket).rejects.toThrow(RangeError);
+          await expect(analytics().add(row(k, "2026-11-29T12", { ttfb: JSON.parse(`{${JSON.stringify(bucket)}:1}`) })), bucket).rejects.toThrow(RangeError);
+        }
+        await expect(analytics().query({ from: "2026-11-29", to: "2026-11-29T12" })).rejects.toThrow(RangeError);
+        await expect(analytics().query({ from: "2020-01-01T00", to: "2026-11-29T12" })).rejects.toThrow(RangeError);
+        expect(await analytics().query({ from: "2026-11-29T00", to: "2026-11-29T23", keyId: k })).toEqual([]);
       });
     });
 
