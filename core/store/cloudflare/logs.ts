@@ -1,6 +1,7 @@
-import type { LogEntry, LogPatch, LogStore, MetadataValue } from "../types.js";
+import type { LogEntry, LogStore } from "../types.js";
 import type { DurableObjectNamespaceLike } from "./bindings.js";
 import { callObject as call } from "./call.js";
+import { checkLogEntries, checkLogPatch, DEFAULT_LOG_PAGE, isLogId, logPageSize } from "./log-checks.js";
 import { decodeLogCursor, encodeLogCursor } from "./log-cursor.js";
 import { shardOf } from "./shards.js";
 
@@ -10,9 +11,6 @@ import { shardOf } from "./shards.js";
  * when one key sends all the traffic. Changing the number moves where entries live, so it is fixed.
  */
 export const LOG_SHARDS = 8;
-
-export const DEFAULT_LOG_PAGE = 50;
-export const MAX_LOG_PAGE = 1000;
 
 /** The shard that holds the entry with this id: get, patch and delete ask it alone. */
 export function logShard(id: string): number {
@@ -24,11 +22,13 @@ const shardName = (i: number) => `logs:${i}`;
 /**
  * The request log in SQLite-backed StoreObjects (log-table.ts). put() sends one call per shard
  * its batch touches; list() asks every shard for a page below the cursor's position and merges
- * them newest first. Each object checks expiry against the caller's clock on every read.
+ * them newest first. Each object checks expiry against the caller's clock on every read. Bad
+ * input is refused here (log-checks.ts), before any object is called.
  */
 export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => number = Date.now): LogStore {
   return {
     async put(entries) {
+      checkLogEntries(entries);
       const byShard = new Map<number, LogEntry[]>();
       for (const entry of entries) {
         const shard = logShard(entry.id);
@@ -40,13 +40,13 @@ export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => num
     },
 
     async get(id) {
+      if (!isLogId(id)) return null;
       return (await call<{ entry: LogEntry | null }>(ns, shardName(logShard(id)), "log-get", { id, now: now() })).entry;
     },
 
     async list(filter, cursor, limit = DEFAULT_LOG_PAGE) {
       const after = cursor === undefined ? undefined : decodeLogCursor(cursor);
-      if (typeof limit !== "number" || Number.isNaN(limit)) throw new RangeError(`limit must be a number from 1 to ${MAX_LOG_PAGE}`);
-      const size = Math.min(MAX_LOG_PAGE, Math.max(1, Math.floor(limit)));
+      const size = logPageSize(limit);
       const at = now();
       const pages = await Promise.all(
         [...Array(LOG_SHARDS).keys()].map((i) => call<{ entries: LogEntry[]; more: boolean }>(ns, shardName(i), "log-list", { filter, after, limit: size, now: at })),
@@ -64,10 +64,12 @@ export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => num
 
     async patch(id, patch) {
       checkLogPatch(patch);
+      if (!isLogId(id)) return null;
       return (await call<{ entry: LogEntry | null }>(ns, shardName(logShard(id)), "log-patch", { id, patch, now: now() })).entry;
     },
 
     async delete(id) {
+      if (!isLogId(id)) return false;
       return (await call<{ deleted: boolean }>(ns, shardName(logShard(id)), "log-delete", { id, now: now() })).deleted;
     },
   };
@@ -75,19 +77,4 @@ export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => num
 
 function newestFirst(a: LogEntry, b: LogEntry): number {
   return b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-}
-
-/** A patch the log can apply as given; a RangeError names the first field that is not. */
-function checkLogPatch(patch: LogPatch): void {
-  if (patch.feedback !== undefined && patch.feedback !== -1 && patch.feedback !== 0 && patch.feedback !== 1) throw new RangeError("feedback must be -1, 0 or 1");
-  if (patch.score !== undefined && !(typeof patch.score === "number" && patch.score >= 0 && patch.score <= 100)) throw new RangeError("score must be a number from 0 to 100");
-  if (patch.metadata === undefined) return;
-  if (typeof patch.metadata !== "object" || patch.metadata === null || Array.isArray(patch.metadata)) throw new RangeError("metadata must be an object");
-  for (const [name, value] of Object.entries(patch.metadata as Record<string, unknown>)) {
-    if (!isMetadataValue(value)) throw new RangeError(`metadata "${name.slice(0, 40)}" must be a string, a finite number or a boolean`);
-  }
-}
-
-function isMetadataValue(v: unknown): v is MetadataValue {
-  return typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 }

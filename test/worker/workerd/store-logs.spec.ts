@@ -310,11 +310,14 @@ describe("cloudflare hourly analytics", () => {
     expect(one.map((r) => r.hour).sort()).toEqual(hours);
   });
 
-  it("refuses an hour of another shape and a bucket that is not an index, storing nothing", async () => {
+  it("the object itself refuses a malformed row (a 400), whatever the Worker checked", async () => {
+    const stub = objects.get(objects.idFromName(`analytics-refusal:${uid()}`));
+    const send = (row: unknown) => stub.fetch("https://store-object/analytics-add", { method: "POST", body: JSON.stringify(row) });
     const row = analyticsRow();
-    await expect(store.analytics!.add({ ...row, hour: "2031-03-04 05:00" })).rejects.toMatchObject({ name: "StoreUnavailableError" });
-    await expect(store.analytics!.add({ ...row, latency: JSON.parse('{"__proto__":1}') })).rejects.toMatchObject({ name: "StoreUnavailableError" });
-    await expect(store.analytics!.add({ ...row, ttfb: { "81": 1 } })).rejects.toMatchObject({ name: "StoreUnavailableError" });
-    expect(await store.analytics!.query({ from: "2031-01-01T00", to: "2031-12-31T23", keyId: row.keyId })).toEqual([]);
+    expect((await send({ ...row, hour: "2031-03-04 05:00" })).status).toBe(400);
+    expect((await send({ ...row, latency: JSON.parse('{"__proto__":1}') })).status).toBe(400);
+    expect((await send({ ...row, ttfb: { "81": 1 } })).status).toBe(400);
+    expect((await send({ ...row, requests: "1" })).status).toBe(400);
+    expect((await (await stub.fetch("https://store-object/analytics-query", { method: "POST", body: JSON.stringify({ from: "2031-01-01T00", to: "2031-12-31T23" }) })).json()) as unknown).toEqual({ rows: [] });
   });
 });
