@@ -17,7 +17,7 @@ import { startWorkerd } from "../helpers/workerd.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 /** Budgets for the minified bundles: size is cold start. The DynamoDB build carries the AWS SDK. */
-const BUDGETS = { "wrangler.toml": 300 * 1024, "wrangler.dynamodb.toml": 600 * 1024 } as const;
+const BUDGETS = { "wrangler.toml": 320 * 1024, "wrangler.dynamodb.toml": 600 * 1024 } as const;
 const OUTPUTS = { "wrangler.toml": "worker.js", "wrangler.dynamodb.toml": "worker-dynamodb.js" } as const;
 type ConfigFile = keyof typeof BUDGETS;
 const TOKEN = "bundle-test-token";
