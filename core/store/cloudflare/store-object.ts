@@ -11,13 +11,14 @@ export interface StoreObjectEnv {
   STRAIT_KV?: KV;
 }
 
-/** The furthest ahead a cleanup alarm is set: counters expiring later are swept by a later alarm. */
+/** The furthest ahead a cleanup alarm is set: what expires later is swept by an alarm that one sets. */
 const MAX_ALARM_AHEAD_MS = 365 * 86_400_000;
 
 /**
  * The Durable Object for what must be exact: rate-limit windows, usage totals, and the writes of
- * virtual keys; and for what is written as calls finish: the request log and hourly analytics. Each instance runs one request at a time and its SQLite calls are synchronous, so
- * a read-check-write inside one call is atomic — two callers can never both take the last unit.
+ * virtual keys; and for what is written as calls finish: the request log and hourly analytics.
+ * Each instance runs one request at a time and its SQLite calls are synchronous, so a
+ * read-check-write inside one call is atomic — two callers can never both take the last unit.
  *
  * Sharding (done by the clients, counters.ts and kv-keys.ts): one object per rate-limit counter
  * key, usage spread over a fixed number of objects by key id, and one object per virtual key id
@@ -135,10 +136,9 @@ export class StoreObject {
   }
 
   private async scheduleCleanup(expiresAt: number) {
-    const at = Math.max(expiresAt, Date.now()) + CLEANUP_GRACE_MS;
-    // A counter that outlives any alarm (all-time spend expires centuries out; Durable Objects take
-    // no alarm past 2189) needs no cleanup yet: alarm() sets the next one from what is left.
-    if (at > Date.now() + MAX_ALARM_AHEAD_MS) return;
+    // What outlives any alarm (all-time spend expires centuries out; Durable Objects take no alarm
+    // past 2189) gets one a year ahead, which finds nothing to delete and sets the next from what is left.
+    const at = Math.min(Math.max(expiresAt, Date.now()) + CLEANUP_GRACE_MS, Date.now() + MAX_ALARM_AHEAD_MS);
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.state.storage.setAlarm(at);

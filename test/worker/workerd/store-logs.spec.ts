@@ -231,6 +231,18 @@ describe("cloudflare request log", () => {
     expect(next).toBeGreaterThan(Date.now());
   });
 
+  it("an entry kept longer than any alarm reaches still gets one, a year ahead", async () => {
+    const stub = objects.get(objects.idFromName(`alarm-cap:${uid()}`));
+    const far = logEntry({ expiresAt: Date.now() + 3 * 365 * 86_400_000 });
+    const res = await stub.fetch("https://store-object/log-put", { method: "POST", body: JSON.stringify({ entries: [far], now: time }) });
+    expect(res.status).toBe(200);
+    const alarm = await runInDurableObject(stub, (_o: StoreObject, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + 365 * 86_400_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, (_o: StoreObject, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+  });
+
   it("every list asks each shard once; a page of one key reads the (key_id, at) index", async () => {
     const names: string[] = [];
     const counting: DurableObjectNamespaceLike = {
