@@ -30,6 +30,8 @@ export interface DurableObjectNamespaceLike {
 export interface SqlCursor<T> {
   toArray(): T[];
   one(): T;
+  /** Rows are read as the iteration asks for them. */
+  [Symbol.iterator](): Iterator<T>;
 }
 
 export interface DurableObjectStateLike {

@@ -2,6 +2,7 @@ import { compareUsage } from "../rules.js";
 import type { CounterResult, LimitStore, UsageRow, UsageStore } from "../types.js";
 import type { DurableObjectNamespaceLike } from "./bindings.js";
 import { callObject as call } from "./call.js";
+import { shardOf } from "./shards.js";
 
 /**
  * Usage totals are spread over this many objects by key id: each object takes one write per
@@ -20,14 +21,9 @@ export function durableObjectLimits(ns: DurableObjectNamespaceLike, now: () => n
   };
 }
 
-/** FNV-1a: a fast, stable spread of key ids over the usage shards. */
+/** The usage shard of a key id (also the analytics shard: analytics.ts). */
 export function usageShard(keyId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < keyId.length; i++) {
-    h ^= keyId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % USAGE_SHARDS;
+  return shardOf(keyId, USAGE_SHARDS);
 }
 
 export function durableObjectUsage(ns: DurableObjectNamespaceLike): UsageStore {

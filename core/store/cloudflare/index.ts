@@ -1,9 +1,11 @@
 import type { Store } from "../types.js";
+import { durableObjectAnalytics } from "./analytics.js";
 import type { DurableObjectNamespaceLike, KV } from "./bindings.js";
 import { durableObjectLimits, durableObjectUsage } from "./counters.js";
 import { kvCache } from "./kv-cache.js";
 import { kvKeys } from "./kv-keys.js";
 import { kvResponses } from "./kv-responses.js";
+import { durableObjectLogs } from "./logs.js";
 
 export { StoreObject, type StoreObjectEnv } from "./store-object.js";
 export type { DurableObjectNamespaceLike, KV } from "./bindings.js";
@@ -11,10 +13,10 @@ export type { DurableObjectNamespaceLike, KV } from "./bindings.js";
 /**
  * The store on Cloudflare's own services: virtual keys and the response cache in Workers KV
  * (read-mostly, eventually consistent), rate-limit and usage counters in a Durable Object
- * (exact and atomic), which also serializes the writes of each virtual key, and the Responses
- * API's stored responses in KV. Keys, cache and responses may share one namespace; their key
- * prefixes differ (`vk:`, `cache:`, `resp:`). The StoreObject must see the keys' namespace
- * as STRAIT_KV (it writes the keys).
+ * (exact and atomic), which also serializes the writes of each virtual key and keeps the request
+ * log and hourly analytics in its SQLite, and the Responses API's stored responses in KV. Keys,
+ * cache and responses may share one namespace; their key prefixes differ (`vk:`, `cache:`,
+ * `resp:`). The StoreObject must see the keys' namespace as STRAIT_KV (it writes the keys).
  */
 export function cloudflareStore(opts: {
   kv: KV;
@@ -34,5 +36,7 @@ export function cloudflareStore(opts: {
     limits: durableObjectLimits(opts.objects, now),
     usage: durableObjectUsage(opts.objects),
     responses: kvResponses(opts.responsesKv ?? opts.kv, now),
+    logs: durableObjectLogs(opts.objects, now),
+    analytics: durableObjectAnalytics(opts.objects),
   };
 }

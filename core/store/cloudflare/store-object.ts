@@ -1,26 +1,33 @@
 import { compareUsage, counterExpiry } from "../rules.js";
-import { StoreUnavailableError, type UsageRow, type VirtualKeyRecord } from "../types.js";
+import { StoreUnavailableError, type AnalyticsRow, type UsageRow, type VirtualKeyRecord } from "../types.js";
+import { ANALYTICS_SCHEMA, AnalyticsTable } from "./analytics-table.js";
 import type { DurableObjectStateLike, KV } from "./bindings.js";
+import { num } from "./input.js";
 import { writeKey, deleteKey } from "./kv-keys.js";
+import { LOG_SCHEMA, LogTable } from "./log-table.js";
 
 /** The Worker's bindings the object uses: the KV namespace virtual keys are written to. */
 export interface StoreObjectEnv {
   STRAIT_KV?: KV;
 }
 
-/** The furthest ahead a cleanup alarm is set: counters expiring later are swept by a later alarm. */
+/** The furthest ahead a cleanup alarm is set: what expires later is swept by an alarm that one sets. */
 const MAX_ALARM_AHEAD_MS = 365 * 86_400_000;
 
 /**
  * The Durable Object for what must be exact: rate-limit windows, usage totals, and the writes of
- * virtual keys. Each instance runs one request at a time and its SQLite calls are synchronous, so
- * a read-check-write inside one call is atomic — two callers can never both take the last unit.
+ * virtual keys; and for what is written as calls finish: the request log and hourly analytics.
+ * Each instance runs one request at a time and its SQLite calls are synchronous, so a
+ * read-check-write inside one call is atomic — two callers can never both take the last unit.
  *
  * Sharding (done by the clients, counters.ts and kv-keys.ts): one object per rate-limit counter
  * key, usage spread over a fixed number of objects by key id, and one object per virtual key id
  * that serializes its KV writes (KV has no transactions: without this, two rotations at once
- * could leave two valid hashes). Expired windows are deleted by an alarm set at the earliest
- * expiry; reads check expiry too, so a late alarm changes nothing.
+ * could leave two valid hashes); the log spread over a fixed number of objects by entry id
+ * (logs.ts), analytics by key id like usage (analytics.ts). Expired windows and log entries are
+ * deleted by an alarm set at the earliest expiry (for log entries, the hour after it: entries
+ * expire one by one, an alarm each would be wasteful); reads check expiry too, so a late alarm
+ * changes nothing.
  *
  * Spoken to over fetch with JSON (POST https://store-object/<op>), which needs no import from
  * `cloudflare:workers` and so keeps this file plain Web APIs. The caller sends its clock (`now`)
@@ -29,6 +36,8 @@ const MAX_ALARM_AHEAD_MS = 365 * 86_400_000;
  */
 export class StoreObject {
   private readonly sql: DurableObjectStateLike["storage"]["sql"];
+  private readonly logs: LogTable;
+  private readonly analytics: AnalyticsTable;
   /** When the cleanup alarm is set for (ms), as far as this instance knows. */
   private alarmAt: number | null = null;
   /** The latest clock a caller sent: cleanup never runs ahead of it. */
@@ -42,6 +51,8 @@ export class StoreObject {
     private readonly env: StoreObjectEnv = {},
   ) {
     this.sql = state.storage.sql;
+    this.logs = new LogTable(this.sql);
+    this.analytics = new AnalyticsTable(this.sql);
     state.blockConcurrencyWhile(async () => {
       migrate(this.sql);
       this.alarmAt = await state.storage.getAlarm();
@@ -74,6 +85,27 @@ export class StoreObject {
           return reply(200, {});
         case "key-delete":
           return reply(200, { deleted: await this.serialKeyWrite(() => this.deleteKey(String(input.id))) });
+        case "log-put": {
+          const earliest = this.logs.put(input.entries);
+          if (earliest !== undefined) await this.scheduleCleanup(nextHour(earliest));
+          return reply(200, {});
+        }
+        // Entries travel as the JSON text they are stored as, never parsed here.
+        case "log-get":
+          return replyText(`{"entry":${this.logs.get(input.id, this.clock(input.now)) ?? "null"}}`);
+        case "log-list": {
+          const page = this.logs.list(input.filter ?? {}, input.after, num(input.limit), this.clock(input.now));
+          return replyText(`{"more":${page.more},"entries":[${page.entries.join(",")}]}`);
+        }
+        case "log-patch":
+          return replyText(`{"entry":${this.logs.patch(input.id, input.patch ?? {}, this.clock(input.now)) ?? "null"}}`);
+        case "log-delete":
+          return reply(200, { deleted: this.logs.delete(input.id, this.clock(input.now)) });
+        case "analytics-add":
+          this.analytics.add(input as AnalyticsRow);
+          return reply(200, {});
+        case "analytics-query":
+          return reply(200, { rows: this.analytics.query(input) });
         default:
           return reply(404, { error: `unknown operation "${op}"` });
       }
@@ -84,22 +116,29 @@ export class StoreObject {
     }
   }
 
-  /** Deletes the windows that have expired, then sleeps until the next one expires. */
+  /** Deletes the windows and log entries that have expired, then sleeps until the next ones expire. */
   async alarm(): Promise<void> {
     // Never delete what the callers' clock still reads as live, and leave a minute of grace
     // (as DynamoDB's TTL does) for a caller whose clock is a little behind.
     const now = Math.min(Date.now(), this.callerNow ?? Infinity);
     this.sql.exec("DELETE FROM counters WHERE expires_at <= ?", now - CLEANUP_GRACE_MS);
-    const next = this.sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM counters").one().next;
+    const backlog = this.logs.deleteExpired(now - CLEANUP_GRACE_MS);
     this.alarmAt = null;
-    if (next != null) await this.scheduleCleanup(next);
+    if (backlog) {
+      this.alarmAt = Date.now();
+      await this.state.storage.setAlarm(this.alarmAt);
+      return;
+    }
+    const counter = this.sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM counters").one().next;
+    const log = this.logs.nextExpiry();
+    if (counter != null) await this.scheduleCleanup(counter);
+    if (log != null) await this.scheduleCleanup(nextHour(log));
   }
 
   private async scheduleCleanup(expiresAt: number) {
-    const at = Math.max(expiresAt, Date.now()) + CLEANUP_GRACE_MS;
-    // A counter that outlives any alarm (all-time spend expires centuries out; Durable Objects take
-    // no alarm past 2189) needs no cleanup yet: alarm() sets the next one from what is left.
-    if (at > Date.now() + MAX_ALARM_AHEAD_MS) return;
+    // What outlives any alarm (all-time spend expires centuries out; Durable Objects take no alarm
+    // past 2189) gets one a year ahead, which finds nothing to delete and sets the next from what is left.
+    const at = Math.min(Math.max(expiresAt, Date.now()) + CLEANUP_GRACE_MS, Date.now() + MAX_ALARM_AHEAD_MS);
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
     await this.state.storage.setAlarm(at);
@@ -208,6 +247,12 @@ export class StoreObject {
 }
 
 const CLEANUP_GRACE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+/** The start of the hour after `ms`: log entries are swept an hour at a time. */
+function nextHour(ms: number): number {
+  return (Math.floor(ms / HOUR_MS) + 1) * HOUR_MS;
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS counters (key TEXT NOT NULL, window_start INTEGER NOT NULL, count REAL NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (key, window_start));
@@ -219,20 +264,21 @@ CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL);
 /**
  * Creates the tables, and brings a table an older version created up to date. Runs on every start,
  * so each step must be safe to repeat: a column is added only when PRAGMA table_info lacks it.
- * Columns added later: `usage.cache_hits` (rows from before read as 0, its default).
+ * Columns added later: `usage.cache_hits` (rows from before read as 0, its default). Tables added
+ * later: `logs` and `analytics` (log-table.ts, analytics-table.ts), created empty.
  */
 export function migrate(sql: DurableObjectStateLike["storage"]["sql"]): void {
   sql.exec(SCHEMA);
+  sql.exec(LOG_SCHEMA);
+  sql.exec(ANALYTICS_SCHEMA);
   const usage = new Set(sql.exec<{ name: string }>("PRAGMA table_info(usage)").toArray().map((c) => c.name));
   if (!usage.has("cache_hits")) sql.exec("ALTER TABLE usage ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0");
 }
 
-
-function num(v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new Error("expected a finite number");
-  return v;
+function reply(status: number, body: unknown): Response {
+  return replyText(JSON.stringify(body), status);
 }
 
-function reply(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+function replyText(json: string, status = 200): Response {
+  return new Response(json, { status, headers: { "content-type": "application/json" } });
 }
