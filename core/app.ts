@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { adminApp, adminCheck } from "./admin/index.js";
-import { PROMETHEUS_CONTENT_TYPE } from "./telemetry/prometheus.js";
 import type { AppEnv } from "./app-env.js";
 import { GatewayError, errorResponse, internalError, notFound } from "./errors.js";
 import type { Gateway } from "./gateway.js";
@@ -77,12 +76,12 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));
-  const metrics = gw.metrics;
+  const metrics = gw.runtime.metrics;
   if (metrics && gw.config.telemetry.metrics.port === undefined) {
     const checkAdmin = adminCheck(gw);
     app.get("/metrics", async (c) => {
       await checkAdmin(c.req.raw.headers);
-      return c.body(metrics.render(), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+      return c.body(metrics.render(), 200, { "content-type": metrics.contentType });
     });
   }
   // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.

@@ -8,7 +8,6 @@ import type { LimitStore, LogStore } from "./store/types.js";
 import { analyticsObserver } from "./analytics/observer.js";
 import { logObserver } from "./logs/log-observer.js";
 import { otlpObserver } from "./telemetry/observers.js";
-import { MetricsRegistry } from "./telemetry/prometheus.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";
 import { customOpenAICompatible } from "./providers/openai-compatible.js";
@@ -63,8 +62,6 @@ export class Gateway {
   readonly breakers: Breakers;
   /** The response cache; absent when the runtime has no store. */
   readonly cache: ResponseCache | undefined;
-  /** Prometheus metrics of this process, when the runtime serves them (the local server). */
-  readonly metrics: MetricsRegistry | undefined;
   /** The request log; absent when the store has none or logging is off. */
   readonly logs: LogStore | undefined;
   /** Prices by provider and model: the dataset under the config's overrides. */
@@ -122,10 +119,8 @@ export class Gateway {
     if (store?.analytics) this.observers.push(analyticsObserver(this, store.analytics));
     if (this.logs) this.observers.push(logObserver(this, this.logs));
     if (config.telemetry.otlp) this.observers.push(otlpObserver(this, config.telemetry.otlp));
-    if (runtime.prometheus) {
-      const metrics = (this.metrics = new MetricsRegistry());
-      this.observers.push((record) => metrics.observe(record));
-    }
+    const metrics = runtime.metrics;
+    if (metrics) this.observers.push((record) => metrics.observe(record));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { HttpClient } from "./http.js";
 import type { Store } from "./store/types.js";
+import type { CallRecord } from "./types.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,10 +28,17 @@ export interface Runtime {
   ownsCounters?: boolean;
   /** SHA-256 of a short string in hex, natively (Node's crypto); default: the JS one in core/crypto.ts. Keys are hashed on every request. */
   sha256Hex?(text: string): string;
-  /** Keep Prometheus metrics (the local server serves them at /metrics). */
-  prometheus?: boolean;
+  /** Metrics this process keeps and serves at /metrics (Prometheus on the local server): told of every finished call. */
+  metrics?: MetricsSink;
   /** Usage rows and spend are written this long after the answer, merged (the local server: 1000). Default 0: at once. */
   writeBehindMs?: number;
+}
+
+export interface MetricsSink {
+  observe(record: CallRecord): void;
+  /** The exposition text. */
+  render(): string;
+  readonly contentType: string;
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -65,6 +65,7 @@ class Family {
 }
 
 export class MetricsRegistry {
+  readonly contentType = PROMETHEUS_CONTENT_TYPE;
   private readonly limit: number;
   private readonly requests = new Family(
     "strait_requests_total",

@@ -8,7 +8,7 @@ import type { Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
 import { buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
-import { PROMETHEUS_CONTENT_TYPE } from "../../core/telemetry/prometheus.js";
+import { MetricsRegistry } from "../../core/telemetry/prometheus.js";
 
 export interface ServerOptions {
   config: Config;
@@ -50,7 +50,7 @@ export function isLoopback(host: string): boolean {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const work = new DeferredWork(opts.log);
-  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, prometheus: true });
+  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, metrics: new MetricsRegistry() });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
@@ -88,7 +88,8 @@ async function serveMetrics(gateway: Gateway, port: number): Promise<{ url: stri
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found: metrics are at GET /metrics\n");
       return;
     }
-    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE }).end(gateway.metrics?.render() ?? "");
+    const metrics = gateway.runtime.metrics!;
+    res.writeHead(200, { "content-type": metrics.contentType }).end(metrics.render());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
