@@ -262,6 +262,21 @@ describe("cloudflare request log", () => {
     expect(await plan("SELECT entry FROM logs WHERE expires_at > ? ORDER BY at DESC, id DESC LIMIT ?", 0, 51)).toMatch(/USING INDEX logs_at/);
   });
 
+  it("the object itself refuses a malformed entry, filter or patch (a 400), whatever the Worker checked", async () => {
+    const stub = objects.get(objects.idFromName(`log-refusal:${uid()}`));
+    const send = (op: string, input: unknown) => stub.fetch(`https://store-object/${op}`, { method: "POST", body: JSON.stringify({ now: time, ...(input as object) }) });
+    const e = logEntry();
+    expect((await send("log-put", { entries: [e, logEntry({ id: "not ascii é" })] })).status).toBe(400);
+    expect((await send("log-put", { entries: [logEntry({ at: 1.5 })] })).status).toBe(400);
+    expect(await (await send("log-get", { id: e.id })).json()).toEqual({ entry: null });
+    expect((await send("log-put", { entries: [e] })).status).toBe(200);
+    expect((await send("log-list", { filter: { statusClass: 7 }, limit: 10 })).status).toBe(400);
+    expect((await send("log-list", { filter: { from: "yesterday" }, limit: 10 })).status).toBe(400);
+    expect((await send("log-patch", { id: e.id, patch: { score: 101 } })).status).toBe(400);
+    expect((await send("log-patch", { id: e.id, patch: { metadata: { bad: { nested: 1 } } } })).status).toBe(400);
+    expect(await (await send("log-get", { id: e.id })).json()).toEqual({ entry: e });
+  });
+
   it("the tables come with the object's start, and the migration is safe to repeat", async () => {
     const stub = objects.get(objects.idFromName(`migration:${uid()}`));
     const names = await runInDurableObject(stub, (_o: StoreObject, state) => {
