@@ -165,7 +165,7 @@ export function analyticsDays(filter: { from: string; to: string }): string[] {
   return days;
 }
 
-/** What add() refuses: a malformed hour, a counter that is not a finite number, a histogram bucket outside 0..80. */
+/** What add() refuses: a malformed hour, a name that is not a string, a counter that is not a finite number, a histogram that is not an object of buckets 0..80. */
 export function checkAnalyticsRow(row: AnalyticsRow): void {
   hourStart(row.hour);
   for (const field of ["keyId", "provider", "model"] as const) {
@@ -174,8 +174,9 @@ export function checkAnalyticsRow(row: AnalyticsRow): void {
   for (const counter of ANALYTICS_COUNTERS) {
     if (!Number.isFinite(row[counter])) throw new RangeError(`analytics ${counter} must be a finite number, got ${row[counter]}`);
   }
-  for (const [name, histogram] of [["latency", row.latency] as const, ["ttfb", row.ttfb] as const]) {
-    for (const [bucket, count] of Object.entries(histogram ?? {})) {
+  for (const [name, histogram = {}] of [["latency", row.latency] as const, ["ttfb", row.ttfb] as const]) {
+    if (typeof histogram !== "object" || histogram === null || Array.isArray(histogram)) throw new RangeError(`analytics ${name} must be an object of bucket → count`);
+    for (const [bucket, count] of Object.entries(histogram)) {
       if (!/^(0|[1-9]\d?)$/.test(bucket) || Number(bucket) >= BUCKETS) throw new RangeError(`${name} bucket ${JSON.stringify(bucket)} is not one of 0..${BUCKETS - 1}`);
       if (!Number.isFinite(count)) throw new RangeError(`${name} bucket ${bucket} must count with a finite number, got ${count}`);
     }

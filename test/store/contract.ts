@@ -655,6 +655,12 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         expect((await logs().list({ keyId }, undefined, 5000)).items).toHaveLength(2);
       });
 
+      test("a filter bound that is not a number, or a status class outside 2..5, is a RangeError", async () => {
+        for (const bad of [{ from: Number.NaN }, { to: Number.POSITIVE_INFINITY }, { statusClass: 1 }, { statusClass: 6 }, { statusClass: 2.5 }]) {
+          await expect(logs().list(bad as LogFilter), JSON.stringify(bad)).rejects.toThrow(RangeError);
+        }
+      });
+
       test("patch sets feedback and score, merges metadata, returns the entry after it and keeps it", async () => {
         const keyId = `key_${rand()}`;
         const e = logEntry(time, { keyId, metadata: { team: "a", keep: 1 }, requestBody: "req", responseBody: "res" });

@@ -1,7 +1,8 @@
-import { BUCKETS, mergeHistogram } from "../../analytics/histogram.js";
+import { mergeHistogram } from "../../analytics/histogram.js";
+import { checkAnalyticsRow, hourStart } from "../log-rules.js";
 import type { AnalyticsRow } from "../types.js";
 import type { DurableObjectStateLike } from "./bindings.js";
-import { num, optStr, str } from "./input.js";
+import { optStr } from "./input.js";
 
 type Sql = DurableObjectStateLike["storage"]["sql"];
 
@@ -13,10 +14,6 @@ CREATE TABLE IF NOT EXISTS analytics (hour TEXT NOT NULL, key_id TEXT NOT NULL, 
   latency TEXT NOT NULL, ttfb TEXT NOT NULL, PRIMARY KEY (hour, key_id, provider, model));
 CREATE INDEX IF NOT EXISTS analytics_key_hour ON analytics (key_id, hour);
 `;
-
-/** "YYYY-MM-DDTHH": hours compare as text only in this one shape. */
-const HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}$/;
-const BUCKET = /^(0|[1-9]\d*)$/;
 
 interface Stored {
   hour: string;
@@ -38,18 +35,19 @@ interface Stored {
 /**
  * Hourly analytics counters in one StoreObject (one shard; analytics.ts picks it by key id).
  * add() reads the row's histograms, merges them and writes the row in one UPSERT, with no await
- * in between: the object runs it alone, so two adds never lose a count.
+ * in between: the object runs it alone, so two adds never lose a count. What the Worker sends is
+ * checked again here by the same rules (log-rules.ts): a refusal is a 400, never a guess. Hours
+ * compare as text, which holds for the one shape hourStart lets through ("YYYY-MM-DDTHH").
  */
 export class AnalyticsTable {
   constructor(private readonly sql: Sql) {}
 
   add(r: AnalyticsRow): void {
-    const hour = checkHour(r?.hour, "hour");
-    const keyId = str(r.keyId, "keyId");
-    const provider = str(r.provider, "provider");
-    const model = str(r.model, "model");
-    const latency = histogram(r.latency, "latency");
-    const ttfb = histogram(r.ttfb, "ttfb");
+    checkAnalyticsRow(r);
+    const { hour, keyId, provider, model } = r;
+    // Copies, to merge into: checkAnalyticsRow let through only bucket names "0".."80".
+    const latency = { ...r.latency };
+    const ttfb = { ...r.ttfb };
     const before = this.sql
       .exec<{ latency: string; ttfb: string }>("SELECT latency, ttfb FROM analytics WHERE hour = ? AND key_id = ? AND provider = ? AND model = ?", hour, keyId, provider, model)
       .toArray()[0];
@@ -65,14 +63,16 @@ export class AnalyticsTable {
          tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out, tokens_cached = tokens_cached + excluded.tokens_cached,
          cost_micros = cost_micros + excluded.cost_micros, latency = excluded.latency, ttfb = excluded.ttfb`,
       hour, keyId, provider, model,
-      num(r.requests), num(r.errors4xx), num(r.errors5xx), num(r.cacheHits), num(r.tokensIn), num(r.tokensOut), num(r.tokensCached), num(r.costMicros),
+      r.requests, r.errors4xx, r.errors5xx, r.cacheHits, r.tokensIn, r.tokensOut, r.tokensCached, r.costMicros,
       JSON.stringify(latency), JSON.stringify(ttfb),
     );
   }
 
   /** Rows with from <= hour <= to, of one key when given. */
   query(f: { from: string; to: string; keyId?: string }): AnalyticsRow[] {
-    const params: unknown[] = [checkHour(f?.from, "from"), checkHour(f.to, "to")];
+    hourStart(f?.from, "from");
+    hourStart(f.to, "to");
+    const params: unknown[] = [f.from, f.to];
     const keyId = optStr(f.keyId, "keyId");
     if (keyId !== undefined) params.push(keyId);
     return this.sql
@@ -95,21 +95,4 @@ export class AnalyticsTable {
         ttfb: JSON.parse(s.ttfb),
       }));
   }
-}
-
-function checkHour(v: unknown, name: string): string {
-  const hour = str(v, name);
-  if (!HOUR.test(hour)) throw new Error(`${name} must be an hour like 2026-11-29T14, got "${hour.slice(0, 40)}"`);
-  return hour;
-}
-
-/** A histogram as sent, checked: bucket indexes 0..BUCKETS-1 only (never "__proto__"), finite counts. */
-function histogram(v: unknown, name: string): Record<string, number> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${name} must be an object of bucket → count`);
-  const out: Record<string, number> = Object.create(null);
-  for (const [bucket, count] of Object.entries(v)) {
-    if (!BUCKET.test(bucket) || Number(bucket) >= BUCKETS) throw new Error(`${name} has a bucket "${bucket.slice(0, 20)}" outside 0..${BUCKETS - 1}`);
-    out[bucket] = num(count);
-  }
-  return out;
 }

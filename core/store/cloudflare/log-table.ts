@@ -1,15 +1,10 @@
+import { applyLogPatch, checkLogEntries, checkLogFilter, type LogPosition } from "../log-rules.js";
 import { utf8Length } from "../rules.js";
 import type { LogEntry, LogFilter, LogPatch, MetadataValue } from "../types.js";
 import type { DurableObjectStateLike } from "./bindings.js";
 import { num, optStr, str } from "./input.js";
 
 type Sql = DurableObjectStateLike["storage"]["sql"];
-
-/** Where a page ends: the last entry returned, newest first by `at`, then `id`. */
-export interface LogPosition {
-  at: number;
-  id: string;
-}
 
 /** A row of a Durable Object's SQLite holds at most 2 MB: an entry's JSON stays under this, leaving room for the other columns. */
 export const MAX_LOG_ENTRY_BYTES = 1_900_000;
@@ -35,7 +30,8 @@ CREATE INDEX IF NOT EXISTS logs_expires_at ON logs (expires_at);
 /**
  * The request log's table in one StoreObject (one shard of the log; logs.ts spreads entries over
  * the shards and merges their pages). Every read takes the caller's clock and skips expired
- * entries; the object's alarm deletes them (deleteExpired).
+ * entries; the object's alarm deletes them (deleteExpired). What the Worker sends is checked
+ * again here by the same rules (log-rules.ts): a refusal is a 400, never a guess.
  */
 export class LogTable {
   constructor(private readonly sql: Sql) {}
@@ -46,6 +42,7 @@ export class LogTable {
    */
   put(entries: unknown): number | undefined {
     if (!Array.isArray(entries)) throw new Error("entries must be an array");
+    checkLogEntries(entries);
     const rows = entries.map(logRow);
     for (const row of rows) {
       this.sql.exec(
@@ -80,14 +77,11 @@ export class LogTable {
     return { entries, more: false };
   }
 
-  /** Applies the patch (checked by the caller) and returns the entry's JSON after it; null when absent or expired. */
+  /** Applies the patch and returns the entry's JSON after it; null when absent or expired. */
   patch(id: string, patch: LogPatch, now: number): string | null {
     const before = this.get(id, now);
     if (before === null) return null;
-    const entry = JSON.parse(before) as LogEntry;
-    if (patch.feedback !== undefined) entry.feedback = patch.feedback;
-    if (patch.score !== undefined) entry.score = patch.score;
-    if (patch.metadata !== undefined) entry.metadata = { ...entry.metadata, ...patch.metadata };
+    const entry = applyLogPatch(JSON.parse(before) as LogEntry, patch);
     const after = fitted(entry);
     this.sql.exec("UPDATE logs SET entry = ?, metadata = ? WHERE id = ?", after, metadataColumn(entry.metadata), id);
     return after;
@@ -115,6 +109,7 @@ export class LogTable {
 
 /** A filter and a page position as SQL conditions (constant text) and their bound values. */
 function conditions(f: LogFilter, after: LogPosition | undefined, now: number): { clauses: string[]; params: unknown[] } {
+  checkLogFilter(f);
   const clauses = ["expires_at > ?"];
   const params: unknown[] = [now];
   const where = (clause: string, ...values: unknown[]) => {
@@ -127,35 +122,29 @@ function conditions(f: LogFilter, after: LogPosition | undefined, now: number): 
   if (model !== undefined) where("(model = ? OR served_model = ?)", model, model);
   const provider = optStr(f.provider, "provider");
   if (provider !== undefined) where("provider = ?", provider);
-  if (f.statusClass != null) {
-    const c = num(f.statusClass);
-    if (![2, 3, 4, 5].includes(c)) throw new Error("statusClass must be 2, 3, 4 or 5");
-    where("status >= ? AND status < ?", c * 100, c * 100 + 100);
-  }
+  if (f.statusClass !== undefined) where("status >= ? AND status < ?", f.statusClass * 100, f.statusClass * 100 + 100);
   const cache = optStr(f.cache, "cache");
   if (cache !== undefined) where("cache = ?", cache);
   if (f.metadata != null) {
     // json_each takes the name as a plain value: no JSON path is built, so any name (quotes, dots) matches only itself.
     where("EXISTS (SELECT 1 FROM json_each(logs.metadata) AS m WHERE m.key = ? AND m.value = ?)", str(f.metadata.name, "metadata.name"), str(f.metadata.value, "metadata.value"));
   }
-  if (f.from != null) where("at >= ?", num(f.from));
-  if (f.to != null) where("at <= ?", num(f.to));
+  if (f.from !== undefined) where("at >= ?", f.from);
+  if (f.to !== undefined) where("at <= ?", f.to);
   // `at <= ?` alone bounds the index range; the OR only settles ties on `at`.
   if (after) where("at <= ? AND (at < ? OR id < ?)", num(after.at), after.at, str(after.id, "cursor id"));
   return { clauses, params };
 }
 
-/** An entry as the row's column values, in LOG_SCHEMA's order; throws when a field has the wrong type. */
+/** An entry (checked by checkLogEntries) as the row's column values, in LOG_SCHEMA's order; throws when a field has the wrong type. */
 function logRow(e: LogEntry): unknown[] {
-  const id = str(e?.id, "a log entry's id");
-  if (!id) throw new Error("a log entry needs an id");
   if (e.metadata !== undefined && (typeof e.metadata !== "object" || e.metadata === null || Array.isArray(e.metadata))) {
     throw new Error("a log entry's metadata must be an object");
   }
   return [
-    id,
-    num(e.at),
-    num(e.expiresAt),
+    e.id,
+    e.at,
+    e.expiresAt,
     optStr(e.keyId, "keyId") ?? null,
     optStr(e.provider, "provider") ?? null,
     optStr(e.model, "model") ?? null,

@@ -1,8 +1,7 @@
+import { checkLogEntries, checkLogFilter, checkLogPatch, compareLogs, decodeLogCursor, encodeLogCursor, isLogId, logPageSize } from "../log-rules.js";
 import type { LogEntry, LogStore } from "../types.js";
 import type { DurableObjectNamespaceLike } from "./bindings.js";
 import { callObject as call } from "./call.js";
-import { checkLogEntries, checkLogPatch, DEFAULT_LOG_PAGE, isLogId, logPageSize } from "./log-checks.js";
-import { decodeLogCursor, encodeLogCursor } from "./log-cursor.js";
 import { shardOf } from "./shards.js";
 
 /**
@@ -22,8 +21,10 @@ const shardName = (i: number) => `logs:${i}`;
 /**
  * The request log in SQLite-backed StoreObjects (log-table.ts). put() sends one call per shard
  * its batch touches; list() asks every shard for a page below the cursor's position and merges
- * them newest first. Each object checks expiry against the caller's clock on every read. Bad
- * input is refused here (log-checks.ts), before any object is called.
+ * them newest first. The cursor is the one every adapter uses: one position serves every shard,
+ * each continues below it. Each object checks expiry against the caller's clock on every read.
+ * Bad input is refused here by the rules every adapter shares (log-rules.ts), before any object
+ * is called.
  */
 export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => number = Date.now): LogStore {
   return {
@@ -44,14 +45,15 @@ export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => num
       return (await call<{ entry: LogEntry | null }>(ns, shardName(logShard(id)), "log-get", { id, now: now() })).entry;
     },
 
-    async list(filter, cursor, limit = DEFAULT_LOG_PAGE) {
-      const after = cursor === undefined ? undefined : decodeLogCursor(cursor);
+    async list(filter, cursor, limit) {
+      checkLogFilter(filter);
       const size = logPageSize(limit);
+      const after = cursor === undefined ? undefined : decodeLogCursor(cursor);
       const at = now();
       const pages = await Promise.all(
         [...Array(LOG_SHARDS).keys()].map((i) => call<{ entries: LogEntry[]; more: boolean }>(ns, shardName(i), "log-list", { filter, after, limit: size, now: at })),
       );
-      const merged = pages.flatMap((p) => p.entries).sort(newestFirst);
+      const merged = pages.flatMap((p) => p.entries).sort(compareLogs);
       // A shard that has more may hold entries older than the last it sent (it stops at `size`, or
       // earlier at its byte budget): the page ends there, at the newest such last entry.
       let end = Math.min(size, merged.length);
@@ -73,8 +75,4 @@ export function durableObjectLogs(ns: DurableObjectNamespaceLike, now: () => num
       return (await call<{ deleted: boolean }>(ns, shardName(logShard(id)), "log-delete", { id, now: now() })).deleted;
     },
   };
-}
-
-function newestFirst(a: LogEntry, b: LogEntry): number {
-  return b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 }

@@ -4,10 +4,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { DurableObjectNamespaceLike } from "../../../core/store/cloudflare/bindings.js";
 import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflare/index.js";
-import { encodeLogCursor } from "../../../core/store/cloudflare/log-cursor.js";
 import { MAX_LOG_ENTRY_BYTES } from "../../../core/store/cloudflare/log-table.js";
 import { LOG_SHARDS, logShard } from "../../../core/store/cloudflare/logs.js";
 import { migrate } from "../../../core/store/cloudflare/store-object.js";
+import { encodeLogCursor } from "../../../core/store/log-rules.js";
 import type { AnalyticsRow, LogEntry, Store } from "../../../core/store/types.js";
 
 const kv = env.STRAIT_KV!;
@@ -145,10 +145,12 @@ describe("cloudflare request log", () => {
   });
 
   it("a cursor that is not one the log made is a RangeError", async () => {
-    for (const bad of ["", "not a cursor!", btoa("[1]"), btoa('{"at":1,"id":"x"}'), btoa('["1","x"]'), btoa("[1,2]"), btoa("\xff\xfe")]) {
-      await expect(store.logs!.list({}, bad)).rejects.toThrow(RangeError);
+    const base64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    // `[1,"x"]` is the form this log's cursors took before it shared the other adapters' cursor.
+    for (const bad of ["", "not a cursor!", btoa("[1]"), base64url('{"at":1,"id":"x","shard":0}'), base64url('{"at":"1","id":"x"}'), base64url('[1,"x"]'), btoa("[1,2]"), btoa("\xff\xfe")]) {
+      await expect(store.logs!.list({}, bad), bad).rejects.toThrow(RangeError);
     }
-    await expect(store.logs!.list({}, "###")).rejects.toThrow(/malformed log cursor/);
+    await expect(store.logs!.list({}, "###")).rejects.toThrow(/invalid log cursor/);
     expect((await store.logs!.list({ keyId: `key_${uid()}` }, encodeLogCursor({ at: time, id: "x" }))).items).toEqual([]);
   });
 
@@ -258,6 +260,21 @@ describe("cloudflare request log", () => {
     const page = "SELECT entry FROM logs WHERE expires_at > ? AND key_id = ? AND at <= ? AND (at < ? OR id < ?) ORDER BY at DESC, id DESC LIMIT ?";
     expect(await plan(page, 0, "k", 1, 1, "x", 51)).toMatch(/USING INDEX logs_key_at \(key_id=\? AND at<\?\)/);
     expect(await plan("SELECT entry FROM logs WHERE expires_at > ? ORDER BY at DESC, id DESC LIMIT ?", 0, 51)).toMatch(/USING INDEX logs_at/);
+  });
+
+  it("the object itself refuses a malformed entry, filter or patch (a 400), whatever the Worker checked", async () => {
+    const stub = objects.get(objects.idFromName(`log-refusal:${uid()}`));
+    const send = (op: string, input: unknown) => stub.fetch(`https://store-object/${op}`, { method: "POST", body: JSON.stringify({ now: time, ...(input as object) }) });
+    const e = logEntry();
+    expect((await send("log-put", { entries: [e, logEntry({ id: "not ascii é" })] })).status).toBe(400);
+    expect((await send("log-put", { entries: [logEntry({ at: 1.5 })] })).status).toBe(400);
+    expect(await (await send("log-get", { id: e.id })).json()).toEqual({ entry: null });
+    expect((await send("log-put", { entries: [e] })).status).toBe(200);
+    expect((await send("log-list", { filter: { statusClass: 7 }, limit: 10 })).status).toBe(400);
+    expect((await send("log-list", { filter: { from: "yesterday" }, limit: 10 })).status).toBe(400);
+    expect((await send("log-patch", { id: e.id, patch: { score: 101 } })).status).toBe(400);
+    expect((await send("log-patch", { id: e.id, patch: { metadata: { bad: { nested: 1 } } } })).status).toBe(400);
+    expect(await (await send("log-get", { id: e.id })).json()).toEqual({ entry: e });
   });
 
   it("the tables come with the object's start, and the migration is safe to repeat", async () => {
