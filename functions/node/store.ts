@@ -1,7 +1,8 @@
 /**
  * Which Store the local server runs on (STRAIT_STORE):
  *   embedded (default)  dynalite — the DynamoDB API served in-process, on a private socket — over LevelDB in
- *                       STRAIT_DATA_DIR (default ".strait"): keys, usage, analytics and the request log survive a restart
+ *                       STRAIT_DATA_DIR (default ".strait"): keys, usage and analytics survive a restart; the request
+ *                       log is journal files in the same folder (journal-logs.ts)
  *   memory              everything in memory, gone at exit
  *   dynamodb            a real DynamoDB (AWS_REGION, STRAIT_DYNAMODB_ENDPOINT, STRAIT_TABLE_*)
  *   none                no store: gateway tokens only, no virtual keys, limits, usage or cache
@@ -22,6 +23,7 @@ import { memoryStore } from "../../core/store/memory.js";
 import { StoreUnavailableError, type Store } from "../../core/store/types.js";
 import { ConfigError } from "../../core/config.js";
 import { parseStoreName } from "../boot.js";
+import { JournalLogs } from "./journal-logs.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -173,10 +175,12 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   const dir = resolve(env.STRAIT_DATA_DIR || ".strait");
   const unlock = lockDataDir(dir);
   let db: EmbeddedDynamo | undefined;
+  let logs: JournalLogs;
   const tables = tableNamesFromEnv(env);
   try {
     db = await startDynalite(join(dir, "dynamodb"));
     await createTables(db.client, tables, { ttl: false });
+    logs = await JournalLogs.open(join(dir, "logs"));
   } catch (e) {
     await db?.close().catch(() => {});
     unlock();
@@ -187,7 +191,7 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   // dynalite has no TTL deleter: reclaim expired cache entries, counters, responses and log entries now and then.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweep = () =>
-    (sweeping = sweepExpired(client, tables, Date.now()).then(
+    (sweeping = Promise.all([sweepExpired(client, tables, Date.now()), logs.prune()]).then(([n]) => n).then(
       (n) => n && log.debug("embedded store: expired items deleted", { count: n }),
       (e) => log.warn("embedded store: could not delete expired items", { error: String(e?.message ?? e) }),
     ));
@@ -195,7 +199,8 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   timer.unref();
   sweep();
   return {
-    store: dynamodbStore({ client, tables, transactions: false }),
+    // The request log in journal files beside the tables: see journal-logs.ts for why.
+    store: { ...dynamodbStore({ client, tables, transactions: false }), logs },
     description: `embedded (dynalite) in ${dir}`,
     // The data folder is locked to this process (lockDataDir): it is the one point of truth.
     ownsCounters: true,
