@@ -8,10 +8,22 @@ const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export function ulid(now = Date.now()): string {
   let time = "";
   for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = CROCKFORD[t % 32]! + time;
-  const random = crypto.getRandomValues(new Uint8Array(16));
+  const random = randomBytes(16);
   let tail = "";
   for (let i = 0; i < 16; i++) tail += CROCKFORD[random[i]! & 31];
   return time + tail;
+}
+
+/** Random bytes drawn 4 KiB at a time: one getRandomValues call per 256 ids rather than one per id. */
+let pool = new Uint8Array(0);
+let used = 0;
+function randomBytes(n: number): Uint8Array {
+  if (used + n > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(4096));
+    used = 0;
+  }
+  used += n;
+  return pool.subarray(used - n, used);
 }
 
 /** The time a ULID was made, ms since the epoch; NaN when `id` is not one. */

@@ -3,7 +3,7 @@ import type { LogEntry, LogStore } from "../store/types.js";
 import { Coalescer } from "../usage/coalesce.js";
 import { logEntry } from "./entry.js";
 
-/** Entries waiting for the store at most: past it (the store down for long), the oldest are dropped and counted. */
+/** Entries waiting for the store at most: past it (the store down or slow for long), new ones are dropped and counted. */
 const MAX_WAITING = 10_000;
 
 /** The longest a log entry waits for its answer's body to end before it is written without it. */
@@ -20,11 +20,9 @@ export function logObserver(gw: Gateway, store: LogStore): CallObserver {
   let dropped = 0;
   const batches = new Coalescer<LogEntry[]>(
     (a, b) => {
-      for (const e of b) a.push(e);
-      if (a.length > MAX_WAITING) {
-        dropped += a.length - MAX_WAITING;
-        a.splice(0, a.length - MAX_WAITING);
-        log.warn("request log entries dropped: the store is not keeping up", { dropped });
+      for (const e of b) {
+        if (a.length < MAX_WAITING) a.push(e);
+        else if (++dropped % 1000 === 1) log.warn("request log entries dropped: the store is not keeping up", { dropped });
       }
       return a;
     },

@@ -145,10 +145,14 @@ const HOUR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2})$/;
 export const MAX_ANALYTICS_DAYS = 731;
 
 /** The hour's start in ms, or a RangeError for anything but a real "YYYY-MM-DDTHH" (UTC). */
+let lastHour = { text: "", ms: 0 };
+
 export function hourStart(hour: string, what = "hour"): number {
+  if (hour === lastHour.text) return lastHour.ms; // every row of an hour names the same one
   const m = typeof hour === "string" ? HOUR.exec(hour) : null;
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4])) : Number.NaN;
   if (!m || new Date(ms).toISOString().slice(0, 13) !== hour) throw new RangeError(`${what} must be an hour as "YYYY-MM-DDTHH" (UTC), got ${JSON.stringify(hour)}`);
+  lastHour = { text: hour, ms };
   return ms;
 }
 
