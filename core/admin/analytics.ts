@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
-import { percentile, mergeHistogram } from "../analytics/histogram.js";
+import { percentile } from "../analytics/histogram.js";
+import { addAnalytics, emptyAnalytics } from "../store/log-rules.js";
 import type { AppEnv } from "../app-env.js";
 import { badRequest, notFound } from "../errors.js";
 import type { Gateway } from "../gateway.js";
@@ -59,23 +60,10 @@ function groupName(r: AnalyticsRow, by: GroupBy): string {
   }
 }
 
-function empty(): AnalyticsRow {
-  return { hour: "", keyId: "", provider: "", model: "", requests: 0, errors4xx: 0, errors5xx: 0, cacheHits: 0, tokensIn: 0, tokensOut: 0, tokensCached: 0, costMicros: 0, latency: {}, ttfb: {} };
-}
+const empty = (): AnalyticsRow => emptyAnalytics({ hour: "", keyId: "", provider: "", model: "" } as AnalyticsRow);
 
 function add(into: AnalyticsRow, ...rows: AnalyticsRow[]): AnalyticsRow {
-  for (const r of rows) {
-    into.requests += r.requests;
-    into.errors4xx += r.errors4xx;
-    into.errors5xx += r.errors5xx;
-    into.cacheHits += r.cacheHits;
-    into.tokensIn += r.tokensIn;
-    into.tokensOut += r.tokensOut;
-    into.tokensCached += r.tokensCached;
-    into.costMicros += r.costMicros;
-    mergeHistogram(into.latency, r.latency);
-    mergeHistogram(into.ttfb, r.ttfb);
-  }
+  for (const r of rows) addAnalytics(into, r);
   return into;
 }
 

@@ -18,7 +18,12 @@ import type { LogEntry, LogFilter, LogPatch, LogStore, Page } from "./types.js";
  */
 function copy(e: LogEntry): LogEntry {
   const out = { ...e, tokens: { ...e.tokens } };
-  if (e.metadata) out.metadata = Object.assign(Object.create(null), e.metadata);
+  if (e.metadata) {
+    // Defined, not assigned: a name such as "__proto__" stays an entry of its own.
+    const metadata: Record<string, string | number | boolean> = {};
+    for (const name of Object.keys(e.metadata)) Object.defineProperty(metadata, name, { value: e.metadata[name], enumerable: true, writable: true, configurable: true });
+    out.metadata = metadata;
+  }
   return out;
 }
 

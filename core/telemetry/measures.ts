@@ -1,9 +1,8 @@
 import type { LogTokens } from "../store/types.js";
 import type { CallRecord } from "../types.js";
+import { tokensOf as usageTokens } from "../usage/tokens.js";
 
 /** What every telemetry export reads off a finished call, computed one way for all of them. */
-
-const count = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : 0);
 
 /**
  * Provider tokens the call spent, by how they are billed. `in` counts every prompt token (cache
@@ -11,17 +10,7 @@ const count = (v: unknown): number => (typeof v === "number" && Number.isFinite(
  * response-cache HIT spent none: all zero, whatever usage the cached answer carried.
  */
 export function tokensOf(record: CallRecord): LogTokens {
-  const usage = record.usage;
-  if (!usage || record.cache === "HIT") return { in: 0, out: 0, cachedRead: 0, cachedWrite: 0, reasoning: 0 };
-  const prompt = usage.prompt_tokens_details;
-  return {
-    in: count(usage.prompt_tokens),
-    out: count(usage.completion_tokens),
-    cachedRead: count(prompt?.cached_tokens),
-    // Anthropic's usage normalises to cache_creation_tokens, Bedrock Converse's to cache_write_tokens.
-    cachedWrite: count(prompt?.cache_creation_tokens) || count(prompt?.cache_write_tokens),
-    reasoning: count(usage.completion_tokens_details?.reasoning_tokens),
-  };
+  return usageTokens(record.cache === "HIT" ? undefined : record.usage);
 }
 
 /** True when the call reached a provider and reported usage: a cache HIT and a failed call have none to report. */

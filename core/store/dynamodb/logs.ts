@@ -14,12 +14,10 @@
  */
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   QueryCommand,
   UpdateCommand,
-  type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
   type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
@@ -39,6 +37,7 @@ import {
 } from "../log-rules.js";
 import { utf8Length } from "../rules.js";
 import { StoreUnavailableError, type LogEntry, type LogFilter, type LogPatch, type LogStore, type Page } from "../types.js";
+import { backoff, UNPROCESSED_ATTEMPTS, writeBatch, type WriteRequests } from "./batch.js";
 import { call, isExpected } from "./errors.js";
 import { LOG_INDEXES, TTL_ATTRIBUTE } from "./tables.js";
 
@@ -48,15 +47,12 @@ export const SHARDS = 8;
 const WRITE_BATCH = 25;
 const GET_BATCH = 100;
 /** Rounds for the requests DynamoDB hands back unprocessed (throttled) before giving up. */
-const UNPROCESSED_ATTEMPTS = 8;
 /** Optimistic retries of a patch when another writer changed the entry between our read and write. */
 const PATCH_ATTEMPTS = 10;
 /** Bytes of entry and bodies an item may hold: under DynamoDB's 400 KB with room for the keys and names. */
 export const MAX_ITEM_BYTES = 380 * 1024;
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
 
 type Item = Record<string, any>;
-type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
 
 const sortKey = (p: LogPosition) => `${String(p.at).padStart(15, "0")}#${p.id}`;
 
@@ -347,16 +343,8 @@ export class DynamoLogs implements LogStore {
     }
   }
 
-  private async writeBatch(requests: WriteRequests): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const r = await call("BatchWriteItem", () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } })));
-      const left = r.UnprocessedItems?.[this.table];
-      if (!left?.length) return;
-      if (attempt >= UNPROCESSED_ATTEMPTS) {
-        throw new StoreUnavailableError(`DynamoDB BatchWriteItem throttled: ${left.length} log entries still unwritten after ${attempt} attempts`, "UnprocessedItems", true);
-      }
-      await backoff(attempt);
-      requests = left as WriteRequests;
-    }
+  private writeBatch(requests: WriteRequests): Promise<void> {
+    return writeBatch(this.doc, this.table, requests, "log entries");
   }
+
 }

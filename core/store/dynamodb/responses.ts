@@ -8,9 +8,10 @@
  * new generation's parts, then the head, then deletes the parts of the generation it replaced, so
  * a reader finds either a whole old record or a whole new one. A get is one Query on pk.
  */
-import { BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, type BatchWriteCommandInput, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { checkResponsePut, MAX_RESPONSE_RECORD_BYTES, responseKey, utf8Length } from "../rules.js";
 import { StoreUnavailableError, type ResponseStore, type StoredResponse } from "../types.js";
+import { writeBatch, type WriteRequests } from "./batch.js";
 import { call } from "./errors.js";
 import { TTL_ATTRIBUTE } from "./tables.js";
 
@@ -22,12 +23,9 @@ const MAX_PK_BYTES = 2048;
 /** Parts per BatchWriteItem (at most 25): about 3.5 MB a request, so one attempt fits STRAIT_DYNAMODB_TIMEOUT_MS. */
 const PARTS_PER_BATCH = 10;
 /** Rounds for the writes DynamoDB hands back unprocessed (throttled) before giving up. */
-const UNPROCESSED_ATTEMPTS = 8;
 /** Reads again when a put replaced the record between the head and its parts. */
 const READ_ATTEMPTS = 3;
-const backoff = (attempt: number) => new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2)));
 
-type WriteRequests = NonNullable<BatchWriteCommandInput["RequestItems"]>[string];
 type Item = Record<string, any>;
 
 const partKey = (gen: string, i: number) => `p#${gen}#${String(i).padStart(4, "0")}`;
@@ -118,18 +116,10 @@ export class DynamoResponses implements ResponseStore {
     await Promise.all(batches.map((b) => this.writeBatch(b)));
   }
 
-  private async writeBatch(requests: WriteRequests): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const r = await call("BatchWriteItem", () => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } })));
-      const left = r.UnprocessedItems?.[this.table];
-      if (!left?.length) return;
-      if (attempt >= UNPROCESSED_ATTEMPTS) {
-        throw new StoreUnavailableError(`DynamoDB BatchWriteItem throttled: ${left.length} response parts still unprocessed after ${attempt} attempts`, "UnprocessedItems", true);
-      }
-      await backoff(attempt);
-      requests = left as WriteRequests;
-    }
+  private writeBatch(requests: WriteRequests): Promise<void> {
+    return writeBatch(this.doc, this.table, requests, "response parts");
   }
+
 }
 
 async function transform(chunks: Uint8Array[], stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {

@@ -54,7 +54,7 @@ export function anthropicMessages(): CallRecord {
       prompt_tokens: 2095 + 1024 + 8192,
       completion_tokens: 503,
       total_tokens: 2095 + 1024 + 8192 + 503,
-      prompt_tokens_details: { cached_tokens: 8192, cache_creation_tokens: 1024 },
+      prompt_tokens_details: { cached_tokens: 8192, cache_write_tokens: 1024 },
       completion_tokens_details: { reasoning_tokens: 200 },
     },
     startedAt: STARTED + 1000,
