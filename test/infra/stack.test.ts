@@ -202,7 +202,9 @@ describe("IAM: least privilege", () => {
     // Analytics rows live in the usage table.
     const sources: Record<Concern, string[]> = { keys: ["keys"], cache: ["cache"], limits: ["limits"], usage: ["usage", "analytics"], responses: ["responses"], logs: ["logs"] };
     for (const c of CONCERNS) {
-      const src = sources[c].map((f) => readFileSync(`core/store/dynamodb/${f}.ts`, "utf8")).join("\n");
+      // A shared helper's commands count for the files that call it (batch.ts: BatchWriteItem).
+      const read = (f: string) => readFileSync(`core/store/dynamodb/${f}.ts`, "utf8");
+      const src = sources[c].map((f) => (read(f).includes('from "./batch.js"') ? `${read(f)}\n${read("batch")}` : read(f))).join("\n");
       const needed = new Set<string>();
       for (const m of src.matchAll(/new (\w+Command)\(/g)) {
         if (m[1] === "TransactWriteCommand") {
