@@ -11,6 +11,9 @@ import type { Provider } from "./types.js";
  *   mock/slow-<ms>       waits <ms> before the answer and between streamed words
  *   mock/cut-<n>         streams n words, then the connection drops
  *   mock/tool            calls the request's first tool with {"echo": "<last user message>"}
+ *   mock/judge           answers like Llama Guard: "unsafe\nS1" when the last user message
+ *                        contains "UNSAFE" (case-sensitive), else "safe"
+ *   mock/judge-slow-<ms> the same, after waiting <ms>
  * Usage counts words, so it is the same on every run.
  */
 const encoder = new TextEncoder();
@@ -18,7 +21,7 @@ const CREATED = 1_700_000_000;
 
 export const mockProvider: Provider = {
   ...openAICompatibleProvider("mock", { baseUrl: "http://mock.invalid/v1", keyEnv: [], streamUsage: true, completions: true, embeddings: true }, false),
-  models: ["echo", "tool", "slow-200", "error-500", "cut-3"],
+  models: ["echo", "tool", "judge", "slow-200", "error-500", "cut-3"],
   http: mockUpstream(),
 };
 
@@ -28,7 +31,7 @@ function mockUpstream(): HttpClient {
     const body = JSON.parse(typeof req.body === "string" ? req.body : new TextDecoder().decode(req.body));
     const model = String(body.model ?? "echo");
     const status = /^error-(\d{3})$/.exec(model)?.[1];
-    const delayMs = Number(/^slow-(\d+)$/.exec(model)?.[1] ?? 0);
+    const delayMs = Number(/^(?:judge-)?slow-(\d+)$/.exec(model)?.[1] ?? 0);
     const cutAfter = /^cut-(\d+)$/.exec(model)?.[1];
     if (delayMs) await sleep(delayMs, req.signal);
     if (status) return json(Number(status), { error: { message: `mock failure ${status}`, type: "mock_error", code: null, param: null } });
@@ -40,7 +43,8 @@ function mockUpstream(): HttpClient {
       return sse(completionChunks(answer, body.stream_options?.include_usage === true));
     }
 
-    const reply = `You said: ${lastUserText(body.messages ?? [])}`;
+    const said = lastUserText(body.messages ?? []);
+    const reply = /^judge(-slow-\d+)?$/.test(model) ? (said.includes("UNSAFE") ? "unsafe\nS1" : "safe") : `You said: ${said}`;
     const toolCall = model === "tool" && body.tools?.length ? toolCallFor(body.tools[0], reply) : undefined;
     const usage = usageOf(body.messages ?? [], reply);
     if (!body.stream) return json(200, chatCompletion(model, reply, toolCall, usage));

@@ -22,6 +22,8 @@ export interface BedrockRequest {
   modelId?: string;
   /** "converse", "converse-stream", "invoke", … */
   action?: string;
+  /** ApplyGuardrail's identifier and version, decoded from the path (/guardrail/{id}/version/{version}/apply). */
+  guardrail?: { id: string; version: string };
   headers: IncomingMessage["headers"];
   body: Buffer;
   json: any;
@@ -61,11 +63,13 @@ export async function startBedrockUpstream(opts: { keys: AwsKeys[]; apiKeys?: st
     const body = Buffer.concat(chunks);
     const [path = "/", query = ""] = (req.url ?? "/").split("?", 2) as [string, string?];
     const m = /^\/model\/([^/]+)\/([^/]+)$/.exec(path);
+    const g = /^\/guardrail\/([^/]+)\/version\/([^/]+)\/apply$/.exec(path);
     const request: BedrockRequest = {
       method: req.method ?? "GET",
       path,
       modelId: m ? decodeURIComponent(m[1]!) : undefined,
       action: m?.[2],
+      guardrail: g ? { id: decodeURIComponent(g[1]!), version: decodeURIComponent(g[2]!) } : undefined,
       headers: req.headers,
       body,
       json: undefined,
