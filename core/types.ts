@@ -107,6 +107,22 @@ export interface CallRecord {
   bodies?: { request?: string; response?: string };
   /** False when the call is not to be logged (cf-aig-collect-log: false, or logging is off). */
   logged?: boolean;
+  /** The guardrail rules that matched: names, actions and counts, never the text. */
+  guardrails?: GuardHit[];
+}
+
+/** One guardrail rule that matched in one stage of a call. */
+export interface GuardHit {
+  policy: string;
+  rule: string;
+  stage: "input" | "output";
+  action: "block" | "redact" | "flag" | "ignore";
+  /** Matches (spans found, or 1 for a check on the whole text). */
+  count: number;
+  /** What matched: detector labels (EMAIL, CARD …) or a check's categories. */
+  labels?: string[];
+  /** An external check that failed and was let through (its failure mode "open"). */
+  failedOpen?: boolean;
 }
 
 /** One upstream attempt of a call. */
