@@ -104,14 +104,17 @@ const KEYED = "gateway, virtual key (rpm, tpm, budget)";
 const UNLOGGED = "gateway, virtual key, log off";
 /** The same keyed gateway answering every request from its response cache (embedded store). */
 const CACHED = "gateway, virtual key, cached hit";
+/** The keyed gateway's second key, whose requests run every built-in PII detector on the prompt and the answer (redact). */
+const GUARDED = "gateway, virtual key, PII guardrails in + out";
+const PII_POLICY = { pii: { rules: [{ name: "personal-data", type: "pii", action: "redact" }] } };
 const CACHE_TTL = { "cf-aig-cache-ttl": "3600" };
 
 /** A virtual key with every limit on, through the admin API. */
-async function createKey(port: number): Promise<string> {
+async function createKey(port: number, guardrails?: string[]): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
     method: "POST",
     headers: { authorization: "Bearer bench-admin-token", "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" } }),
+    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" }, guardrails }),
   });
   if (!res.ok) throw new Error(`could not create the bench key: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
@@ -121,7 +124,7 @@ async function run() {
   const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
   const configPath = join(ROOT, ".strait", "bench.config.json");
   mkdirSync(join(ROOT, ".strait"), { recursive: true });
-  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
+  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } }, guardrails: { policies: PII_POLICY } }));
   const port = await freePort();
   // Request logs off (warn level): the benchmark measures the proxy, not a log pipe into this process.
   // What `npm start` runs: the esbuild bundle of functions/node.ts.
@@ -135,6 +138,7 @@ async function run() {
   const keyed = await start([bundle], { PORT: String(keyedPort), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: "bench-admin-token", ...(process.env.BENCH_KEYED_STORE ? { STRAIT_STORE: process.env.BENCH_KEYED_STORE } : {}) }, () => undefined);
   await waitForHealth(keyedPort);
   const key = await createKey(keyedPort);
+  const guardedKey = await createKey(keyedPort, ["pii"]);
   const unloggedPort = await freePort();
   const unloggedDir = mkdtempSync(join(tmpdir(), "strait-bench-"));
   const unlogged = await start([bundle], { PORT: String(unloggedPort), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: unloggedDir, STRAIT_ADMIN_TOKEN: "bench-admin-token", STRAIT_LOGS: "false", ...(process.env.BENCH_KEYED_STORE ? { STRAIT_STORE: process.env.BENCH_KEYED_STORE } : {}) }, () => undefined);
@@ -156,16 +160,21 @@ async function run() {
       await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
       await load(keyedThrough, stream, CONNECTIONS, 2, key);
       await load(unloggedThrough, stream, CONNECTIONS, 2, unloggedKey);
+      await load(keyedThrough, stream, CONNECTIONS, 2, guardedKey);
       for (const [target, url] of [["direct", direct], ["bare proxy", bare]] as const) {
         rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
       }
       // Open and keyed take turns in short runs, so the ratio between them does not depend on which
       // ran while the machine was busier.
-      const [open, withKey, withoutLog] = (await alternate([{ url: through }, { url: keyedThrough, key }, { url: unloggedThrough, key: unloggedKey }], stream)) as Array<Omit<Row, "scenario" | "target">>;
+      const [open, withKey, withoutLog, guarded] = (await alternate(
+        [{ url: through }, { url: keyedThrough, key }, { url: unloggedThrough, key: unloggedKey }, { url: keyedThrough, key: guardedKey }],
+        stream,
+      )) as Array<Omit<Row, "scenario" | "target">>;
       rows.push(
         { scenario: `${scenario}, ${CONNECTIONS} conn`, target: "gateway", ...open! },
         { scenario: `${scenario}, ${CONNECTIONS} conn`, target: KEYED, ...withKey! },
         { scenario: `${scenario}, ${CONNECTIONS} conn`, target: UNLOGGED, ...withoutLog! },
+        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: GUARDED, ...guarded! },
       );
       // The first request stores the answer; every one after it is a hit: one store read, no upstream call.
       await load(keyedThrough, stream, 1, 1, key, CACHE_TTL);
@@ -235,7 +244,7 @@ function report(rows: Row[], rssMb: number) {
     const added = r.target === "direct" ? "" : (r.p50 - d.p50).toFixed(3);
     lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${Number(r.p50.toFixed(3))} | ${Number(r.p99.toFixed(3))} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added} |`);
   }
-  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open gateway, the keyed one and the keyed one with its request log off in alternating runs of about 2 s; the open gateway and the keyed one log every request, bodies off), ${SEQUENTIAL} sequential requests per target (the three in turn), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open gateway, the keyed one, the keyed one with its request log off and the keyed one under a PII guardrail policy in alternating runs of about 2 s; the open gateway and the keyed one log every request, bodies off), ${SEQUENTIAL} sequential requests per target (the three in turn), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
   const table = lines.join("\n");
   console.log(table);
   writeFileSync(join(ROOT, "bench", "results.md"), `${table}\n`);

@@ -19,6 +19,8 @@ export const OPTIONS = {
   "strict-tools": { type: "boolean" },
   "log-bodies": { type: "boolean" },
   "prompt-caching": { type: "string" },
+  guardrails: { type: "string" },
+  "no-guardrails": { type: "boolean" },
   metadata: { type: "string", multiple: true },
   credential: { type: "string", multiple: true },
   disable: { type: "boolean" },
@@ -95,6 +97,7 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
     if (f["prompt-caching"] !== "auto") throw new UsageError(`--prompt-caching takes "auto", got "${f["prompt-caching"]}".`);
     b.promptCaching = "auto";
   }
+  if (f.guardrails !== undefined) b.guardrails = f.guardrails.split(",").map((p) => p.trim()).filter(Boolean);
   const metadata = pairs("metadata", f.metadata);
   if (metadata) b.metadata = metadata;
   const credentials = pairs("credential", f.credential);
@@ -114,5 +117,6 @@ export function settings(f: Flags, update: boolean): Record<string, unknown> {
   clear("no-strict-tools", "strictTools");
   clear("no-log-bodies", "logBodies");
   clear("no-prompt-caching", "promptCaching");
+  clear("no-guardrails", "guardrails");
   return b;
 }

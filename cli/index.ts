@@ -49,11 +49,12 @@ Key options (create and update):
   --strict-tools         refuse (400) built-in tools a translated target can't run, rather than drop them
   --log-bodies           store this key's request and answer bodies in the request log
   --prompt-caching auto  add prompt-cache breakpoints to /v1/messages requests that set none
+  --guardrails P1,P2     guardrail policies (from the gateway's config) this key's requests run
   --metadata K=V         repeatable                --credential PROVIDER=KEY   repeatable (bound provider key)
   --disable / --enable
 Update only, to remove a setting:
   --no-expiry --no-budget --all-models --no-rpm --no-tpm --no-max-parallel --no-owner --no-credentials
-  --no-cache-ttl --no-strict-tools --no-prompt-caching --no-log-bodies
+  --no-cache-ttl --no-strict-tools --no-prompt-caching --no-log-bodies --no-guardrails
 
 Output: JSON, or a table for list and usage, a sentence for cache purge (--json for JSON there too).
 Environment: STRAIT_URL (default http://127.0.0.1:8787; or --url), STRAIT_ADMIN_TOKEN (required).

@@ -22,7 +22,7 @@ import { ulid } from "./ids.js";
 import { ownLogsApp } from "./routes/own-logs.js";
 
 const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
-const EXPOSED_HEADERS = ["x-request-id", "cf-aig-log-id", "cf-aig-step", "cf-aig-cache-status", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
+const EXPOSED_HEADERS = ["x-request-id", "cf-aig-log-id", "cf-aig-step", "cf-aig-cache-status", "x-strait-guardrails", "cf-aig-dlp", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires

@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { parseKeyList } from "./providers/key-pool.js";
 import type { ProviderConfig } from "./providers/types.js";
+import { checkGuardrails } from "./guardrails/check-config.js";
+import { PII_KINDS, SECRET_KINDS, type GuardrailsConfig } from "./guardrails/types.js";
 
 export interface ModelTarget {
   provider: string;
@@ -20,6 +22,8 @@ export interface ModelAlias {
   strictTools?: boolean;
   /** "auto": add prompt-cache breakpoints to /v1/messages requests that set none. */
   promptCaching?: "auto";
+  /** Guardrail policies every request for this alias runs (besides the gateway's and its key's). */
+  guardrails?: string[];
 }
 
 export interface RetryPolicy {
@@ -66,6 +70,7 @@ export interface Config {
   prices: Record<string, ModelPrice>;
   logs: LogsConfig;
   telemetry: TelemetryConfig;
+  guardrails: GuardrailsConfig;
 }
 
 export interface LogsConfig {
@@ -218,10 +223,47 @@ const AliasSchema = v.union([
       cacheTtlSeconds: v.optional(cacheTtl),
       strictTools: v.optional(v.boolean()),
       promptCaching: v.optional(v.picklist(["auto"])),
+      guardrails: v.optional(v.array(v.string())),
     },
     "an alias's settings are",
   ),
 ]);
+const guardName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, "names are 1 to 64 letters, digits, . _ -"));
+const guardLabel = v.pipe(v.string(), v.regex(/^[A-Z0-9_]{1,32}$/, "labels are 1 to 32 upper-case letters, digits, _"));
+const guardBase = { name: guardName, on: v.optional(v.picklist(["input", "output", "both"])), action: v.picklist(["block", "redact", "flag", "ignore"]) };
+const guardExternal = {
+  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60_000))),
+  onError: v.optional(v.picklist(["open", "closed"])),
+};
+const nonEmptyList = (max: number) => v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(max))), v.minLength(1, "needs at least one entry"));
+const sizeLimit = v.optional(positiveInt);
+const GuardRuleSchema = v.variant("type", [
+  strict({ ...guardBase, type: v.literal("regex"), patterns: nonEmptyList(1000), caseSensitive: v.optional(v.boolean()), label: v.optional(guardLabel) }, "a regex rule's settings are"),
+  strict({ ...guardBase, type: v.literal("keywords"), words: nonEmptyList(200), caseSensitive: v.optional(v.boolean()), wholeWords: v.optional(v.boolean()), label: v.optional(guardLabel) }, "a keywords rule's settings are"),
+  strict({ ...guardBase, type: v.literal("pii"), detect: v.optional(v.pipe(v.array(v.picklist(PII_KINDS)), v.minLength(1))) }, "a pii rule's settings are"),
+  strict({ ...guardBase, type: v.literal("secrets"), detect: v.optional(v.pipe(v.array(v.picklist(SECRET_KINDS)), v.minLength(1))) }, "a secrets rule's settings are"),
+  strict({ ...guardBase, type: v.literal("size"), maxChars: sizeLimit, maxTokens: sizeLimit, maxMessageChars: sizeLimit, maxMessageTokens: sizeLimit }, "a size rule's settings are"),
+  strict({ ...guardBase, type: v.literal("json_schema") }, "a json_schema rule's settings are"),
+  strict(
+    {
+      ...guardBase,
+      ...guardExternal,
+      type: v.literal("bedrock"),
+      guardrailId: v.pipe(v.string(), v.regex(/^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:guardrail\/)?[a-z0-9]{1,64}$/, "must be a Bedrock guardrail id or ARN")),
+      guardrailVersion: v.optional(v.pipe(v.string(), v.regex(/^(DRAFT|[1-9]\d{0,7})$/, 'must be "DRAFT" or a version number'))),
+      provider: v.optional(v.string()),
+    },
+    "a bedrock rule's settings are",
+  ),
+  strict({ ...guardBase, ...guardExternal, type: v.literal("moderation"), provider: v.optional(v.string()), model: v.optional(v.string()), categories: v.optional(nonEmptyList(100)) }, "a moderation rule's settings are"),
+  strict({ ...guardBase, ...guardExternal, type: v.literal("judge"), model: v.pipe(v.string(), v.minLength(1)), prompt: v.optional(v.pipe(v.string(), v.includes("{text}", 'must contain "{text}"'), v.maxLength(20_000))) }, "a judge rule's settings are"),
+]);
+const GuardrailsSchema = strict({
+  policies: v.optional(v.record(guardName, strict({ rules: v.pipe(v.array(GuardRuleSchema), v.minLength(1, "a policy needs at least one rule")) }, "a policy's settings are"))),
+  apply: v.optional(v.array(v.string())),
+  windowChars: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(8192))),
+});
+
 const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
 const price = v.pipe(v.number(), v.minValue(0));
 
@@ -278,6 +320,7 @@ const FileSchema = strict({
       metrics: v.optional(strict({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) })),
     }),
   ),
+  guardrails: v.optional(GuardrailsSchema),
 }, "the top-level settings are", true);
 
 export class ConfigError extends Error {}
@@ -311,6 +354,7 @@ function toAlias(a: v.InferOutput<typeof AliasSchema>): ModelAlias {
     cacheTtlSeconds: a.cacheTtlSeconds,
     strictTools: a.strictTools,
     promptCaching: a.promptCaching,
+    guardrails: a.guardrails,
   };
 }
 
@@ -424,6 +468,14 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
   }
   const models = dict(Object.entries(f.models ?? {}).map(([name, a]) => [name, toAlias(a)]));
 
+  const guardrails: GuardrailsConfig = {
+    policies: dict(Object.entries(f.guardrails?.policies ?? {}).map(([name, p]) => [name, { rules: p.rules.map((r) => ({ ...r, on: r.on ?? (r.type === "json_schema" ? "output" : "both") })) }])),
+    apply: f.guardrails?.apply ?? [],
+    windowChars: envNumber(env, "STRAIT_GUARDRAIL_WINDOW") || f.guardrails?.windowChars || 256,
+  };
+  const guardError = checkGuardrails(guardrails, models);
+  if (guardError) throw new ConfigError(`Config error at ${guardError}`);
+
   const tokens = keys(env.STRAIT_GATEWAY_TOKENS, "STRAIT_GATEWAY_TOKENS") ?? keys(f.auth?.tokens, "auth.tokens") ?? [];
   const origins = env.STRAIT_CORS_ORIGINS ? env.STRAIT_CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean) : (f.cors?.origins ?? ["*"]);
   return {
@@ -469,5 +521,6 @@ export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean;
       emf: { enabled: envFlag(env, "STRAIT_EMF") ?? f.telemetry?.emf?.enabled, namespace: env.STRAIT_EMF_NAMESPACE?.trim() || f.telemetry?.emf?.namespace || "Strait" },
       metrics: { port: envNumber(env, "STRAIT_METRICS_PORT") ?? f.telemetry?.metrics?.port },
     },
+    guardrails,
   };
 }

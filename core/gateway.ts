@@ -7,6 +7,7 @@ import { LimitState } from "./lifecycle/limit-state.js";
 import type { LimitStore, LogStore } from "./store/types.js";
 import { analyticsObserver } from "./analytics/observer.js";
 import { logObserver } from "./logs/log-observer.js";
+import { Guardrails } from "./guardrails/policy.js";
 import { otlpObserver } from "./telemetry/observers.js";
 import { builtinProviders } from "./providers/index.js";
 import { KeyPool, parseKeyList } from "./providers/key-pool.js";
@@ -66,6 +67,8 @@ export class Gateway {
   readonly logs: LogStore | undefined;
   /** Prices by provider and model: the dataset under the config's overrides. */
   readonly prices: PriceTable;
+  /** The guardrail policies, compiled. */
+  readonly guardrails: Guardrails;
   private readonly unpriced = new Set<string>();
   private tokenDigestList: Promise<Uint8Array[]> | undefined;
 
@@ -115,6 +118,7 @@ export class Gateway {
     // Only the process that owns its store may keep answers in memory: no other instance can purge them.
     this.cache = store ? new ResponseCache(store.cache, runtime.log, runtime.ownsCounters ? MEMORY_CACHE_BYTES : 0) : undefined;
     this.logs = config.logs.enabled ? store?.logs : undefined;
+    this.guardrails = new Guardrails(config.guardrails);
     if (store) this.observers.push(usageObserver(this));
     if (store?.analytics) this.observers.push(analyticsObserver(this, store.analytics));
     if (this.logs) this.observers.push(logObserver(this, this.logs));

@@ -221,6 +221,8 @@ export class GatewayStack extends Stack {
         ],
       }),
     );
+    // Bedrock Guardrails: the `bedrock` guardrail check, and a Converse call's own guardrailConfig.
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["bedrock:ApplyGuardrail"], resources: [`arn:aws:bedrock:*:${this.account}:guardrail/*`] }));
 
     new CfnOutput(this, "FunctionUrl", { value: this.url.url, description: "The gateway's URL" });
     new CfnOutput(this, "OpenAIBaseUrl", { value: `${this.url.url}v1`, description: "OPENAI_BASE_URL for any OpenAI client" });

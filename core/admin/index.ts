@@ -14,6 +14,7 @@ import { CachePurgeQuerySchema, CreateKeySchema, ListQuerySchema, UpdateKeySchem
 import { keyView } from "./view.js";
 import { logRoutes } from "./logs.js";
 import { analyticsRoutes } from "./analytics.js";
+import { guardrailRoutes, knownPolicies } from "./guardrails.js";
 
 const MAX_ADMIN_BODY = 64 * 1024;
 
@@ -28,7 +29,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
 
   admin.use("*", async (c, next) => {
     await checkAdmin(c.req.raw.headers);
-    if (!gw.keys && c.req.path !== "/admin/health") throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
+    if (!gw.keys && c.req.path !== "/admin/health" && !c.req.path.startsWith("/admin/guardrails")) throw new GatewayError(503, "The admin API needs a store, and this gateway runs without one.", "api_error", "store_unavailable");
     await next();
   });
   admin.use("*", bodyLimit({ maxSize: MAX_ADMIN_BODY, onError: () => { throw tooLarge(MAX_ADMIN_BODY); } }));
@@ -47,6 +48,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
 
   admin.post("/keys", async (c) => {
     const input = parse(CreateKeySchema, await body(c));
+    knownPolicies(gw, input.guardrails);
     const settings = { ...input, credentials: canonicalProviders(gw, input.credentials) } as KeySettings;
     const { record, key } = await store(gw, () => service().create(settings));
     return c.json({ ...keyView(record), key }, 201);
@@ -67,6 +69,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
 
   admin.patch("/keys/:id", async (c) => {
     const patch = parse(UpdateKeySchema, await body(c)) as KeyPatch;
+    knownPolicies(gw, patch.guardrails ?? undefined);
     if (patch.credentials) patch.credentials = canonicalProviders(gw, patch.credentials);
     const record = await store(gw, () => service().update(c.req.param("id"), patch));
     if (!record) throw missing(c.req.param("id"));
@@ -102,6 +105,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
 
   logRoutes(admin, gw);
   analyticsRoutes(admin, gw);
+  guardrailRoutes(admin, gw);
 
   // This process's view: each Lambda instance or Worker isolate keeps its own breakers.
   admin.get("/health", (c) => c.json({ status: "ok", breaker: gw.config.breaker, targets: gw.breakers.view() }));

@@ -47,6 +47,7 @@ const fields = {
     v.record(v.pipe(v.string(), v.minLength(1), v.maxLength(64, "keys must be at most 64 characters")), v.pipe(v.string("values must be strings"), v.maxLength(512, "values must be at most 512 characters"))),
     v.check((m) => Object.keys(m).length <= 32, "may hold at most 32 entries"),
   ),
+  guardrails: v.pipe(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, "must be policy names"))), v.maxLength(20, "may name at most 20 policies")),
   credentials: v.record(v.pipe(v.string(), v.minLength(1)), v.pipe(v.string("values must be provider keys (strings)"), v.minLength(1, "must not be empty"), v.maxLength(4096))),
 };
 
@@ -65,6 +66,7 @@ export const CreateKeySchema = v.strictObject({
   promptCaching: v.optional(fields.promptCaching),
   logBodies: v.optional(fields.logBodies),
   metadata: v.optional(fields.metadata),
+  guardrails: v.optional(fields.guardrails),
   credentials: v.optional(fields.credentials),
 });
 
@@ -84,6 +86,7 @@ export const UpdateKeySchema = v.strictObject({
   promptCaching: v.optional(v.nullable(fields.promptCaching)),
   logBodies: v.optional(v.nullable(fields.logBodies)),
   metadata: v.optional(v.nullable(fields.metadata)),
+  guardrails: v.optional(v.nullable(fields.guardrails)),
   credentials: v.optional(v.nullable(fields.credentials)),
 });
 

@@ -27,6 +27,7 @@ export function keyView(r: VirtualKeyRecord) {
     promptCaching: r.promptCaching ?? null,
     logBodies: r.logBodies ?? null,
     metadata: r.metadata ?? {},
+    guardrails: r.guardrails ?? [],
     credentials: r.credentials ? Object.fromEntries(Object.entries(r.credentials).map(([p, k]) => [p, maskSecret(k)])) : {},
   };
 }

@@ -44,7 +44,9 @@ export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, ta
   if (custom !== null && (custom.length === 0 || custom.length > MAX_CUSTOM_KEY)) throw badRequest(`cf-aig-cache-key must be 1 to ${MAX_CUSTOM_KEY} characters.`, "cf-aig-cache-key");
   // A custom key stands for the request, but a streamed and a JSON answer never share an entry.
   const identity = custom !== null ? `custom\n${custom}` : `${targetsName(targets)}\n${req.cacheMaterial()}`;
-  const key = `${cacheTenant(auth.principal, ownHash)}/${await digestHex(gw.runtime, `${call.record.endpoint}\n${req.stream ? "stream" : "json"}\n${ownHash ?? ""}\n${identity}`)}`;
+  // An answer is replayed only under the guardrail policies it was checked by.
+  const guarded = call.guard ? `guardrails:${call.guard.set.id}\n` : "";
+  const key = `${cacheTenant(auth.principal, ownHash)}/${await digestHex(gw.runtime, `${call.record.endpoint}\n${req.stream ? "stream" : "json"}\n${ownHash ?? ""}\n${guarded}${identity}`)}`;
 
   const hit = await gw.cache!.get(key, call.record.requestId);
   return hit ? { status: "HIT", hit } : { status: "MISS", key, ttlSeconds };
@@ -70,7 +72,7 @@ export function storeWhenComplete(gw: Gateway, call: Call, lookup: CacheLookup, 
   if (!cache || !lookup.key || res.status >= 300 || !res.body) return res;
   const body = recordBody(res.body, cache.maxRecordedBytes, (bytes) => {
     const r = call.record;
-    if (!bytes || !call.done || r.status >= 300 || r.error) return;
+    if (!bytes || !call.done || r.status >= 300 || r.error || call.guard?.flagged) return;
     const headers: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       if (!PER_REQUEST.test(k)) headers[k] = v;

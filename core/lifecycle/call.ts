@@ -4,6 +4,7 @@ import { scrub } from "../scrub.js";
 import type { CallRecord, Usage } from "../types.js";
 import type { AuthResult } from "./auth.js";
 import type { CustomCost } from "../pricing/custom-cost.js";
+import type { CallGuard } from "../guardrails/call-guard.js";
 
 export interface CallEnd {
   status?: number;
@@ -41,6 +42,8 @@ export class Call {
   bodies?: Promise<{ request?: string; response?: string; truncated?: boolean }>;
   /** cf-aig-custom-cost, when the request set one. */
   customCost?: CustomCost;
+  /** The guardrails this call runs, when any policy applies. */
+  guard?: CallGuard;
   private finished = false;
   private readonly secrets: string[] = [];
   private readonly releases: Array<() => void> = [];

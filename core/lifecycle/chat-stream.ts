@@ -31,6 +31,14 @@ export const openAIWriter = (): StreamWriter => ({
   fail: (error) => `data: ${JSON.stringify(error)}\n\n`,
 });
 
+/** The output guardrails between the provider's chunks and the writer (guardrails/chunk-guard.ts). */
+export interface ChunkFilter {
+  /** Parts in, parts to send now out; throws a GatewayError to end the stream with it. */
+  push(parts: StreamPart[]): StreamPart[];
+  /** The upstream ended: what was held, once the checks on the whole answer passed. */
+  finish(): Promise<StreamPart[]>;
+}
+
 export interface StreamEnd {
   usage?: Usage;
   error?: GatewayError;
@@ -52,6 +60,7 @@ export function clientStream(
   scrub: (text: string) => string,
   onEnd: (end: StreamEnd) => void,
   writer: StreamWriter = openAIWriter(),
+  guard?: ChunkFilter,
 ): ReadableStream<Uint8Array> {
   const { ctx, body: upstream } = answer;
   // The attempt's clock covers the wait for the headers; from here the idle clock watches the stream.
@@ -76,6 +85,7 @@ export function clientStream(
       usage = part.chunk.usage;
       if (!ctx.clientWantsUsage && part.chunk.choices.length === 0) kept = kept === parts ? parts.filter((p) => p !== part) : kept.filter((p) => p !== part);
     }
+    if (guard && kept.length) kept = guard.push(kept);
     return kept.length ? writer.write(kept) : "";
   };
 
@@ -89,7 +99,12 @@ export function clientStream(
             const { done, value } = await upstream.next();
             if (done) {
               for (const ev of decoder.flush()) text += encode(translator.push(ev));
-              text += encode(translator.end()) + writer.end();
+              text += encode(translator.end());
+              if (guard) {
+                const rest = await guard.finish();
+                if (rest.length) text += writer.write(rest);
+              }
+              text += writer.end();
               controller.enqueue(encoder.encode(text));
               controller.close();
               finish({});

@@ -15,6 +15,8 @@ import { logOptions } from "./log-options.js";
 import { parseCustomCost } from "../pricing/custom-cost.js";
 import { newTraceContext, parseTraceparent } from "../telemetry/trace-context.js";
 import type { TraceContext } from "../types.js";
+import { CallGuard } from "../guardrails/call-guard.js";
+import { guardPrompt, type GuardedPrompt } from "../guardrails/prompt.js";
 
 /**
  * The request lifecycle every API route shares, in the order it runs. Before it, as middleware
@@ -24,12 +26,12 @@ import type { TraceContext } from "../types.js";
  *   2. auth          who is calling: gateway token, virtual key, or open (lifecycle/auth.ts)
  *   3. read          the route parses its own wire format: model, targets, stream (routes/*)
  *   4. limits        allowed models, rpm / tpm / budget / in flight, per-provider limits (lifecycle/limits.ts)
- *   5. cache         a stored answer replayed, or the answer recorded to be stored (lifecycle/cache.ts)
- *   6. attempts      credentials, provider auth, timers, retries, fallback, breakers (upstream/attempt-loop.ts)
- *   7. answer        the route's response: JSON read whole, or a stream passed on as it arrives (routes/*)
- *   8. after         usage, spend, token counters and the log, as deferred work when the call finishes (usage/observer.ts)
- *
- * Guardrails on the prompt belong between 4 and 5; guardrails on the answer in 7.
+ *   5. guardrails    the prompt checked, redacted or refused before anything leaves (guardrails/prompt.ts)
+ *   6. cache         a stored answer replayed, or the answer recorded to be stored (lifecycle/cache.ts)
+ *   7. attempts      credentials, provider auth, timers, retries, fallback, breakers (upstream/attempt-loop.ts)
+ *   8. answer        the route's response: JSON read whole, or a stream passed on as it arrives (routes/*),
+ *                    the answer's guardrails on the way (guardrails/answer.ts, chunk-guard.ts, event-guard.ts)
+ *   9. after         usage, spend, token counters and the log, as deferred work when the call finishes (usage/observer.ts)
  */
 
 /** What a route learned from its request (step 3). */
@@ -47,6 +49,8 @@ export interface RouteRequest extends LimitsRequest {
   answer?(): Response | Promise<Response>;
   /** Where the cf-aig-* options are read (default: the request's headers); a universal-endpoint step's headers override them. */
   options?: Headers;
+  /** The request as guardrails read it; absent: the route can't be inspected, and a guarded request is refused. */
+  prompt?: GuardedPrompt;
 }
 
 export interface ApiRoute {
@@ -95,6 +99,18 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     answerHeaders["x-request-id"] = record.requestId;
     if (log.logged) answerHeaders["cf-aig-log-id"] = record.requestId;
     const options = req.options ?? headers;
+    const guardSet = gw.guardrails.forCall(call.auth.key?.guardrails, aliasGuardrails(gw, req.model));
+    if (guardSet) {
+      call.guard = new CallGuard(guardSet, (record.guardrails = []), {
+        clientHeaders: headers,
+        client: call.auth.client,
+        signal: c.req.raw.signal,
+        onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
+      });
+      if (!req.prompt) throw uninspectable(guardSet.policies, route.endpoint);
+      await guardPrompt(gw, call.guard, req.prompt);
+      Object.assign(answerHeaders, call.guard.headers());
+    }
     const cache = await lookupCache(gw, call, req, limits.targets, options);
     if (cache) {
       record.cache = cache.status;
@@ -159,6 +175,22 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     if (!record.logged) throw scrubbed;
     throw new GatewayError(scrubbed.status, scrubbed.message, scrubbed.type, scrubbed.code, scrubbed.param, { ...scrubbed.headers, "cf-aig-log-id": record.requestId });
   }
+}
+
+/** The policies a model alias adds. */
+function aliasGuardrails(gw: Gateway, model: string | undefined): string[] | undefined {
+  return model !== undefined && Object.hasOwn(gw.config.models, model) ? gw.config.models[model]!.guardrails : undefined;
+}
+
+/** Guardrails apply, but the route's body is the provider's own format: refused rather than let through unchecked. */
+function uninspectable(policies: string[], endpoint: string): GatewayError {
+  return new GatewayError(
+    403,
+    `Guardrail policies (${policies.join(", ")}) apply to this request, but ${endpoint} requests are in the provider's own format and can't be checked. ` +
+      "Send it to /v1/chat/completions, /v1/messages or /v1/responses instead.",
+    "invalid_request_error",
+    "guardrail_unsupported",
+  );
 }
 
 /**

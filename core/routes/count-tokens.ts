@@ -47,6 +47,7 @@ export function countTokensRoute(gw: Gateway): ApiRoute {
         targets,
         stream: false,
         clientWantsUsage: false,
+        prompt: { format: "anthropic", body },
         // No provider counts for this target: the gateway's estimate, with no upstream call.
         answer: counts ? undefined : () => Response.json({ input_tokens: estimateTokens(body) }, { headers: { "x-strait-token-count": "estimate" } }),
         async build(ctx) {

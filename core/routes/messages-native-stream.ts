@@ -5,7 +5,7 @@ import type { Call } from "../lifecycle/call.js";
 import { invokeFrameToSSE } from "../providers/bedrock/invoke-messages.js";
 import type { MessagesAdapter } from "../providers/types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
-import { relayNativeSSE } from "./native-sse.js";
+import { type EventFilter, relayNativeSSE } from "./native-sse.js";
 
 const encoder = new TextEncoder();
 
@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
  * event-stream frames turned into the same events. It must end with `message_stop`; a failure
  * (an exception frame included) ends it with an Anthropic `error` event.
  */
-export function nativeMessagesStream(answer: Answer, framing: MessagesAdapter["framing"], call: Call, headers: Record<string, string>): Response {
+export function nativeMessagesStream(answer: Answer, framing: MessagesAdapter["framing"], call: Call, headers: Record<string, string>, guard?: EventFilter): Response {
   const frames = framing === "aws-eventstream" ? new EventStreamDecoder() : undefined;
   const toSSE = (messages: ReturnType<EventStreamDecoder["push"]>) => {
     let text = "";
@@ -39,5 +39,6 @@ export function nativeMessagesStream(answer: Answer, framing: MessagesAdapter["f
       errorEvent: (error) => `event: error\ndata: ${JSON.stringify(anthropicErrorBody(error))}\n\n`,
     },
     headers,
+    guard,
   );
 }

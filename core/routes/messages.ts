@@ -17,6 +17,8 @@ import type { MessagesAdapter } from "../providers/types.js";
 import type { ChatCompletion, ChatRequest } from "../types.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
 import { nativeMessagesStream } from "./messages-native-stream.js";
+import { guardAnswer } from "../guardrails/answer.js";
+import { chunkGuard, eventGuard } from "../guardrails/stream-guards.js";
 import { promptCachingAuto, refuseDroppedTools } from "./translation-settings.js";
 
 /**
@@ -53,11 +55,18 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       call.model = body.model;
       const stream = body.stream === true;
       const targets = resolveTargets(gw, body.model, c.req.raw.headers);
-      // Translated once, when some target needs it: its 400s come before any upstream call.
-      const translated = targets.some((t) => !nativeAdapter(t.route.provider, t.model)) ? messagesToChat(body) : undefined;
+      const translating = targets.some((t) => !nativeAdapter(t.route.provider, t.model));
+      const caching = promptCachingAuto(gw, call, body.model);
+      // Translated once, when some target needs it: its 400s come before any upstream call. Again if a guardrail rewrote the body.
+      let translated: ReturnType<typeof messagesToChat> | undefined;
+      let nativeBody: Record<string, unknown>;
+      const derive = () => {
+        translated = translating ? messagesToChat(body) : undefined;
+        const signed = withoutUnsignedThinking(body);
+        nativeBody = caching ? withCacheBreakpoints(signed) : signed;
+      };
+      derive();
       if (translated) refuseDroppedTools(gw, call, body.model, translated.dropped.flatMap((d) => /^tools\[([^\]]+)\]$/.exec(d)?.[1] ?? []));
-      const signed = withoutUnsignedThinking(body);
-      const nativeBody = promptCachingAuto(gw, call, body.model) ? withCacheBreakpoints(signed) : signed;
       const req: MessagesRequest = {
         model: body.model,
         requestedModel: body.model,
@@ -66,6 +75,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
         // The usage chunk reaches the writer, which reports it in message_delta.
         clientWantsUsage: true,
         cacheMaterial: jsonMaterial(body),
+        prompt: { format: "anthropic", body, changed: derive },
         async build(ctx) {
           const native = nativeAdapter(ctx.provider, ctx.model);
           if (native) {
@@ -87,23 +97,33 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       const state = answer.state as CallState;
       const model = (req as MessagesRequest).requestedModel;
       if (state.native) {
-        if (call.record.stream) return nativeMessagesStream(answer, nativeAdapter(answer.ctx.provider, answer.ctx.model)!.framing, call, Object.assign(headers, SSE_HEADERS));
+        if (call.record.stream) return nativeMessagesStream(answer, nativeAdapter(answer.ctx.provider, answer.ctx.model)!.framing, call, Object.assign(headers, SSE_HEADERS), eventGuard(gw, call, "messages"));
         const json = await readJson(answer);
         if (json?.type !== "message" || !Array.isArray(json.content)) throw notAnAnswer(answer.ctx, "/v1/messages");
-        call.finish({ usage: usageOf(json) ?? invokeModelHeaderUsage(answer.res.headers) });
+        const usage = usageOf(json) ?? invokeModelHeaderUsage(answer.res.headers);
+        await guardAnswer(gw, call, "anthropic", json, usage, headers);
+        call.finish({ usage });
         return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
       }
 
       const chat = chatAdapter(answer.ctx, "/v1/messages");
       const inner = { ...answer, state: state.inner };
       if (call.record.stream) {
-        const body = clientStream(inner, chat.stream, (t) => call.scrub(t), (end) => call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }), anthropicWriter(model));
+        const body = clientStream(
+          inner,
+          chat.stream,
+          (t) => call.scrub(t),
+          (end) => call.finish({ usage: end.usage, error: end.error?.message, errorCode: end.error?.code ?? undefined, status: end.cancelled ? 499 : 200 }),
+          anthropicWriter(model),
+          chunkGuard(gw, call),
+        );
         return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/messages");
       if (chat.response) json = chat.response(json, answer.ctx, state.inner);
       const completion = json as ChatCompletion;
+      await guardAnswer(gw, call, "chat", completion, completion.usage, headers);
       call.finish({ usage: completion.usage });
       return new Response(JSON.stringify(chatToMessage(completion, model)), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
     },

@@ -22,20 +22,40 @@ export interface NativeSSE {
   completed?(): void;
 }
 
+/** The output guardrails on a native stream's events (guardrails/event-guard.ts). */
+export interface EventFilter {
+  push(ev: SSEEvent): SSEEvent[];
+  finish(): Promise<SSEEvent[]>;
+}
+
+/** An event as SSE text (data split on its newlines, as the format wants). */
+function encodeEvent(ev: SSEEvent): string {
+  let out = ev.event ? `event: ${ev.event}\n` : "";
+  if (ev.id !== undefined) out += `id: ${ev.id}\n`;
+  for (const line of ev.data.split("\n")) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
 /**
  * A provider's stream relayed in the client's own API, one upstream read at a time (nothing
  * buffered), its events watched and its usage read on the way. A failure after the start — a
  * reset, a silent upstream, an error event, a stream cut before its final event — ends it with the
  * route's error event, so a cut answer never looks whole.
  */
-export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, headers: Record<string, string>): Response {
+export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, headers: Record<string, string>, guard?: EventFilter): Response {
   answer.timer.settle();
   const upstream = answer.body;
   const events = new SSEDecoder();
   const usage = new SSEUsageScanner();
-  const watch = (bytes: Uint8Array) => {
+  // Without a guard the bytes go on as they came; with one, each event is read, guarded and written anew.
+  const watch = (bytes: Uint8Array): string => {
     usage.push(bytes);
-    for (const ev of events.push(bytes)) route.saw(ev);
+    let out = "";
+    for (const ev of events.push(bytes)) {
+      route.saw(ev);
+      if (guard) for (const e of guard.push(ev)) out += encodeEvent(e);
+    }
+    return out;
   };
   const finish = (error?: string, cancelled = false) => {
     if (call.done) return;
@@ -51,17 +71,28 @@ export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, hea
             const { done, value } = await upstream.next();
             if (done) {
               const rest = route.flush?.();
-              if (rest) watch(rest);
+              let text = rest ? watch(rest) : "";
+              if (guard) {
+                for (const ev of events.flush()) {
+                  route.saw(ev);
+                  for (const e of guard.push(ev)) text += encodeEvent(e);
+                }
+              }
               route.ended();
-              if (rest) controller.enqueue(rest);
+              if (guard) {
+                for (const e of await guard.finish()) text += encodeEvent(e);
+                if (text) controller.enqueue(encoder.encode(text));
+              } else if (rest) controller.enqueue(rest);
               controller.close();
               finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
               return;
             }
             const bytes = route.translate ? route.translate(value) : value;
             if (!bytes) continue;
-            watch(bytes);
-            controller.enqueue(bytes);
+            const text = watch(bytes);
+            if (!guard) controller.enqueue(bytes);
+            else if (text) controller.enqueue(encoder.encode(text));
+            else continue;
             return;
           }
         } catch (e) {

@@ -3,6 +3,8 @@ import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { EndpointAdapter } from "../providers/types.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
+import { guardAnswer } from "../guardrails/answer.js";
+import { chunkGuard } from "../guardrails/stream-guards.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
@@ -43,6 +45,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         stream,
         clientWantsUsage: body.stream_options?.include_usage === true,
         cacheMaterial: jsonMaterial(body),
+        prompt: { format: endpoint, body },
         async build(ctx) {
           const adapter = adapterOf(ctx.provider, ctx.providerName);
           if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");
@@ -64,8 +67,13 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       const { ctx } = answer;
       const adapter = adapterOf(ctx.provider, ctx.providerName);
       if (call.record.stream) {
-        const body = clientStream(answer, adapter.stream!, (t) => call.scrub(t), (end) =>
-          call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 }),
+        const body = clientStream(
+          answer,
+          adapter.stream!,
+          (t) => call.scrub(t),
+          (end) => call.finish({ usage: end.usage, error: end.error?.message, errorCode: end.error?.code ?? undefined, status: end.cancelled ? 499 : 200 }),
+          undefined,
+          chunkGuard(gw, call),
         );
         return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
       }
@@ -85,10 +93,13 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       if (!adapter.isAnswer(json)) {
         throw upstreamError(502, `Provider "${ctx.providerName}" answered 200 with a body that is not a ${PATHS[endpoint]} answer.`, "bad_upstream_response");
       }
+      let changed = false;
       if (adapter.response) {
         json = adapter.response(json, ctx, answer.state);
-        bytes = new TextEncoder().encode(JSON.stringify(json));
+        changed = true;
       }
+      if (await guardAnswer(gw, call, endpoint, json, json?.usage ?? undefined, headers)) changed = true;
+      if (changed) bytes = new TextEncoder().encode(JSON.stringify(json));
       call.finish({ usage: json?.usage ?? undefined });
       return new Response(bytes as BodyInit, { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
     },

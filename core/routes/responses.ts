@@ -14,6 +14,9 @@ import { usageOf } from "../usage/normalize.js";
 import { inputItems, keepResponse, previousItems, responseTenant } from "./responses-state.js";
 import { relayNativeSSE } from "./native-sse.js";
 import { refuseDroppedTools } from "./translation-settings.js";
+import { guardAnswer } from "../guardrails/answer.js";
+import type { ResponsesEventGuard } from "../guardrails/event-guard.js";
+import { chunkGuard, eventGuard } from "../guardrails/stream-guards.js";
 
 /**
  * OpenAI's Responses API: POST /v1/responses, for Codex CLI, the openai SDK's responses.* and the
@@ -52,15 +55,19 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       const history = await previousItems(gw, tenant, body.previous_response_id);
       const targets = resolveTargets(gw, body.model, headers);
       const stream = body.stream === true;
-      // Translated once when some target needs it: its 400s come before any upstream call.
-      const translated = targets.some((t) => !t.route.provider.responses) ? responsesToChat(body, history) : undefined;
+      const translating = targets.some((t) => !t.route.provider.responses);
+      // Translated once when some target needs it: its 400s come before any upstream call. Again if a guardrail rewrote the body.
+      let translated = translating ? responsesToChat(body, history) : undefined;
       // Web search runs on a target that searches itself (Claude, Gemini); left out elsewhere.
       const search = translated ? webSearchOptions(body) : undefined;
       const searchEverywhere = targets.every((t) => t.route.provider.responses || t.route.provider.webSearch);
       if (translated) refuseDroppedTools(gw, call, body.model, builtInToolNames(body).filter((n) => !(searchEverywhere && WEB_SEARCH.has(n))));
       // Native targets get the earlier turns as input: the gateway, not the provider, holds the chain.
-      const { previous_response_id: _previous, ...rest } = body;
-      const nativeBody = history.length ? { ...rest, input: [...history, ...inputItems(body.input)] } : body;
+      const nativeOf = () => {
+        const { previous_response_id: _previous, ...rest } = body;
+        return history.length ? { ...rest, input: [...history, ...inputItems(body.input)] } : body;
+      };
+      let nativeBody = nativeOf();
       const req: ResponsesRequest = {
         body,
         tenant,
@@ -74,6 +81,16 @@ export function responsesRoute(gw: Gateway): ApiRoute {
         // The usage chunk reaches the writer, which reports it in response.completed.
         clientWantsUsage: true,
         cacheMaterial: history.length ? undefined : jsonMaterial(body),
+        // This turn's text is checked; earlier turns were, as they were sent and answered.
+        prompt: {
+          format: "responses",
+          body,
+          changed() {
+            if (translating) translated = responsesToChat(body, history);
+            nativeBody = nativeOf();
+            req.items = [...history, ...inputItems(body.input)];
+          },
+        },
         async build(ctx) {
           const native = ctx.provider.responses;
           if (native) {
@@ -100,6 +117,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
         if (call.record.stream) return nativeStream(gw, answer, call, req, keep, Object.assign(headers, SSE_HEADERS));
         const json = await readJson(answer);
         if (json?.object !== "response") throw notAnAnswer(answer.ctx, "/v1/responses");
+        await guardAnswer(gw, call, "responses", json, usageOf(json), headers);
         call.finish({ usage: usageOf(json) });
         if (keep) keepResponse(gw, req.tenant, json, req.items, call.record.requestId);
         return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
@@ -114,16 +132,24 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           end: () => out.end(),
           fail: (error) => out.error(error),
         };
-        const body = clientStream({ ...answer, state: state.inner }, chat.stream, (t) => call.scrub(t), (end) => {
-          call.finish({ usage: end.usage, error: end.error?.message, status: end.cancelled ? 499 : 200 });
-          if (keep && !end.error && !end.cancelled) keepResponse(gw, req.tenant, out.response(), req.items, call.record.requestId);
-        }, writer);
+        const body = clientStream(
+          { ...answer, state: state.inner },
+          chat.stream,
+          (t) => call.scrub(t),
+          (end) => {
+            call.finish({ usage: end.usage, error: end.error?.message, errorCode: end.error?.code ?? undefined, status: end.cancelled ? 499 : 200 });
+            if (keep && !end.error && !end.cancelled) keepResponse(gw, req.tenant, out.response(), req.items, call.record.requestId);
+          },
+          writer,
+          chunkGuard(gw, call),
+        );
         return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/responses");
       if (chat.response) json = chat.response(json, answer.ctx, state.inner);
       const completion = json as ChatCompletion;
+      await guardAnswer(gw, call, "chat", completion, completion.usage, headers);
       const response = chatToResponse(completion, context);
       call.finish({ usage: completion.usage });
       if (keep) keepResponse(gw, req.tenant, response, req.items, call.record.requestId);
@@ -148,6 +174,7 @@ function webSearchOptions(body: Body): Record<string, unknown> | undefined {
 /** A native stream passed on as it came; the final response (in `response.completed`) is kept. */
 function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesRequest, keep: boolean, headers: Record<string, string>): Response {
   let completed: Record<string, unknown> | undefined;
+  const guard = eventGuard(gw, call, "responses") as ResponsesEventGuard | undefined;
   return relayNativeSSE(
     answer,
     call,
@@ -160,9 +187,12 @@ function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesReq
       },
       errorEvent: (error) => `event: error\ndata: ${JSON.stringify({ type: "error", code: error.code, message: error.message, param: null })}\n\n`,
       completed() {
-        if (keep && completed) keepResponse(gw, req.tenant, completed, req.items, call.record.requestId);
+        // Kept as the client saw it: with a guardrail's redactions.
+        const seen = guard?.completed ?? completed;
+        if (keep && seen) keepResponse(gw, req.tenant, seen, req.items, call.record.requestId);
       },
     },
     headers,
+    guard,
   );
 }

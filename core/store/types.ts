@@ -35,6 +35,8 @@ export interface VirtualKeyRecord {
   logBodies?: boolean;
   /** Stored with each of this key's log entries, under the request's cf-aig-metadata. */
   metadata?: Record<string, string>;
+  /** Guardrail policies (names in the gateway's config) this key's requests run, besides the gateway's own. */
+  guardrails?: string[];
   /** Provider keys bound to this virtual key, by provider name. */
   credentials?: Record<string, string>;
 }

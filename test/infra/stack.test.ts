@@ -224,10 +224,16 @@ describe("IAM: least privilege", () => {
   });
 
   it("Bedrock: invoke and converse (streamed or not) on models and inference profiles only", () => {
-    const s = statements().find((x) => actionsOf(x).some((a) => a.startsWith("bedrock:")))!;
+    const s = statements().find((x) => actionsOf(x).some((a) => a.startsWith("bedrock:Invoke")))!;
     expect(actionsOf(s).sort()).toEqual([...BEDROCK_ACTIONS].sort());
     expect(JSON.stringify(s.Resource)).toContain("arn:aws:bedrock:*::foundation-model/*");
     expect(s.Resource).not.toContain("*");
+  });
+
+  it("Bedrock Guardrails: ApplyGuardrail on the account's guardrails only", () => {
+    const s = statements().find((x) => actionsOf(x).includes("bedrock:ApplyGuardrail"))!;
+    expect(actionsOf(s)).toEqual(["bedrock:ApplyGuardrail"]);
+    expect(JSON.stringify(s.Resource)).toContain(":guardrail/*");
   });
 
   it("the secret: GetSecretValue on that secret only", () => {
