@@ -5,11 +5,15 @@ import type { CallGuard } from "./call-guard.js";
 import { StreamEndCheck } from "./stream-end.js";
 import { TextWindow } from "./text-window.js";
 
-type Choice = ChatChunk["choices"][number];
+type Choice = ChatChunk["choices"][number] & { text?: string };
+
+/** A legacy completions choice: its text in `text`, no delta. */
+const legacy = (choice: Choice) => choice.delta === undefined && typeof choice.text === "string";
+const hasText = (choice: Choice) => (legacy(choice) ? !!choice.text : Object.keys(choice.delta).length > 0);
 
 /**
- * The output rules on a stream of OpenAI chunks — whatever the client's API, since every
- * translated stream passes through them: each choice's content and each tool call's arguments
+ * The output rules on a stream of OpenAI chunks (legacy completions' too) — whatever the
+ * client's API, since every translated stream passes through them: each choice's content and each tool call's arguments
  * run through a TextWindow (held back by at most the window, rewritten where a rule redacts); a
  * choice's finish releases what its windows held, just before it. Rules that need the whole
  * answer (json_schema, external checks) run at the end, with the finish held back until then.
@@ -21,6 +25,8 @@ export class ChunkGuard {
   private held: StreamPart[] | undefined;
   /** The last chunk seen: its id and model for the chunks the guard adds. */
   private like: ChatChunk | undefined;
+  /** Choices of legacy completions (`text`, no `delta`). */
+  private readonly legacy = new Set<number>();
 
   constructor(
     gw: Gateway,
@@ -54,10 +60,10 @@ export class ChunkGuard {
         }
         // The finish goes last: this delta's released text, then what the windows still held, then the finish itself.
         finished = true;
-        if (guarded && Object.keys(guarded.delta).length) out.push({ chunk: { ...chunk, choices: [{ ...guarded, finish_reason: null }], usage: undefined } });
+        if (guarded && hasText(guarded)) out.push({ chunk: { ...chunk, choices: [{ ...guarded, finish_reason: null }], usage: undefined } });
         const rest = this.flushChoice(chunk, choice.index);
         if (rest) out.push(rest);
-        choices.push({ ...choice, delta: {} });
+        choices.push(legacy(choice) ? { ...choice, text: "" } : { ...choice, delta: {} });
       }
       if (choices.length || chunk.usage) out.push({ chunk: { ...chunk, choices } });
       if (finished && this.end.needed) {
@@ -83,6 +89,12 @@ export class ChunkGuard {
 
   /** A choice's delta with its texts through their windows; undefined when nothing of it is left to send. */
   private choice(choice: Choice): Choice | undefined {
+    if (legacy(choice)) {
+      this.legacy.add(choice.index);
+      const text = choice.text ? this.window(`${choice.index}`).push(choice.text) : "";
+      this.end.saw(choice.index, text, false);
+      return text || choice.finish_reason ? { ...choice, text } : undefined;
+    }
     const delta = choice.delta;
     if (!delta) return choice;
     const out: Choice["delta"] = { ...delta };
@@ -128,6 +140,7 @@ export class ChunkGuard {
       this.end.saw(index, text, key !== `${index}`);
     }
     if (!content && !calls.length) return undefined;
+    if (this.legacy.has(index)) return { chunk: { ...like, choices: [{ index, text: content, finish_reason: null } as unknown as Choice], usage: undefined } };
     const delta: Choice["delta"] = {};
     if (content) delta.content = content;
     if (calls.length) delta.tool_calls = calls;
