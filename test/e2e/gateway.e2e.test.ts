@@ -63,9 +63,18 @@ async function openaiUpstream(req: RecordedRequest, res: import("node:http").Ser
     if (!res.destroyed) sendJson(res, 200, fixtureJson("openai/chat.json"));
     return;
   }
+  if (model === "leaks-email") {
+    // An answer with an address in it, streamed with the address cut across three chunks.
+    const text = `Write to ${LEAKED_EMAIL} for help.`;
+    if (!body.stream) return sendJson(res, 200, { ...fixtureJson<Record<string, unknown>>("openai/chat.json"), choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }] });
+    const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    return sendStream(res, [chunk({ role: "assistant", content: "" }), ...[text.slice(0, 13), text.slice(13, 20), text.slice(20)].map((content) => chunk({ content })), chunk({}, "stop"), "data: [DONE]\n\n"]);
+  }
   if (body.stream) return sendStream(res, sseEvents(fixtureText("openai/chat-stream.sse")));
   return sendJson(res, 200, fixtureJson("openai/chat.json"));
 }
+
+const LEAKED_EMAIL = "help.desk@example.com";
 
 interface UpstreamState {
   abandoned: number;
@@ -151,6 +160,14 @@ for (const name of frontNames()) {
             anthropic: { baseUrl: anthropicUp.url, apiKeys: [ANTHROPIC_KEY] },
             "google-ai-studio": { baseUrl: geminiUp.url, apiKeys: [GEMINI_KEY] },
             "aws-bedrock": { baseUrl: bedrockUp.url },
+          },
+          models: { guarded: { targets: ["openai/leaks-email"], guardrails: ["pii", "cards"] } },
+          guardrails: {
+            windowChars: 32,
+            policies: {
+              pii: { rules: [{ name: "personal-data", type: "pii", action: "redact" }] },
+              cards: { rules: [{ name: "no-cards", type: "pii", detect: ["card"], action: "block", on: "input" }] },
+            },
           },
         },
         env: { STRAIT_GATEWAY_TOKENS: TOKEN, STRAIT_ADMIN_TOKEN: ADMIN, STRAIT_MAX_BODY_BYTES: String(1024 * 1024) },
@@ -253,6 +270,26 @@ for (const name of frontNames()) {
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(text).not.toContain(OPENAI_KEY);
         expect(text).not.toContain(TOKEN);
+      });
+    });
+
+    describe("guardrails", () => {
+      it("a model alias's policy redacts the prompt before it leaves and the answer as it streams", async () => {
+        const json = await client.chat.completions.create({ model: "guarded", messages: [{ role: "user", content: "I am jane@example.com" }] }).withResponse();
+        expect(JSON.parse(openaiUp.requests.at(-1)!.body).messages[0].content).toBe("I am [EMAIL]");
+        expect(json.data.choices[0]!.message.content).toBe("Write to [EMAIL] for help.");
+        expect(json.response.headers.get("x-strait-guardrails")).toBe("pii:redact");
+        const stream = await client.chat.completions.create({ model: "guarded", stream: true, messages: [{ role: "user", content: "help?" }] });
+        let text = "";
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+        expect(text).toBe("Write to [EMAIL] for help.");
+      });
+
+      it("a block rule refuses the prompt with 403 guardrail_blocked, and nothing goes upstream", async () => {
+        const err = await client.chat.completions.create({ model: "guarded", messages: [{ role: "user", content: "card 4111 1111 1111 1111" }] }).catch((e) => e);
+        expect(err).toBeInstanceOf(OpenAI.PermissionDeniedError);
+        expect(err.code).toBe("guardrail_blocked");
+        expect(openaiUp.requests).toHaveLength(0);
       });
     });
 

@@ -132,6 +132,16 @@ describe("ChunkGuard", () => {
     expect(calls.map((c) => c.function?.arguments ?? "").join("")).toBe(JSON.stringify({ to: "[EMAIL]", body: "hello" }));
   });
 
+  it("guards legacy completions chunks (text, no delta)", async () => {
+    const { guard } = guardOf(redactPii);
+    const g = new ChunkGuard(gw, guard);
+    const legacy = (text: string, finish: string | null = null) => ({ chunk: { id: "c", object: "text_completion", created: 1, model: "m", choices: [{ index: 0, text, finish_reason: finish }] } }) as unknown as StreamPart;
+    const out = [...runChunks(g, [...cut(TEXT, [9, 18]).map((t) => legacy(t)), legacy("", "stop")]), ...(await g.finish())];
+    const choices = out.flatMap((p) => p.chunk.choices as unknown as Array<{ text: string; finish_reason: string | null }>);
+    expect(choices.map((c) => c.text).join("")).toBe(REDACTED);
+    expect(choices.at(-1)!.finish_reason).toBe("stop");
+  });
+
   it("a stream that ends without a finish still releases what it held", async () => {
     const { guard } = guardOf(redactPii);
     const g = new ChunkGuard(gw, guard);
