@@ -1,3 +1,5 @@
+import { MAX_JSON_DEPTH } from "../lifecycle/validate.js";
+
 /**
  * The text guardrails read, by wire format. A prompt's: every string a model reads as content —
  * messages, system, tool results, tool-call arguments in the history — and nothing else (not model
@@ -12,8 +14,6 @@ type Visit = (text: string, message: number) => string | undefined;
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-/** Deep enough for any real tool input; deeper nesting is not read (the body limit bounds it anyway). */
-const MAX_DEPTH = 32;
 
 export function visitPrompt(format: PromptFormat, body: unknown, fn: Visit): void {
   if (!isObj(body)) return;
@@ -74,6 +74,7 @@ const TEXT_PARTS = new Set(["text", "input_text", "output_text"]);
 function chatMessage(m: Obj, i: number, fn: Visit) {
   textOrParts(m, "content", i, fn);
   if (Array.isArray(m.tool_calls)) for (const call of m.tool_calls) if (isObj(call) && isObj(call.function)) field(call.function, "arguments", i, fn);
+  if (isObj(m.function_call)) field(m.function_call, "arguments", i, fn); // the legacy functions API
 }
 
 function anthropicContent(o: Obj, key: string, message: number, fn: Visit) {
@@ -83,7 +84,8 @@ function anthropicContent(o: Obj, key: string, message: number, fn: Visit) {
   for (const block of v) {
     if (!isObj(block)) continue;
     if (block.type === "text") field(block, "text", message, fn);
-    else if (block.type === "tool_result") anthropicContent(block, "content", message, fn);
+    else if (block.type === "tool_result" || block.type === "search_result") anthropicContent(block, "content", message, fn);
+    else if (block.type === "document" && isObj(block.source) && block.source.type === "text") field(block.source, "data", message, fn);
     else if (block.type === "tool_use" && isObj(block.input)) leaves(block.input, message, fn, 0);
   }
 }
@@ -98,7 +100,7 @@ function responsesItem(item: Obj, i: number, fn: Visit) {
 
 /** Every string inside a tool's input object. */
 function leaves(o: Obj | unknown[], message: number, fn: Visit, depth: number) {
-  if (depth > MAX_DEPTH) return;
+  if (depth > MAX_JSON_DEPTH) return; // deeper than any body the gateway accepts
   const keys = Array.isArray(o) ? o.keys() : Object.keys(o);
   for (const k of keys) {
     const v = (o as Record<string | number, unknown>)[k];
