@@ -42,6 +42,7 @@ export const OPTIONS = {
   provider: { type: "string" },
   status: { type: "string" },
   cache: { type: "string" },
+  guardrail: { type: "string" },
   feedback: { type: "string" },
   score: { type: "string" },
   "group-by": { type: "string" },

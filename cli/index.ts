@@ -36,7 +36,8 @@ Usage:
   strait analytics [--group-by key|model|provider|day|hour] [--key ID] [--from T] [--to T]
 
 Log filters: --key ID --model M --provider P --status 2xx|4xx|5xx --cache HIT|MISS|BYPASS
-  --metadata NAME=VALUE --from T --to T (ISO time or epoch ms) --limit N --cursor C
+  --metadata NAME=VALUE --guardrail POLICY|block|redact|flag
+  --from T --to T (ISO time or epoch ms) --limit N --cursor C
 
 Key options (create and update):
   --name NAME            --owner OWNER

@@ -7,7 +7,7 @@ import type { Io } from "./index.js";
 
 type Api = ReturnType<typeof client>;
 
-const FILTERS = ["key", "model", "provider", "status", "cache", "from", "to", "limit", "cursor"] as const;
+const FILTERS = ["key", "model", "provider", "status", "cache", "guardrail", "from", "to", "limit", "cursor"] as const;
 
 export async function logsCommand(api: Api, flags: Flags, command: string | undefined, rest: string[], io: Io): Promise<void> {
   const id = () => {
@@ -60,7 +60,14 @@ export async function analyticsCommand(api: Api, flags: Flags, io: Io): Promise<
   const row = (name: string, r: any) => [name, String(r.requests), String(r.errors["4xx"]), String(r.errors["5xx"]), `${(r.cacheHitRate * 100).toFixed(1)}%`, String(r.tokens.in), String(r.tokens.out), r.costUsd.toFixed(6), ms(r.latencyMs.p50), ms(r.latencyMs.p95), ms(r.ttfbMs.p50)];
   const rows = res.data.map((r: any) => row(String(r[res.groupBy]), r));
   rows.push(row("TOTAL", res.totals));
-  io.out(table([res.groupBy.toUpperCase(), "REQUESTS", "4XX", "5XX", "CACHE_HITS", "TOKENS_IN", "TOKENS_OUT", "COST_USD", "P50_MS", "P95_MS", "TTFB_P50_MS"], rows));
+  const head = [res.groupBy.toUpperCase(), "REQUESTS", "4XX", "5XX", "CACHE_HITS", "TOKENS_IN", "TOKENS_OUT", "COST_USD", "P50_MS", "P95_MS", "TTFB_P50_MS"];
+  // A last column only when a guardrail acted in the range: "pii:block=3,pii:flag=1".
+  if (res.totals.guardrails) {
+    head.push("GUARDRAILS");
+    const cell = (g: Record<string, number> | undefined) => (g ? Object.entries(g).map(([name, n]) => `${name}=${n}`).join(",") : "-");
+    [...res.data, res.totals].forEach((r: any, i: number) => rows[i].push(cell(r.guardrails)));
+  }
+  io.out(table(head, rows));
 }
 
 function logTable(entries: any[]): string {

@@ -15,9 +15,10 @@ const HOUR_MS = 3_600_000;
 const MAX_RANGE_MS = 366 * 86_400_000;
 
 /**
- * GET /admin/analytics: requests, errors, cache hit rate, tokens, cost and latency percentiles,
- * grouped by key, model, provider, day or hour, over hourly counters (never the log). The range
- * defaults to the last 24 hours; hours are UTC.
+ * GET /admin/analytics: requests, errors, cache hit rate, tokens, cost, latency percentiles and
+ * calls where a guardrail acted ("<policy>:<action>" → n, absent when none), grouped by key,
+ * model, provider, day or hour, over hourly counters (never the log). The range defaults to the
+ * last 24 hours; hours are UTC.
  */
 export function analyticsRoutes(admin: Hono<AppEnv>, gw: Gateway) {
   admin.get("/analytics", async (c) => {
@@ -78,5 +79,6 @@ function summary(g: AnalyticsRow) {
     costUsd: g.costMicros / 1e6,
     latencyMs: pct(g.latency),
     ttfbMs: pct(g.ttfb),
+    ...(g.guardrails ? { guardrails: Object.fromEntries(Object.entries(g.guardrails).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) } : {}),
   };
 }

@@ -28,6 +28,7 @@ export function logView(e: LogEntry, withBodies: boolean) {
     durationMs: e.durationMs,
     retries: e.retries,
     metadata: e.metadata ?? {},
+    guardrails: e.guardrails ?? [],
     feedback: e.feedback ?? null,
     score: e.score ?? null,
   };
@@ -40,7 +41,7 @@ export function logView(e: LogEntry, withBodies: boolean) {
 }
 
 /** The query's filters as the store takes them. */
-export function logFilter(q: { key?: string; model?: string; provider?: string; status?: 2 | 3 | 4 | 5; cache?: "HIT" | "MISS" | "BYPASS"; metadata?: string; from?: number; to?: number }): LogFilter {
+export function logFilter(q: { key?: string; model?: string; provider?: string; status?: 2 | 3 | 4 | 5; cache?: "HIT" | "MISS" | "BYPASS"; metadata?: string; guardrail?: string; from?: number; to?: number }): LogFilter {
   if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw badRequest("Query parameter 'from' is after 'to'.", "from", "invalid_value");
   const filter: LogFilter = {};
   if (q.key !== undefined) filter.keyId = q.key;
@@ -52,6 +53,7 @@ export function logFilter(q: { key?: string; model?: string; provider?: string; 
     const colon = q.metadata.indexOf(":");
     filter.metadata = { name: q.metadata.slice(0, colon), value: q.metadata.slice(colon + 1) };
   }
+  if (q.guardrail !== undefined) filter.guardrail = q.guardrail;
   if (q.from !== undefined) filter.from = q.from;
   if (q.to !== undefined) filter.to = q.to;
   return filter;

@@ -145,6 +145,8 @@ export const LogsQuerySchema = v.strictObject({
   status: v.optional(v.pipe(v.string(), v.regex(/^[2-5](xx)?$/i, 'must be a status class: "2xx", "3xx", "4xx" or "5xx"'), v.transform((s) => Number(s[0]) as 2 | 3 | 4 | 5))),
   cache: v.optional(v.pipe(v.string(), v.transform((s) => s.toUpperCase()), v.picklist(["HIT", "MISS", "BYPASS"], 'must be "HIT", "MISS" or "BYPASS"'))),
   metadata: v.optional(v.pipe(v.string(), v.regex(/^[^:]{1,64}:.{0,256}$/, 'must be "name:value", e.g. "user:u1"'))),
+  /** A guardrail policy's name, or an action: "block", "redact", "flag". */
+  guardrail: v.optional(v.pipe(v.string(), v.minLength(1, "must be a policy name or block, redact or flag"), v.maxLength(200))),
   from: v.optional(instant),
   to: v.optional(instant),
   limit: v.optional(limit(1000)),

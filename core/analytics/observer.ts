@@ -1,5 +1,7 @@
 import type { CallObserver, Gateway } from "../gateway.js";
+import { addGuardrailCounters, GUARDRAIL_COUNTER } from "../store/log-rules.js";
 import type { AnalyticsRow, AnalyticsStore } from "../store/types.js";
+import type { GuardHit } from "../types.js";
 import { Coalescer } from "../usage/coalesce.js";
 import { tokensOf } from "../usage/tokens.js";
 import { bucketOf, mergeHistogram } from "./histogram.js";
@@ -18,6 +20,7 @@ export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObser
       for (const f of SUMMED) a[f] += b[f];
       mergeHistogram(a.latency, b.latency);
       mergeHistogram(a.ttfb, b.ttfb);
+      addGuardrailCounters(a, b);
       return a;
     },
     (row) => store.add(row),
@@ -43,8 +46,23 @@ export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObser
       latency: { [bucketOf(record.durationMs)]: 1 },
       ttfb: record.ttfbMs === undefined ? {} : { [bucketOf(record.ttfbMs)]: 1 },
     };
+    const guardrails = guardrailCounters(record.guardrails);
+    if (guardrails) row.guardrails = guardrails;
     await rows.add(`${row.hour}\u0000${row.keyId}\u0000${row.provider}\u0000${row.model}`, row);
   };
+}
+
+/**
+ * "<policy>:<action>" → 1 for each policy and action that acted in the call, however many rules
+ * or matches; "ignore" counts nowhere. A name the stores would refuse is left out, not the row.
+ */
+export function guardrailCounters(hits: GuardHit[] | undefined): Record<string, number> | undefined {
+  let counters: Record<string, number> | undefined;
+  for (const h of hits ?? []) {
+    const name = `${h.policy}:${h.action}`;
+    if (h.action !== "ignore" && GUARDRAIL_COUNTER.test(name)) (counters ??= {})[name] = 1;
+  }
+  return counters;
 }
 
 let last = { start: 0, name: "" };

@@ -34,6 +34,7 @@ export async function logEntry(record: CallRecord, call: FinishedCall, ttlMs: nu
   if (record.cache) entry.cache = record.cache;
   if (record.ttfbMs !== undefined) entry.ttfbMs = record.ttfbMs;
   if (record.metadata) entry.metadata = { ...record.metadata };
+  if (record.guardrails?.length) entry.guardrails = record.guardrails.map((h) => ({ ...h, ...(h.labels ? { labels: [...h.labels] } : {}) }));
   if (call.bodies) {
     const bodies = await call.bodies;
     if (bodies.request !== undefined) entry.requestBody = call.scrub(bodies.request);

@@ -46,6 +46,10 @@ export function matchesLogFilter(entry: LogEntry, filter: LogFilter): boolean {
     // A number or boolean matches its string form ("42", "true"); an inherited name never matches.
     if (!metadata || !Object.hasOwn(metadata, name) || String(metadata[name]) !== value) return false;
   }
+  if (filter.guardrail !== undefined) {
+    const g = filter.guardrail;
+    if (!entry.guardrails?.some((h) => h.policy === g || h.action === g)) return false;
+  }
   return true;
 }
 
@@ -169,7 +173,14 @@ export function analyticsDays(filter: { from: string; to: string }): string[] {
   return days;
 }
 
-/** What add() refuses: a malformed hour, a name that is not a string, a counter that is not a finite number, a histogram that is not an object of buckets 0..80. */
+/** A guardrail counter's name: "<policy>:<action>", the action one that acted on the text. */
+export const GUARDRAIL_COUNTER = /^.{1,200}:(block|redact|flag)$/s;
+
+/**
+ * What add() refuses: a malformed hour, a name that is not a string, a counter that is not a
+ * finite number, a histogram that is not an object of buckets 0..80, a guardrail counter not
+ * named "<policy>:<action>".
+ */
 export function checkAnalyticsRow(row: AnalyticsRow): void {
   hourStart(row.hour);
   for (const field of ["keyId", "provider", "model"] as const) {
@@ -185,13 +196,30 @@ export function checkAnalyticsRow(row: AnalyticsRow): void {
       if (!Number.isFinite(count)) throw new RangeError(`${name} bucket ${bucket} must count with a finite number, got ${count}`);
     }
   }
+  const guardrails = row.guardrails;
+  if (guardrails === undefined) return;
+  if (typeof guardrails !== "object" || guardrails === null || Array.isArray(guardrails)) throw new RangeError("analytics guardrails must be an object of \"<policy>:<action>\" → count");
+  for (const [name, count] of Object.entries(guardrails)) {
+    if (!GUARDRAIL_COUNTER.test(name)) throw new RangeError(`guardrail counter ${JSON.stringify(name.slice(0, 60))} is not "<policy>:<action>" with an action of block, redact or flag`);
+    if (!Number.isFinite(count)) throw new RangeError(`guardrail counter ${JSON.stringify(name)} must count with a finite number, got ${count}`);
+  }
 }
 
-/** Adds `b`'s counters and histograms into `a` and returns it. */
+/** Adds the guardrail counters `b` has into `a`'s; `a` gets some only when `b` has any (rows without hits stay without). */
+export function addGuardrailCounters(a: AnalyticsRow, b: AnalyticsRow): void {
+  if (!b.guardrails) return;
+  for (const [name, count] of Object.entries(b.guardrails)) {
+    const into = (a.guardrails ??= {});
+    into[name] = (into[name] ?? 0) + count;
+  }
+}
+
+/** Adds `b`'s counters, histograms and guardrail counters into `a` and returns it. */
 export function addAnalytics(a: AnalyticsRow, b: AnalyticsRow): AnalyticsRow {
   for (const counter of ANALYTICS_COUNTERS) a[counter] += b[counter];
   mergeHistogram(a.latency, b.latency ?? {});
   mergeHistogram(a.ttfb, b.ttfb ?? {});
+  addGuardrailCounters(a, b);
   return a;
 }
 

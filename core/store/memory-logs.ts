@@ -13,8 +13,8 @@ import {
 import type { LogEntry, LogFilter, LogPatch, LogStore, Page } from "./types.js";
 
 /**
- * An entry's own copy: its only nested objects are `tokens` and `metadata`. structuredClone would
- * do the same at several times the cost, on every logged request.
+ * An entry's own copy: its only nested objects are `tokens`, `metadata` and `guardrails`.
+ * structuredClone would do the same at several times the cost, on every logged request.
  */
 function copy(e: LogEntry): LogEntry {
   const out = { ...e, tokens: { ...e.tokens } };
@@ -24,6 +24,7 @@ function copy(e: LogEntry): LogEntry {
     for (const name of Object.keys(e.metadata)) Object.defineProperty(metadata, name, { value: e.metadata[name], enumerable: true, writable: true, configurable: true });
     out.metadata = metadata;
   }
+  if (e.guardrails) out.guardrails = e.guardrails.map((h) => (h.labels ? { ...h, labels: [...h.labels] } : { ...h }));
   return out;
 }
 

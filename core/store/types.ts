@@ -5,6 +5,8 @@
  * the same contract test suite. Every read checks expiry itself: backends delete expired items late.
  */
 
+import type { GuardHit } from "../types.js";
+
 export { cachePrefixOfKey, cacheTenantOfKey } from "./cache-prefix.js";
 
 export interface VirtualKeyRecord {
@@ -243,6 +245,8 @@ export interface LogEntry {
   responseBody?: string;
   /** True when a body was cut to the cap. */
   truncated?: boolean;
+  /** The guardrail rules that matched: names, actions, counts and labels, never the matched text. */
+  guardrails?: GuardHit[];
 }
 
 /** What `GET /admin/logs` filters by; all given ones must hold. */
@@ -256,6 +260,8 @@ export interface LogFilter {
   cache?: "HIT" | "MISS" | "BYPASS";
   /** One metadata entry; a number or boolean matches its string form too. */
   metadata?: { name: string; value: string };
+  /** A guardrail hit whose policy is this, or whose action is ("block", "redact", "flag"). */
+  guardrail?: string;
   /** Inclusive bounds on `at`, ms since the epoch. */
   from?: number;
   to?: number;
@@ -309,6 +315,8 @@ export interface AnalyticsRow {
   latency: Record<string, number>;
   /** Time to first byte: bucket → count. */
   ttfb: Record<string, number>;
+  /** Calls where a guardrail acted, sparse: "<policy>:<action>" (block, redact, flag) → count. */
+  guardrails?: Record<string, number>;
 }
 
 export interface AnalyticsStore {

@@ -4,6 +4,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../cli/index.js";
 import { cacheTenantOfKey } from "../../core/store/cache-prefix.js";
+import { hourOf } from "../../core/analytics/observer.js";
+import { logEntry } from "../store/contract.js";
 import { ADMIN_TOKEN, chat, startKeysGateway, type TestGateway } from "./keys-helpers.js";
 
 const exec = promisify(execFile);
@@ -166,6 +168,30 @@ describe("strait CLI", () => {
     expect(analytics.stdout).toMatch(/^KEY\s+REQUESTS/);
     expect(analytics.stdout).toContain(created.id);
     expect((await run(["analytics", "--group-by", "nonsense"])).code).toBe(1);
+  });
+
+  it("logs list --guardrail; analytics add a GUARDRAILS column only when a guardrail acted", async () => {
+    const keyId = `key_clig${Date.now()}`;
+    const flagged = logEntry(Date.now() - 1, { keyId, guardrails: [{ policy: "pii", rule: "emails", stage: "input", action: "flag", count: 1 }] });
+    const plain = logEntry(Date.now(), { keyId });
+    await gw.store.logs!.put([flagged, plain]);
+    const list = await run(["logs", "list", "--key", keyId, "--guardrail", "flag", "--json"]);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).data.map((e: { id: string }) => e.id)).toEqual([flagged.id]);
+    expect((await run(["logs", "list", "--key", keyId, "--guardrail", "pii"])).stdout).toContain(flagged.id);
+    expect((await run(["logs", "list", "--key", keyId, "--guardrail", "block"])).stdout.trim()).toBe("No log entries.");
+
+    const quiet = await run(["analytics", "--group-by", "key", "--key", keyId]);
+    expect(quiet.stdout).not.toContain("GUARDRAILS");
+    const row = { hour: hourOf(Date.now()), keyId, provider: "p", model: "m", requests: 1, errors4xx: 0, errors5xx: 0, cacheHits: 0, tokensIn: 0, tokensOut: 0, tokensCached: 0, costMicros: 0, latency: {}, ttfb: {} };
+    await gw.store.analytics!.add({ ...row, guardrails: { "pii:flag": 1, "pii:block": 2 } });
+    await gw.store.analytics!.add({ ...row, model: "other" });
+    const shown = await run(["analytics", "--group-by", "model", "--key", keyId]);
+    const lines = shown.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/TTFB_P50_MS\s+GUARDRAILS$/);
+    expect(lines.find((l) => l.startsWith("p/m "))).toMatch(/\spii:block=2,pii:flag=1$/);
+    expect(lines.find((l) => l.startsWith("p/other "))).toMatch(/\s-$/);
+    expect(lines.find((l) => l.startsWith("TOTAL"))).toMatch(/\spii:block=2,pii:flag=1$/);
   });
 
   it("clear errors and exit codes", async () => {

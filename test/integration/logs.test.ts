@@ -4,6 +4,10 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendJson, sendStream, startMockUpstream, type MockUpstream, type RecordedRequest } from "../helpers/mock-upstream.js";
 import { ADMIN_TOKEN, admin, startKeysGateway, type TestGateway } from "./keys-helpers.js";
+import { hourOf } from "../../core/analytics/observer.js";
+import type { AnalyticsRow } from "../../core/store/types.js";
+import type { GuardHit } from "../../core/types.js";
+import { logEntry } from "../store/contract.js";
 
 /**
  * The request log, analytics and telemetry through the real server: every kind of call leaves
@@ -327,6 +331,74 @@ describe("analytics", () => {
     const byHour = await admin(gw, "GET", "/admin/analytics?groupBy=hour");
     expect(byHour.json.totals.requests).toBe(byKey.json.totals.requests);
     expect((await admin(gw, "GET", "/admin/analytics?groupBy=team")).status).toBe(400);
+  });
+});
+
+describe("guardrails", () => {
+  const hit = (policy: string, action: GuardHit["action"], labels?: string[]): GuardHit => ({ policy, rule: "r1", stage: "input", action, count: 2, ...(labels ? { labels } : {}) });
+
+  it("the log shows each entry's hits, and ?guardrail= filters by a hit's policy or action", async () => {
+    const keyId = `key_guard${Date.now()}`;
+    const now = Date.now();
+    const a = logEntry(now - 3, { keyId, guardrails: [hit("pii", "redact", ["EMAIL"]), hit("tox", "flag")] });
+    const b = logEntry(now - 2, { keyId, guardrails: [hit("tox", "block")] });
+    const c = logEntry(now - 1, { keyId });
+    await gw.store.logs!.put([a, b, c]);
+    const listed = async (query: string) => {
+      const r = await admin(gw, "GET", `/admin/logs?key=${keyId}${query}`);
+      expect(r.status, query).toBe(200);
+      return r.json.data.map((x: { id: string }) => x.id);
+    };
+    expect(await listed("")).toEqual([c.id, b.id, a.id]);
+    expect(await listed("&guardrail=pii")).toEqual([a.id]);
+    expect(await listed("&guardrail=tox")).toEqual([b.id, a.id]);
+    expect(await listed("&guardrail=block")).toEqual([b.id]);
+    expect(await listed("&guardrail=flag&limit=1")).toEqual([a.id]);
+    expect(await listed("&guardrail=nope")).toEqual([]);
+    const all = (await admin(gw, "GET", `/admin/logs?key=${keyId}`)).json.data;
+    expect(all.map((x: { guardrails: unknown }) => x.guardrails)).toEqual([[], b.guardrails, a.guardrails]);
+    expect((await admin(gw, "GET", `/admin/logs/${a.id}`)).json.guardrails).toEqual([
+      { policy: "pii", rule: "r1", stage: "input", action: "redact", count: 2, labels: ["EMAIL"] },
+      { policy: "tox", rule: "r1", stage: "input", action: "flag", count: 2 },
+    ]);
+    const empty = await admin(gw, "GET", "/admin/logs?guardrail=");
+    expect(empty.status).toBe(400);
+    expect(empty.json.error.param).toBe("guardrail");
+  });
+
+  it("analytics report calls per policy:action per group and in the totals, and nothing where none acted", async () => {
+    const keyId = `key_guard${Date.now()}`;
+    const row = (guardrails?: Record<string, number>, model = "m1"): AnalyticsRow => ({
+      hour: hourOf(Date.now()),
+      keyId,
+      provider: "guarded",
+      model,
+      requests: 1,
+      errors4xx: 0,
+      errors5xx: 0,
+      cacheHits: 0,
+      tokensIn: 0,
+      tokensOut: 0,
+      tokensCached: 0,
+      costMicros: 0,
+      latency: { "20": 1 },
+      ttfb: {},
+      ...(guardrails ? { guardrails } : {}),
+    });
+    await gw.store.analytics!.add(row({ "pii:redact": 1 }));
+    await gw.store.analytics!.add(row({ "pii:redact": 1, "tox:block": 1 }));
+    await gw.store.analytics!.add(row({ "tox:flag": 1 }, "m2"));
+    await gw.store.analytics!.add(row(undefined, "m3"));
+    const byModel = await admin(gw, "GET", `/admin/analytics?groupBy=model&key=${keyId}`);
+    expect(byModel.status).toBe(200);
+    const group = (model: string) => byModel.json.data.find((r: { model: string }) => r.model === `guarded/${model}`);
+    expect(group("m1").guardrails).toEqual({ "pii:redact": 2, "tox:block": 1 });
+    expect(group("m2").guardrails).toEqual({ "tox:flag": 1 });
+    expect(group("m3")).not.toHaveProperty("guardrails");
+    expect(byModel.json.totals.guardrails).toEqual({ "pii:redact": 2, "tox:block": 1, "tox:flag": 1 });
+    const none = await admin(gw, "GET", `/admin/analytics?groupBy=key&key=${keyB.id}`);
+    expect(none.json.data[0]).not.toHaveProperty("guardrails");
+    expect(none.json.totals).not.toHaveProperty("guardrails");
   });
 });
 

@@ -10,6 +10,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { cachePrefixOfKey, cacheTenantOfKey } from "../../core/store/cache-prefix.js";
+import type { GuardHit } from "../../core/types.js";
 import {
   ResponseTooLargeError,
   type AnalyticsRow,
@@ -596,6 +597,63 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
         expect(await listAll({ keyId, from: t + 20, to: t + 10 })).toEqual([]);
       });
 
+      test("guardrail hits round-trip through put, get, list and a patch; a returned copy is the caller's own", async () => {
+        const keyId = `key_${rand()}`;
+        const guardrails: GuardHit[] = [
+          { policy: "pii", rule: "emails", stage: "input", action: "redact", count: 3, labels: ["EMAIL", "PHONE"] },
+          { policy: "moderation", rule: "judge", stage: "output", action: "flag", count: 1, labels: ["violence"], failedOpen: true },
+          { policy: "audit", rule: "words", stage: "input", action: "ignore", count: 2 },
+        ];
+        const e = logEntry(time, { keyId, guardrails, requestBody: "[EMAIL] wrote", responseBody: "ok" });
+        const none = logEntry(time - 1, { keyId });
+        await logs().put([e, none]);
+        expect(await logs().get(e.id)).toEqual(e);
+        expect((await logs().get(none.id))!.guardrails).toBeUndefined();
+        expect(await listAll({ keyId })).toEqual([e, none]);
+        const got = (await logs().get(e.id))!;
+        got.guardrails![0]!.labels!.push("CARD");
+        got.guardrails![1]!.count = 99;
+        expect(await logs().get(e.id)).toEqual(e);
+        expect(await logs().patch(e.id, { feedback: 1, metadata: { reviewed: true } })).toEqual({ ...e, feedback: 1, metadata: { reviewed: true } });
+        expect((await logs().get(e.id))!.guardrails).toEqual(guardrails);
+      });
+
+      test("the guardrail filter: entries with a hit of that policy, or of that action", async () => {
+        const t = era();
+        const pii = `pii-${rand()}`;
+        const tox = `tox-${rand()}`;
+        const hit = (policy: string, action: GuardHit["action"], rule = "r"): GuardHit => ({ policy, rule, stage: "input", action, count: 1 });
+        const mine = [
+          logEntry(t, { guardrails: [hit(pii, "redact", "emails"), hit(pii, "redact", "phones"), hit(tox, "flag")] }),
+          logEntry(t + 1, { guardrails: [hit(pii, "block")] }),
+          logEntry(t + 2, { guardrails: [hit(tox, "block", "judge"), hit(pii, "ignore")] }),
+          logEntry(t + 3, { guardrails: [hit(tox, "ignore")] }),
+          logEntry(t + 4),
+        ];
+        await logs().put(mine);
+        const [a, b, c, d] = mine as [LogEntry, LogEntry, LogEntry, LogEntry, LogEntry];
+        const check = async (filter: LogFilter, expected: LogEntry[]) => {
+          const g = filter.guardrail!;
+          const found = await listAll(filter, 2);
+          for (const e of found) expect(e.guardrails?.some((h) => h.policy === g || h.action === g), JSON.stringify(filter)).toBe(true);
+          expect(ids(found.filter((e) => mine.some((m) => m.id === e.id))), JSON.stringify(filter)).toEqual(ids([...expected].reverse()));
+        };
+        await check({ guardrail: pii }, [a, b, c]);
+        await check({ guardrail: tox, from: t, to: t + 4 }, [a, c, d]);
+        await check({ guardrail: "block", from: t, to: t + 4 }, [b, c]);
+        await check({ guardrail: "redact", from: t, to: t + 4 }, [a]);
+        await check({ guardrail: "flag", from: t, to: t + 4 }, [a]);
+        await check({ guardrail: "block", from: t + 2, to: t + 4 }, [c]);
+        await check({ guardrail: `pii-${rand()}` }, []);
+        await check({ guardrail: pii.toUpperCase() }, []);
+        const keyId = `key_${rand()}`;
+        const keyed = [logEntry(t, { keyId, guardrails: [hit(pii, "flag")] }), logEntry(t + 1, { keyId })];
+        await logs().put(keyed);
+        expect(ids(await listAll({ keyId, guardrail: "flag" }))).toEqual([keyed[0]!.id]);
+        expect(ids(await listAll({ keyId, guardrail: pii, statusClass: 2 }))).toEqual([keyed[0]!.id]);
+        expect(await listAll({ keyId, guardrail: pii, statusClass: 5 })).toEqual([]);
+      });
+
       test("metadata names are own entries only: __proto__, constructor and toString are ordinary names", async () => {
         const keyId = `key_${rand()}`;
         const metadata = JSON.parse('{"__proto__":"p","constructor":"c"}');
@@ -768,6 +826,36 @@ export function describeStoreContract(name: string, makeStore: StoreFactory, opt
             ttfb: { "20": 1, "21": 2 },
           },
         ]);
+      });
+
+      test("guardrail counters add up across adds and policies; a row without any has none", async () => {
+        const k = `key_${rand()}`;
+        const h = "2026-11-29T13";
+        await analytics().add(row(k, h, { guardrails: { "pii:block": 1, "pii:flag": 1 } }));
+        await analytics().add(row(k, h));
+        await analytics().add(row(k, h, { guardrails: { "pii:block": 2, "moderation:redact": 1, "odd:name #%:flag": 1 } }));
+        await analytics().add(row(k, h, { model: "other", guardrails: { "pii:block": 5 } }));
+        await analytics().add(row(k, h, { model: "plain" }));
+        expect(sorted(await analytics().query({ from: h, to: h, keyId: k }))).toEqual(
+          sorted([
+            row(k, h, { requests: 3, tokensIn: 30, tokensOut: 60, tokensCached: 15, costMicros: 900, latency: { "30": 3 }, ttfb: { "20": 3 }, guardrails: { "pii:block": 3, "pii:flag": 1, "moderation:redact": 1, "odd:name #%:flag": 1 } }),
+            row(k, h, { model: "other", guardrails: { "pii:block": 5 } }),
+            row(k, h, { model: "plain" }),
+          ]),
+        );
+        const [plain] = await analytics().query({ from: h, to: h, keyId: k }).then((rows) => rows.filter((r) => r.model === "plain"));
+        expect(plain).not.toHaveProperty("guardrails");
+      });
+
+      test("a guardrail counter not named \"<policy>:<action>\" (block, redact, flag) or not a number is a RangeError and adds nothing", async () => {
+        const k = `key_${rand()}`;
+        const h = "2026-11-29T12";
+        for (const name of ["pii", "pii:ignore", ":block", "pii:BLOCK", "__proto__", "constructor", `${"p".repeat(201)}:block`]) {
+          await expect(analytics().add(row(k, h, { guardrails: JSON.parse(`{${JSON.stringify(name)}:1}`) })), name).rejects.toThrow(RangeError);
+        }
+        await expect(analytics().add(row(k, h, { guardrails: { "pii:block": Number.NaN } }))).rejects.toThrow(RangeError);
+        await expect(analytics().add(row(k, h, { guardrails: [1] as unknown as Record<string, number> }))).rejects.toThrow(RangeError);
+        expect(await analytics().query({ from: h, to: h, keyId: k })).toEqual([]);
       });
 
       test("one row per hour, key, provider and model, whatever characters they hold", async () => {

@@ -141,9 +141,10 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
         );
       });
 
-      it("stores an entry as one item: the entry without bodies, the bodies, the sort key, the shard, expiry and TTL", async () => {
+      it("stores an entry as one item: the entry without bodies (guardrail hits in it), the bodies, the sort key, the shard, expiry and TTL", async () => {
         const { tables } = target();
-        const e = logEntry(1_764_424_800_123, { keyId: `key_${Math.random().toString(36).slice(2)}`, requestBody: "q", responseBody: "a" });
+        const guardrails = [{ policy: "pii", rule: "emails", stage: "input" as const, action: "redact" as const, count: 1, labels: ["EMAIL"] }];
+        const e = logEntry(1_764_424_800_123, { keyId: `key_${Math.random().toString(36).slice(2)}`, requestBody: "q", responseBody: "a", guardrails });
         await store().logs!.put([e]);
         const item = (await doc().send(new GetCommand({ TableName: tables.logs, Key: { pk: e.id } }))).Item!;
         const { requestBody: _q, responseBody: _a, ...rest } = e;
@@ -215,9 +216,9 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
         ttfb: { "3": 1 },
       });
 
-      it("one item per row under hour#<day>, counters and buckets as numbers", async () => {
+      it("one item per row under hour#<day>, counters, buckets and guardrail counters (g#<policy>:<action>) as numbers", async () => {
         const k = `key_${Math.random().toString(36).slice(2)}`;
-        await store().analytics!.add(row(k, "2026-11-29T14"));
+        await store().analytics!.add({ ...row(k, "2026-11-29T14"), guardrails: { "pii:block": 1, "a#b:flag": 2 } });
         const item = (await doc().send(new GetCommand({ TableName: target().tables.usage, Key: { pk: "hour#2026-11-29", sk: `${k}#2026-11-29T14#p%231#m%25x` } }))).Item;
         expect(item).toEqual({
           pk: "hour#2026-11-29",
@@ -236,6 +237,8 @@ export function describeDynamoCases(name: string, target: () => DynamoTarget): v
           costMicros: 3,
           l12: 2,
           f3: 1,
+          "g#pii:block": 1,
+          "g#a#b:flag": 2,
         });
       });
 

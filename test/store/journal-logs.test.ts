@@ -21,7 +21,8 @@ describe("journal request log", () => {
   it("survives a restart: entries, patches and deletions replay in order", async () => {
     const dir = tempDir();
     const first = await JournalLogs.open(dir);
-    const a = logEntry(Date.now(), { keyId: "key_journal", requestBody: "q é", responseBody: "a" });
+    const guardrails = [{ policy: "pii", rule: "emails", stage: "input" as const, action: "redact" as const, count: 2, labels: ["EMAIL"] }];
+    const a = logEntry(Date.now(), { keyId: "key_journal", requestBody: "q é", responseBody: "a", guardrails });
     const b = logEntry(Date.now() + 1, { keyId: "key_journal" });
     await first.put([a, b]);
     await first.patch(a.id, { feedback: 1, score: 70, metadata: { reviewed: true } });
@@ -31,6 +32,7 @@ describe("journal request log", () => {
     expect(await second.get(a.id)).toEqual({ ...a, feedback: 1, score: 70, metadata: { ...a.metadata, reviewed: true } });
     expect(await second.get(b.id)).toBeNull();
     expect((await second.list({ keyId: "key_journal" })).items.map((e) => e.id)).toEqual([a.id]);
+    expect((await second.list({ keyId: "key_journal", guardrail: "redact" })).items.map((e) => e.guardrails)).toEqual([guardrails]);
   });
 
   it("skips a line cut by a crash, and deletes files whose entries all expired", async () => {

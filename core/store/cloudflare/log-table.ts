@@ -1,5 +1,6 @@
 import { applyLogPatch, checkLogEntries, checkLogFilter, type LogPosition } from "../log-rules.js";
 import { utf8Length } from "../rules.js";
+import type { GuardHit } from "../../types.js";
 import type { LogEntry, LogFilter, LogPatch, MetadataValue } from "../types.js";
 import type { DurableObjectStateLike } from "./bindings.js";
 import { num, optStr, str } from "./input.js";
@@ -16,16 +17,24 @@ const SWEEP_ROWS = 10_000;
 /**
  * `entry` is the whole LogEntry as JSON: what reads return, so a field added to LogEntry needs no
  * new column. The other columns copy what filters and the order use; `metadata` holds the string
- * form of each metadata value (`{"n":"3","ok":"true"}`), which is what a metadata filter compares.
+ * form of each metadata value (`{"n":"3","ok":"true"}`), which is what a metadata filter compares;
+ * `guardrails` the policies and actions of the guardrail hits (`["pii","redact"]`), which is what
+ * a guardrail filter compares, without parsing the entry (bodies and all) of every row it reads.
  * The indexes serve newest-first pages, of one key or of all, and the alarm's sweep.
  */
 export const LOG_SCHEMA = `
 CREATE TABLE IF NOT EXISTS logs (id TEXT PRIMARY KEY, at INTEGER NOT NULL, expires_at INTEGER NOT NULL, key_id TEXT, provider TEXT,
-  model TEXT, served_model TEXT, status INTEGER NOT NULL, cache TEXT, metadata TEXT, entry TEXT NOT NULL);
+  model TEXT, served_model TEXT, status INTEGER NOT NULL, cache TEXT, metadata TEXT, entry TEXT NOT NULL, guardrails TEXT);
 CREATE INDEX IF NOT EXISTS logs_at ON logs (at, id);
 CREATE INDEX IF NOT EXISTS logs_key_at ON logs (key_id, at, id);
 CREATE INDEX IF NOT EXISTS logs_expires_at ON logs (expires_at);
 `;
+
+/** Brings a logs table an older version created up to date; safe to repeat (store-object.ts's migrate runs it on every start). */
+export function migrateLogs(sql: Sql): void {
+  const columns = new Set(sql.exec<{ name: string }>("PRAGMA table_info(logs)").toArray().map((c) => c.name));
+  if (!columns.has("guardrails")) sql.exec("ALTER TABLE logs ADD COLUMN guardrails TEXT");
+}
 
 /**
  * The request log's table in one StoreObject (one shard of the log; logs.ts spreads entries over
@@ -46,7 +55,7 @@ export class LogTable {
     const rows = entries.map(logRow);
     for (const row of rows) {
       this.sql.exec(
-        "INSERT OR REPLACE INTO logs (id, at, expires_at, key_id, provider, model, served_model, status, cache, metadata, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO logs (id, at, expires_at, key_id, provider, model, served_model, status, cache, metadata, entry, guardrails) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ...row,
       );
     }
@@ -129,6 +138,8 @@ function conditions(f: LogFilter, after: LogPosition | undefined, now: number): 
     // json_each takes the name as a plain value: no JSON path is built, so any name (quotes, dots) matches only itself.
     where("EXISTS (SELECT 1 FROM json_each(logs.metadata) AS m WHERE m.key = ? AND m.value = ?)", str(f.metadata.name, "metadata.name"), str(f.metadata.value, "metadata.value"));
   }
+  const guardrail = optStr(f.guardrail, "guardrail");
+  if (guardrail !== undefined) where("EXISTS (SELECT 1 FROM json_each(logs.guardrails) AS g WHERE g.value = ?)", guardrail);
   if (f.from !== undefined) where("at >= ?", f.from);
   if (f.to !== undefined) where("at <= ?", f.to);
   // `at <= ?` alone bounds the index range; the OR only settles ties on `at`.
@@ -141,6 +152,7 @@ function logRow(e: LogEntry): unknown[] {
   if (e.metadata !== undefined && (typeof e.metadata !== "object" || e.metadata === null || Array.isArray(e.metadata))) {
     throw new Error("a log entry's metadata must be an object");
   }
+  if (e.guardrails !== undefined && !Array.isArray(e.guardrails)) throw new Error("a log entry's guardrails must be an array");
   return [
     e.id,
     e.at,
@@ -153,7 +165,20 @@ function logRow(e: LogEntry): unknown[] {
     optStr(e.cache, "cache") ?? null,
     metadataColumn(e.metadata),
     fitted(e),
+    guardrailsColumn(e.guardrails),
   ];
+}
+
+/** The policies and actions of the hits, each once: what a guardrail filter matches (a policy or an action). */
+function guardrailsColumn(hits: GuardHit[] | undefined): string | null {
+  if (!hits?.length) return null;
+  const terms = new Set<string>();
+  for (const h of hits) {
+    if (typeof h !== "object" || h === null) throw new Error("a log entry's guardrail hit must be an object");
+    terms.add(str(h.policy, "guardrails[].policy"));
+    terms.add(str(h.action, "guardrails[].action"));
+  }
+  return JSON.stringify([...terms]);
 }
 
 /** Each metadata value in its string form, as a filter compares it (`3` and `true` match "3" and "true"). */

@@ -1,10 +1,10 @@
 import { compareUsage, counterExpiry } from "../rules.js";
 import { StoreUnavailableError, type AnalyticsRow, type UsageRow, type VirtualKeyRecord } from "../types.js";
-import { ANALYTICS_SCHEMA, AnalyticsTable } from "./analytics-table.js";
+import { ANALYTICS_SCHEMA, AnalyticsTable, migrateAnalytics } from "./analytics-table.js";
 import type { DurableObjectStateLike, KV } from "./bindings.js";
 import { num } from "./input.js";
 import { writeKey, deleteKey } from "./kv-keys.js";
-import { LOG_SCHEMA, LogTable } from "./log-table.js";
+import { LOG_SCHEMA, LogTable, migrateLogs } from "./log-table.js";
 
 /** The Worker's bindings the object uses: the KV namespace virtual keys are written to. */
 export interface StoreObjectEnv {
@@ -264,7 +264,8 @@ CREATE TABLE IF NOT EXISTS keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL);
 /**
  * Creates the tables, and brings a table an older version created up to date. Runs on every start,
  * so each step must be safe to repeat: a column is added only when PRAGMA table_info lacks it.
- * Columns added later: `usage.cache_hits` (rows from before read as 0, its default). Tables added
+ * Columns added later: `usage.cache_hits` (rows from before read as 0, its default);
+ * `logs.guardrails` and `analytics.guardrails` (null in rows from before: no hits). Tables added
  * later: `logs` and `analytics` (log-table.ts, analytics-table.ts), created empty.
  */
 export function migrate(sql: DurableObjectStateLike["storage"]["sql"]): void {
@@ -273,6 +274,8 @@ export function migrate(sql: DurableObjectStateLike["storage"]["sql"]): void {
   sql.exec(ANALYTICS_SCHEMA);
   const usage = new Set(sql.exec<{ name: string }>("PRAGMA table_info(usage)").toArray().map((c) => c.name));
   if (!usage.has("cache_hits")) sql.exec("ALTER TABLE usage ADD COLUMN cache_hits INTEGER NOT NULL DEFAULT 0");
+  migrateLogs(sql);
+  migrateAnalytics(sql);
 }
 
 function reply(status: number, body: unknown): Response {

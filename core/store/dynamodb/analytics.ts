@@ -5,9 +5,10 @@
  *                                                   usage partition is never one of these
  *   sk = "<keyId>#<hour>#<provider>#<model>"        each part escaped ("%" → %25, "#" → %23): one
  *                                                   row per hour, key, provider and model
- * `keyId`, `hour`, `provider`, `model` as they are; the counters and the histogram buckets
- * (`l<i>` latency, `f<i>` time to first byte) added with one UpdateItem ADD. A query reads one
- * partition per day: for one key, the key-condition range of its hours; for all keys, the day.
+ * `keyId`, `hour`, `provider`, `model` as they are; the counters, the histogram buckets
+ * (`l<i>` latency, `f<i>` time to first byte) and the guardrail counters (`g#<policy>:<action>`:
+ * no other attribute holds a "#") added with one UpdateItem ADD. A query reads one partition per
+ * day: for one key, the key-condition range of its hours; for all keys, the day.
  */
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ANALYTICS_COUNTERS, analyticsDays, checkAnalyticsRow } from "../log-rules.js";
@@ -22,6 +23,7 @@ const PARALLEL_DAYS = 8;
 /** A part of the sort key, escaped so that none holds the "#" between parts. */
 const skPart = (s: string) => s.replace(/%/g, "%25").replace(/#/g, "%23");
 const BUCKET_ATTRIBUTE = /^([lf])(0|[1-9]\d?)$/;
+const GUARDRAIL_PREFIX = "g#";
 
 type Item = Record<string, unknown>;
 
@@ -38,6 +40,7 @@ function toRow(item: Item): AnalyticsRow {
   for (const [name, value] of Object.entries(item)) {
     const bucket = BUCKET_ATTRIBUTE.exec(name);
     if (bucket) (bucket[1] === "l" ? row.latency : row.ttfb)[bucket[2]!] = Number(value);
+    else if (name.startsWith(GUARDRAIL_PREFIX)) (row.guardrails ??= {})[name.slice(GUARDRAIL_PREFIX.length)] = Number(value);
   }
   return row;
 }
@@ -63,6 +66,7 @@ export class DynamoAnalytics implements AnalyticsStore {
     for (const c of ANALYTICS_COUNTERS) add(c, row[c]);
     for (const [bucket, n] of Object.entries(row.latency ?? {})) if (n) add(`l${bucket}`, n);
     for (const [bucket, n] of Object.entries(row.ttfb ?? {})) if (n) add(`f${bucket}`, n);
+    for (const [counter, n] of Object.entries(row.guardrails ?? {})) add(GUARDRAIL_PREFIX + counter, n);
     await call("UpdateItem", () =>
       this.doc.send(
         new UpdateCommand({

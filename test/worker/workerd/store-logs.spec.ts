@@ -6,9 +6,11 @@ import type { DurableObjectNamespaceLike } from "../../../core/store/cloudflare/
 import { cloudflareStore, type StoreObject } from "../../../core/store/cloudflare/index.js";
 import { MAX_LOG_ENTRY_BYTES } from "../../../core/store/cloudflare/log-table.js";
 import { LOG_SHARDS, logShard } from "../../../core/store/cloudflare/logs.js";
+import { usageShard } from "../../../core/store/cloudflare/counters.js";
 import { migrate } from "../../../core/store/cloudflare/store-object.js";
 import { encodeLogCursor } from "../../../core/store/log-rules.js";
 import type { AnalyticsRow, LogEntry, Store } from "../../../core/store/types.js";
+import type { GuardHit } from "../../../core/types.js";
 
 const kv = env.STRAIT_KV!;
 const objects = env.STRAIT_OBJECTS!;
@@ -144,6 +146,29 @@ describe("cloudflare request log", () => {
     expect(await ids({ model: "fast" })).toEqual([a.id]);
   });
 
+  it("filters by a guardrail hit's policy or action, in SQL over the entry's own policies and actions", async () => {
+    const keyId = `key_${uid()}`;
+    const hit = (policy: string, action: GuardHit["action"]): GuardHit => ({ policy, rule: "r", stage: "input", action, count: 1 });
+    const a = logEntry({ keyId, at: time - 3000, guardrails: [hit("pii", "redact"), hit("tox", "flag")] });
+    const b = logEntry({ keyId, at: time - 2000, guardrails: [hit("pii", "block")] });
+    const c = logEntry({ keyId, at: time - 1000, guardrails: [hit("we\"ird.pol", "ignore")] });
+    const d = logEntry({ keyId, at: time });
+    await store.logs!.put([a, b, c, d]);
+    const ids = async (filter: object) => (await listAll({ keyId, ...filter }, 1)).map((e) => e.id);
+    expect(await ids({ guardrail: "pii" })).toEqual([b.id, a.id]);
+    expect(await ids({ guardrail: "tox" })).toEqual([a.id]);
+    expect(await ids({ guardrail: "block" })).toEqual([b.id]);
+    expect(await ids({ guardrail: "flag" })).toEqual([a.id]);
+    expect(await ids({ guardrail: 'we"ird.pol' })).toEqual([c.id]);
+    expect(await ids({ guardrail: "ignore" })).toEqual([c.id]);
+    expect(await ids({ guardrail: "r" })).toEqual([]);
+    expect(await ids({ guardrail: "pii' OR 1=1 --" })).toEqual([]);
+    expect(await ids({ guardrail: "pii", from: time - 2500 })).toEqual([b.id]);
+    // A patch leaves the hits, and what the filter finds, as they were.
+    await store.logs!.patch(a.id, { feedback: 1 });
+    expect(await ids({ guardrail: "tox" })).toEqual([a.id]);
+  });
+
   it("a cursor that is not one the log made is a RangeError", async () => {
     const base64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
     // `[1,"x"]` is the form this log's cursors took before it shared the other adapters' cursor.
@@ -191,11 +216,14 @@ describe("cloudflare request log", () => {
     expect(await store.logs!.delete(e.id)).toBe(false);
   });
 
-  it("cuts the bodies of an entry too large for a row, and marks it truncated", async () => {
-    const e = logEntry({ requestBody: "q".repeat(3_000_000), responseBody: "é".repeat(400_000) });
+  it("cuts the bodies of an entry too large for a row, and marks it truncated; its guardrail hits stay whole", async () => {
+    const guardrails: GuardHit[] = [{ policy: "pii", rule: "emails", stage: "input", action: "redact", count: 40_000, labels: ["EMAIL"] }];
+    const e = logEntry({ requestBody: "q".repeat(3_000_000), responseBody: "é".repeat(400_000), guardrails });
     await store.logs!.put([e]);
     const got = (await store.logs!.get(e.id))!;
     expect(got.truncated).toBe(true);
+    expect(got.guardrails).toEqual(guardrails);
+    expect((await listAll({ guardrail: "pii", from: e.at, to: e.at }, 10)).map((x) => x.id)).toContain(e.id);
     expect(new TextEncoder().encode(JSON.stringify(got)).length).toBeLessThanOrEqual(MAX_LOG_ENTRY_BYTES);
     expect(got.responseBody).toBe(e.responseBody);
     expect(e.requestBody!.startsWith(got.requestBody!)).toBe(true);
@@ -272,6 +300,9 @@ describe("cloudflare request log", () => {
     expect((await send("log-put", { entries: [e] })).status).toBe(200);
     expect((await send("log-list", { filter: { statusClass: 7 }, limit: 10 })).status).toBe(400);
     expect((await send("log-list", { filter: { from: "yesterday" }, limit: 10 })).status).toBe(400);
+    expect((await send("log-list", { filter: { guardrail: ["pii"] }, limit: 10 })).status).toBe(400);
+    expect((await send("log-put", { entries: [logEntry({ guardrails: { policy: "pii" } as unknown as GuardHit[] })] })).status).toBe(400);
+    expect((await send("log-put", { entries: [logEntry({ guardrails: [{ policy: 1 } as unknown as GuardHit] })] })).status).toBe(400);
     expect((await send("log-patch", { id: e.id, patch: { score: 101 } })).status).toBe(400);
     expect((await send("log-patch", { id: e.id, patch: { metadata: { bad: { nested: 1 } } } })).status).toBe(400);
     expect(await (await send("log-get", { id: e.id })).json()).toEqual({ entry: e });
@@ -284,6 +315,42 @@ describe("cloudflare request log", () => {
       return state.storage.sql.exec("SELECT name FROM sqlite_master WHERE name LIKE 'logs%' OR name LIKE 'analytics%'").toArray().map((r: any) => r.name).sort();
     });
     expect(names).toEqual(["analytics", "analytics_key_hour", "logs", "logs_at", "logs_expires_at", "logs_key_at"]);
+  });
+
+  it("migrates logs and analytics tables from before guardrails: old rows read without hits, new ones filter and add up", async () => {
+    const stub = objects.get(objects.idFromName(`migration:${uid()}`));
+    const call = async (o: StoreObject, op: string, body: unknown) => (await o.fetch(new Request(`https://store-object/${op}`, { method: "POST", body: JSON.stringify({ now: time, ...(body as object) }) }))).json() as Promise<any>;
+    await runInDurableObject(stub, async (o: StoreObject, state) => {
+      const sql = state.storage.sql;
+      // The tables as the previous version created them, with a row in each.
+      sql.exec("DROP TABLE logs");
+      sql.exec(`CREATE TABLE logs (id TEXT PRIMARY KEY, at INTEGER NOT NULL, expires_at INTEGER NOT NULL, key_id TEXT, provider TEXT,
+        model TEXT, served_model TEXT, status INTEGER NOT NULL, cache TEXT, metadata TEXT, entry TEXT NOT NULL)`);
+      const old = logEntry({ keyId: "key_old", at: time - 1 });
+      sql.exec("INSERT INTO logs VALUES (?, ?, ?, 'key_old', NULL, NULL, NULL, 200, NULL, NULL, ?)", old.id, old.at, old.expiresAt, JSON.stringify(old));
+      sql.exec("DROP TABLE analytics");
+      sql.exec(`CREATE TABLE analytics (hour TEXT NOT NULL, key_id TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+        requests INTEGER NOT NULL, errors_4xx INTEGER NOT NULL, errors_5xx INTEGER NOT NULL, cache_hits INTEGER NOT NULL,
+        tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, tokens_cached INTEGER NOT NULL, cost_micros INTEGER NOT NULL,
+        latency TEXT NOT NULL, ttfb TEXT NOT NULL, PRIMARY KEY (hour, key_id, provider, model))`);
+      const row = analyticsRow({ keyId: "key_old" });
+      sql.exec("INSERT INTO analytics VALUES (?, 'key_old', 'openai', 'gpt-4o-mini', 1, 0, 0, 0, 10, 20, 2, 30, '{\"20\":1}', '{\"10\":1}')", row.hour);
+      migrate(sql);
+      migrate(sql); // every start runs it
+      for (const table of ["logs", "analytics"]) {
+        const columns: string[] = sql.exec(`PRAGMA table_info(${table})`).toArray().map((c: any) => String(c.name));
+        expect(columns.filter((c) => c === "guardrails"), table).toHaveLength(1);
+      }
+      expect((await call(o, "log-get", { id: old.id })).entry).toEqual(old);
+      const fresh = logEntry({ keyId: "key_old", guardrails: [{ policy: "pii", rule: "r", stage: "input", action: "block", count: 1 }] });
+      await call(o, "log-put", { entries: [fresh] });
+      expect((await call(o, "log-list", { filter: { keyId: "key_old" }, limit: 10 })).entries.map((e: LogEntry) => e.id)).toEqual([fresh.id, old.id]);
+      expect((await call(o, "log-list", { filter: { guardrail: "block" }, limit: 10 })).entries.map((e: LogEntry) => e.id)).toEqual([fresh.id]);
+      const query = { from: row.hour, to: row.hour, keyId: "key_old" };
+      expect((await call(o, "analytics-query", query)).rows).toEqual([row]);
+      await call(o, "analytics-add", { ...row, guardrails: { "pii:block": 1 } });
+      expect((await call(o, "analytics-query", query)).rows).toEqual([{ ...row, requests: 2, tokensIn: 20, tokensOut: 40, tokensCached: 4, costMicros: 60, latency: { "20": 2 }, ttfb: { "10": 2 }, guardrails: { "pii:block": 1 } }]);
+    });
   });
 });
 
@@ -320,6 +387,23 @@ describe("cloudflare hourly analytics", () => {
     ]);
   });
 
+  it("merges guardrail counters into the row's JSON column, null until the row has one", async () => {
+    const row = analyticsRow();
+    await store.analytics!.add(row);
+    const stored = () =>
+      runInDurableObject(objects.get(objects.idFromName(`analytics:${usageShard(row.keyId)}`)), (_o: StoreObject, state) =>
+        state.storage.sql.exec("SELECT guardrails FROM analytics WHERE key_id = ?", row.keyId).one().guardrails,
+      );
+    expect(await stored()).toBeNull();
+    await store.analytics!.add({ ...row, guardrails: { "pii:redact": 1 } });
+    await store.analytics!.add({ ...row, guardrails: { "pii:redact": 2, "tox:flag": 1 } });
+    await store.analytics!.add(row);
+    expect(JSON.parse(String(await stored()))).toEqual({ "pii:redact": 3, "tox:flag": 1 });
+    const [got] = await store.analytics!.query({ from: row.hour, to: row.hour, keyId: row.keyId });
+    expect(got!.guardrails).toEqual({ "pii:redact": 3, "tox:flag": 1 });
+    expect(got!.requests).toBe(4);
+  });
+
   it("50 adds at once to one row lose no count", async () => {
     const row = analyticsRow();
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.analytics!.add({ ...row, latency: { [String(i % 5)]: 1 } })));
@@ -347,6 +431,8 @@ describe("cloudflare hourly analytics", () => {
     expect((await send({ ...row, latency: JSON.parse('{"__proto__":1}') })).status).toBe(400);
     expect((await send({ ...row, ttfb: { "81": 1 } })).status).toBe(400);
     expect((await send({ ...row, requests: "1" })).status).toBe(400);
+    expect((await send({ ...row, guardrails: { "pii:ignore": 1 } })).status).toBe(400);
+    expect((await send({ ...row, guardrails: { "pii:block": "1" } })).status).toBe(400);
     expect((await (await stub.fetch("https://store-object/analytics-query", { method: "POST", body: JSON.stringify({ from: "2031-01-01T00", to: "2031-12-31T23" }) })).json()) as unknown).toEqual({ rows: [] });
   });
 });
