@@ -60,7 +60,8 @@ export function guardrailCounters(hits: GuardHit[] | undefined): Record<string, 
   let counters: Record<string, number> | undefined;
   for (const h of hits ?? []) {
     const name = `${h.policy}:${h.action}`;
-    if (h.action !== "ignore" && GUARDRAIL_COUNTER.test(name)) (counters ??= {})[name] = 1;
+    // A check that only failed open (count 0) took no action: the log records it, the counters don't.
+    if (h.action !== "ignore" && h.count > 0 && GUARDRAIL_COUNTER.test(name)) (counters ??= {})[name] = 1;
   }
   return counters;
 }

@@ -43,7 +43,7 @@ export class CallGuard implements HitSink {
 
   /** The answer headers naming what acted (none when nothing did). */
   headers(): Record<string, string> {
-    const acted = this.hits.filter((h) => h.action !== "ignore");
+    const acted = this.hits.filter((h) => h.action !== "ignore" && h.count > 0);
     if (!acted.length) return {};
     const pairs = [...new Set(acted.map((h) => `${h.policy}:${h.action}`))];
     return { "x-strait-guardrails": pairs.join(", "), "cf-aig-dlp": JSON.stringify(dlp(acted)) };

@@ -240,6 +240,25 @@ describe("the prompt", () => {
     expect(openai.requests[0]!.body).toContain("[EMAIL]");
   });
 
+  it("the log entry records which rules matched, on the prompt and the answer, never the text; the filter finds it", async () => {
+    plan.text = `Ask ${EMAIL}.`;
+    const res = await post("/v1/chat/completions", await keyFor("pii"), chatBody(`I am ${EMAIL}, call +1 415 555 2671`));
+    const id = res.headers.get("cf-aig-log-id")!;
+    let entry: any;
+    for (let i = 0; i < 100 && !entry?.guardrails; i++) {
+      const got = await admin(gw, "GET", `/admin/logs/${id}`);
+      if (got.status === 200) entry = got.json;
+      else await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(entry.guardrails).toEqual([
+      { policy: "pii", rule: "personal-data", stage: "input", action: "redact", count: 2, labels: ["EMAIL", "PHONE"] },
+      { policy: "pii", rule: "personal-data", stage: "output", action: "redact", count: 1, labels: ["EMAIL"] },
+    ]);
+    expect(JSON.stringify(entry)).not.toContain(EMAIL);
+    const listed = await admin(gw, "GET", "/admin/logs?guardrail=redact");
+    expect(listed.json.data.map((e: any) => e.id)).toContain(id);
+  });
+
   it("a flag rule lets the request through unchanged and says so in the headers", async () => {
     const res = await post("/v1/chat/completions", await keyFor("secrets"), chatBody("my key is AKIAIOSFODNN7EXAMPLE, is that bad?"));
     expect(res.status).toBe(200);
@@ -447,6 +466,9 @@ describe("external checks", () => {
     const started = Date.now();
     const open = await post("/v1/chat/completions", await keyFor("judge-open"), chatBody("hello"));
     expect(open.status).toBe(200);
+    expect(open.headers.get("x-strait-guardrails")).toBeNull(); // it took no action
+    const entry = await admin(gw, "GET", `/admin/logs/${open.headers.get("cf-aig-log-id")}`);
+    expect(entry.json.guardrails).toEqual([{ policy: "judge-open", rule: "slow-judge", stage: "input", action: "block", count: 0, failedOpen: true }]);
     const closed = await post("/v1/chat/completions", await keyFor("judge-closed"), chatBody("hello"));
     expect(closed.status).toBe(503);
     expect(JSON.parse(closed.text).error.code).toBe("guardrail_unavailable");
