@@ -92,23 +92,35 @@ export function checkJson(guard: CallGuard, rule: CompiledRule, answer: string) 
   if (rule.action === "block") throw guard.blocked(rule, "output", "JSON_SCHEMA", why);
 }
 
-function overSize(limit: NonNullable<CompiledRule["size"]>, pieces: Piece[]): boolean {
-  let chars = 0;
-  let tokens = 0;
-  const perMessage = new Map<number, { chars: number; tokens: number }>();
+function overSize(limit: SizeLimit, pieces: Piece[]): boolean {
+  const total = { chars: 0, tokens: 0 };
+  const perMessage = new Map<number, Size>();
   const needTokens = limit.maxTokens !== undefined || limit.maxMessageTokens !== undefined;
   for (const p of pieces) {
     const t = needTokens ? estimateTokens(p.text) : 0;
-    chars += p.text.length;
-    tokens += t;
+    total.chars += p.text.length;
+    total.tokens += t;
     const m = perMessage.get(p.message) ?? { chars: 0, tokens: 0 };
     m.chars += p.text.length;
     m.tokens += t;
     perMessage.set(p.message, m);
   }
-  if ((limit.maxChars !== undefined && chars > limit.maxChars) || (limit.maxTokens !== undefined && tokens > limit.maxTokens)) return true;
-  for (const m of perMessage.values()) {
-    if ((limit.maxMessageChars !== undefined && m.chars > limit.maxMessageChars) || (limit.maxMessageTokens !== undefined && m.tokens > limit.maxMessageTokens)) return true;
-  }
-  return false;
+  for (const m of perMessage.values()) if (exceeds(limit, total, m)) return true;
+  return exceeds(limit, total, { chars: 0, tokens: 0 });
+}
+
+type SizeLimit = NonNullable<CompiledRule["size"]>;
+export interface Size {
+  chars: number;
+  tokens: number;
+}
+
+/** Whether a text's size (in total, and of one of its messages) is over a size rule's limits. */
+export function exceeds(limit: SizeLimit, total: Size, message: Size): boolean {
+  return (
+    (limit.maxChars !== undefined && total.chars > limit.maxChars) ||
+    (limit.maxTokens !== undefined && total.tokens > limit.maxTokens) ||
+    (limit.maxMessageChars !== undefined && message.chars > limit.maxMessageChars) ||
+    (limit.maxMessageTokens !== undefined && message.tokens > limit.maxMessageTokens)
+  );
 }

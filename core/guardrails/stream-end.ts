@@ -1,6 +1,6 @@
 import type { Gateway } from "../gateway.js";
 import type { CallGuard } from "./call-guard.js";
-import { checkPieces, type Piece } from "./check-text.js";
+import { checkPieces, exceeds, type Piece, type Size } from "./check-text.js";
 import { estimateTokens } from "./detectors/tokens.js";
 
 /**
@@ -13,9 +13,8 @@ export class StreamEndCheck {
   readonly needed: boolean;
   private readonly content = new Map<number, string>();
   private readonly args = new Map<number, string>();
-  private chars = 0;
-  private tokens = 0;
-  private readonly perChoice = new Map<number, { chars: number; tokens: number }>();
+  private readonly total: Size = { chars: 0, tokens: 0 };
+  private readonly perChoice = new Map<number, Size>();
   private oversize = false;
 
   constructor(
@@ -36,20 +35,14 @@ export class StreamEndCheck {
     const sizes = this.guard.set.streamed.filter((r) => r.size);
     if (!sizes.length) return;
     const tokens = estimateTokens(text);
-    this.chars += text.length;
-    this.tokens += tokens;
+    this.total.chars += text.length;
+    this.total.tokens += tokens;
     const mine = this.perChoice.get(choice) ?? { chars: 0, tokens: 0 };
     mine.chars += text.length;
     mine.tokens += tokens;
     this.perChoice.set(choice, mine);
     for (const rule of sizes) {
-      const s = rule.size!;
-      const over =
-        (s.maxChars !== undefined && this.chars > s.maxChars) ||
-        (s.maxTokens !== undefined && this.tokens > s.maxTokens) ||
-        (s.maxMessageChars !== undefined && mine.chars > s.maxMessageChars) ||
-        (s.maxMessageTokens !== undefined && mine.tokens > s.maxMessageTokens);
-      if (!over) continue;
+      if (!exceeds(rule.size!, this.total, mine)) continue;
       this.oversize = true;
       this.guard.hit(rule, "output", "SIZE");
       if (rule.action === "block") throw this.guard.blocked(rule, "output", "SIZE");

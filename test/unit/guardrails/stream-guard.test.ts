@@ -149,6 +149,18 @@ describe("ChunkGuard", () => {
     expect(content(out)).toBe("short");
   });
 
+  it("a size limit on the answer stops the stream once the released text passes it", async () => {
+    const { guard, hits } = guardOf([{ name: "short", type: "size", maxChars: 40, action: "block", on: "output" }], 16);
+    const g = new ChunkGuard(gw, guard);
+    let sent = "";
+    const error = await (async () => {
+      for (const t of cut("x".repeat(100), [10, 20, 30, 40, 50, 60, 70, 80, 90])) sent += content(g.push([chunk({ content: t })]));
+    })().catch((e) => e);
+    expect(error?.code).toBe("guardrail_blocked");
+    expect(sent.length).toBeLessThanOrEqual(40);
+    expect(hits[0]).toMatchObject({ rule: "short", labels: ["SIZE"] });
+  });
+
   it("holds the finish while a whole-answer rule runs, and a failing one throws", async () => {
     const { guard } = guardOf([{ name: "schema", type: "json_schema", action: "block", on: "output" }]);
     guard.json = { schema: { type: "object", required: ["n"] } };
