@@ -63,6 +63,14 @@ export abstract class EventGuard {
     return this.note(key, w.flush(), choice, isArgs);
   }
 
+  /** A text as the client got it: as released when its deltas came, else checked whole now (a provider that sent no deltas for it). */
+  protected whole(key: string, text: string, isArgs: boolean): string {
+    const released = this.released.get(key);
+    if (released !== undefined) return released;
+    const head = this.pass(key, text, 0, isArgs);
+    return head + this.rest(key, 0, isArgs);
+  }
+
   private note(key: string, text: string, choice: number, isArgs: boolean): string {
     if (text) {
       this.released.set(key, (this.released.get(key) ?? "") + text);
@@ -135,21 +143,20 @@ export class ResponsesEventGuard extends EventGuard {
         const data = json(ev);
         const key = textKey(data.output_index, data.content_index);
         const rest = this.rest(key, 0, false);
-        const done = eventOf(name, { ...data, text: this.released.get(key) ?? "" });
+        const done = eventOf(name, { ...data, text: this.whole(key, String(data.text ?? ""), false) });
         return rest ? [eventOf("response.output_text.delta", { ...data, type: "response.output_text.delta", text: undefined, delta: rest }), done] : [done];
       }
       case "response.function_call_arguments.done": {
         const data = json(ev);
         const key = argsKey(data.output_index);
         const rest = this.rest(key, 0, true);
-        const done = eventOf(name, { ...data, arguments: this.released.get(key) ?? "" });
+        const done = eventOf(name, { ...data, arguments: this.whole(key, String(data.arguments ?? ""), true) });
         return rest ? [eventOf("response.function_call_arguments.delta", { ...data, type: "response.function_call_arguments.delta", arguments: undefined, delta: rest }), done] : [done];
       }
       case "response.content_part.done": {
         const data = json(ev);
-        const key = textKey(data.output_index, data.content_index);
-        if (data.part?.type !== "output_text" || !this.released.has(key)) return [ev];
-        return [eventOf(name, { ...data, part: { ...data.part, text: this.released.get(key) } })];
+        if (data.part?.type !== "output_text") return [ev];
+        return [eventOf(name, { ...data, part: { ...data.part, text: this.whole(textKey(data.output_index, data.content_index), String(data.part.text ?? ""), false) } })];
       }
       case "response.output_item.done": {
         const data = json(ev);
@@ -170,13 +177,10 @@ export class ResponsesEventGuard extends EventGuard {
   /** An output item with its texts as released. */
   private item(item: any, outputIndex: number): unknown {
     if (item?.type === "message" && Array.isArray(item.content)) {
-      const content = item.content.map((part: any, i: number) => {
-        const text = this.released.get(textKey(outputIndex, i));
-        return part?.type === "output_text" && text !== undefined ? { ...part, text } : part;
-      });
+      const content = item.content.map((part: any, i: number) => (part?.type === "output_text" ? { ...part, text: this.whole(textKey(outputIndex, i), String(part.text ?? ""), false) } : part));
       return { ...item, content };
     }
-    if (item?.type === "function_call" && this.released.has(argsKey(outputIndex))) return { ...item, arguments: this.released.get(argsKey(outputIndex)) };
+    if (item?.type === "function_call") return { ...item, arguments: this.whole(argsKey(outputIndex), String(item.arguments ?? ""), true) };
     return item;
   }
 }

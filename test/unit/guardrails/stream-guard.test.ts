@@ -211,4 +211,14 @@ describe("event guards", () => {
     expect(JSON.parse(out.find((e) => e.event === "response.output_text.done")!.data).text).toBe(REDACTED);
     expect(g.completed).toMatchObject({ output: [{ content: [{ text: REDACTED }] }] });
   });
+
+  it("Responses events: a text that came with no deltas is checked where it appears whole", async () => {
+    const { guard } = guardOf(redactPii);
+    const g = new ResponsesEventGuard(gw, guard);
+    const call = { id: "f", type: "function_call", name: "send", arguments: JSON.stringify({ to: EMAIL }) };
+    const item = { id: "m", type: "message", content: [{ type: "output_text", text: TEXT }] };
+    const out = [ev("response.output_item.done", { output_index: 0, item }), ev("response.completed", { response: { output: [item, call] } })].flatMap((e) => g.push(e));
+    expect(out.map((e) => e.data).join("\n")).not.toContain(EMAIL);
+    expect(g.completed).toMatchObject({ output: [{ content: [{ text: REDACTED }] }, { arguments: JSON.stringify({ to: "[EMAIL]" }) }] });
+  });
 });
