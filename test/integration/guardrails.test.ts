@@ -108,6 +108,30 @@ const POLICIES = {
   "judge-open": { rules: [{ name: "slow-judge", type: "judge", model: "mock/judge-slow-2000", action: "block", on: "input", timeoutMs: 200, onError: "open" }] },
   "judge-closed": { rules: [{ name: "slow-judge", type: "judge", model: "mock/judge-slow-2000", action: "block", on: "input", timeoutMs: 200, onError: "closed" }] },
   bedrock: { rules: [{ name: "aws", type: "bedrock", guardrailId: "gr0123abcd", guardrailVersion: "1", action: "redact", on: "input" }] },
+  // One flag policy per built-in detector: the x-strait-guardrails header names those that matched.
+  ...Object.fromEntries(
+    [...["email", "phone", "card", "iban", "ssn", "ip"].map((k) => [k, "pii"]), ...["aws_access_key", "private_key", "openai_key", "anthropic_key", "google_key", "strait_key", "jwt"].map((k) => [k, "secrets"])].map(([kind, type]) => [
+      `d-${kind}`,
+      { rules: [{ name: kind, type, detect: [kind], action: "flag", on: "input" }] },
+    ]),
+  ),
+};
+
+/** Each detector: texts it must find, and look-alikes it must not. */
+const DETECTOR_SAMPLES: Record<string, { yes: string[]; no: string[] }> = {
+  email: { yes: ["mail a.b+tag@mail.example.co.uk now"], no: ["user@localhost", "follow @handle", "a@b", "foo@bar.c"] },
+  phone: { yes: ["call +1 415 555 2671", "ring (415) 555-2671", "UK 020 7946 0958", "FR 06 12 34 56 78"], no: ["on 2024-01-15", "version 1.2.3.4", "order 12345678", "total 1,234,567.89", "at 12:30:45"] },
+  card: { yes: ["card 4111 1111 1111 1111", "amex 3782-822463-10005"], no: ["card 4111 1111 1111 1112", "id 41111111111111111111111"] },
+  iban: { yes: ["IBAN GB82 WEST 1234 5698 7654 32", "DE89370400440532013000"], no: ["GB82 WEST 1234 5698 7654 33", "DE89370400440532013001"] },
+  ssn: { yes: ["ssn 123-45-6789"], no: ["ssn 000-45-6789", "ssn 666-45-6789", "number 123456789"] },
+  ip: { yes: ["host 192.168.1.20", "v6 2001:db8::1"], no: ["1.2.3.4.5", "octet 256.1.1.1", "at 12:30:45"] },
+  aws_access_key: { yes: ["AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"], no: ["AKIAshort", "XKIAIOSFODNN7EXAMPLE"] },
+  private_key: { yes: ["-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----"], no: ["-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----"] },
+  openai_key: { yes: ["sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv"], no: ["sk-ant-api03-Ab3dEf6hIj9kLm2nOp5qRs8tUv", "task-Ab3dEf6hIj9kLm2nOp5qRs8tUv"] },
+  anthropic_key: { yes: ["sk-ant-api03-Ab3dEf6hIj9kLm2nOp5qRs8tUv"], no: ["sk-ant-xyz"] },
+  google_key: { yes: [`AIza${"B".repeat(35)}`], no: [`AIza${"B".repeat(20)}`] },
+  strait_key: { yes: [`sk-strait-${"a1B2".repeat(10)}`], no: ["sk-strait-short"] },
+  jwt: { yes: ["eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"], no: ["one.two.three", "eyJub3QiOiJqd3QifQ.eyJzdWIiOiIxIn0.c2ln"] },
 };
 
 beforeAll(async () => {
@@ -201,6 +225,20 @@ describe("the prompt", () => {
     expect(res.headers.get("x-strait-guardrails")).toBe("cards:block");
     expect(JSON.parse(res.headers.get("cf-aig-dlp")!)).toEqual({ action: "BLOCK", findings: [{ check: "REQUEST", policy_ids: ["cards"], profile: { context: {}, entry_ids: ["no-cards"], profile_id: "cards" } }] });
     expect(openai.requests).toHaveLength(0);
+  });
+
+  it("every built-in detector, through the request path: what it finds and the look-alikes it leaves", async () => {
+    const key = await keyFor(...Object.keys(DETECTOR_SAMPLES).map((k) => `d-${k}`));
+    for (const [kind, { yes, no }] of Object.entries(DETECTOR_SAMPLES)) {
+      for (const text of yes) {
+        const res = await post("/v1/chat/completions", key, chatBody(text));
+        expect(res.headers.get("x-strait-guardrails") ?? "", `${kind} should find ${JSON.stringify(text)}`).toContain(`d-${kind}:flag`);
+      }
+      for (const text of no) {
+        const res = await post("/v1/chat/completions", key, chatBody(text));
+        expect(res.headers.get("x-strait-guardrails") ?? "", `${kind} should leave ${JSON.stringify(text)}`).not.toContain(`d-${kind}:flag`);
+      }
+    }
   });
 
   it("a card that fails the Luhn check is not a card", async () => {
