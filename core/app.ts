@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminApp, adminCheck } from "./admin/index.js";
+import { uiRoutes } from "./admin/ui/serve.js";
 import type { AppEnv } from "./app-env.js";
 import { GatewayError, errorResponse, internalError, notFound } from "./errors.js";
 import type { Gateway } from "./gateway.js";
@@ -74,6 +75,8 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.post("/", (c) => runCall(gw, c, universal));
   app.route("/v1/logs", ownLogsApp(gw));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
+  // The dashboard's page and assets: open, ahead of the admin API (the page itself signs in).
+  uiRoutes(app);
   // No CORS on /admin: only the admin token opens it, never a browser on another origin.
   app.route("/admin", adminApp(gw));
   const metrics = gw.runtime.metrics;

@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.js";
 import { sha256, timingSafeEqual } from "../crypto.js";
 import { GatewayError, badRequest, notFound, tooLarge, unauthorized } from "../errors.js";
-import type { Gateway } from "../gateway.js";
+import type { Gateway, ProviderRoute } from "../gateway.js";
 import type { KeyPatch, KeySettings } from "../keys/service.js";
 import { periodWindow, spendCounter, type Period } from "../lifecycle/windows.js";
 import { parseJson } from "../lifecycle/validate.js";
@@ -14,6 +14,7 @@ import { CachePurgeQuerySchema, CreateKeySchema, ListQuerySchema, UpdateKeySchem
 import { keyView } from "./view.js";
 import { logRoutes } from "./logs.js";
 import { analyticsRoutes } from "./analytics.js";
+import { VERSION } from "../version.js";
 import { guardrailRoutes, knownPolicies } from "./guardrails.js";
 
 const MAX_ADMIN_BODY = 64 * 1024;
@@ -108,7 +109,16 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   guardrailRoutes(admin, gw);
 
   // This process's view: each Lambda instance or Worker isolate keeps its own breakers.
-  admin.get("/health", (c) => c.json({ status: "ok", breaker: gw.config.breaker, targets: gw.breakers.view() }));
+  admin.get("/health", (c) =>
+    c.json({
+      status: "ok",
+      version: VERSION,
+      store: gw.runtime.store?.kind ?? (gw.runtime.store ? "custom" : "none"),
+      providers: gw.routeNames().map((name) => providerView(gw.route(name)!)),
+      breaker: gw.config.breaker,
+      targets: gw.breakers.view(),
+    }),
+  );
 
   return admin;
 }
@@ -135,6 +145,13 @@ async function store<T>(gw: Gateway, work: () => Promise<T>): Promise<T> {
     if (e instanceof GatewayError) throw e;
     throw storeFailure(gw, e, "admin");
   }
+}
+
+/** A provider as the health page shows it: whether the gateway holds a key for it (never the key). */
+function providerView(route: ProviderRoute) {
+  const p = route.provider;
+  const credential = route.pool.size > 0 ? "configured" : !p.needsCredential ? "not needed" : p.ambientCredential ? "environment or role" : "caller's own";
+  return { name: route.name, type: p.id, hasKey: route.pool.size > 0, keys: route.pool.size, credential };
 }
 
 /** Bound credentials are stored under the provider's configured name ("bedrock" → "aws-bedrock"). */

@@ -177,6 +177,7 @@ class MemoryUsage implements UsageStore {
 export function memoryStore(opts: MemoryStoreOptions = {}): Store {
   const now = opts.now ?? Date.now;
   return {
+    kind: "memory",
     keys: new MemoryKeys(),
     cache: new MemoryCache(now, opts.maxCacheEntries ?? 10_000, opts.maxCacheValueBytes ?? MAX_CACHE_VALUE_BYTES),
     limits: new MemoryLimits(now),

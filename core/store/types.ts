@@ -327,6 +327,8 @@ export interface AnalyticsStore {
 }
 
 export interface Store {
+  /** Which backend, for the health page: "memory", "dynamodb", "cloudflare", "embedded". */
+  kind?: string;
   keys: KeyStore;
   cache: CacheStore;
   limits: LimitStore;

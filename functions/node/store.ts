@@ -200,7 +200,7 @@ export async function createNodeStore(env: Env, log: Logger): Promise<NodeStore>
   sweep();
   return {
     // The request log in journal files beside the tables: see journal-logs.ts for why.
-    store: { ...dynamodbStore({ client, tables, transactions: false }), logs },
+    store: { ...dynamodbStore({ client, tables, transactions: false }), kind: "embedded", logs },
     description: `embedded (dynalite) in ${dir}`,
     // The data folder is locked to this process (lockDataDir): it is the one point of truth.
     ownsCounters: true,

@@ -273,6 +273,25 @@ for (const name of frontNames()) {
       });
     });
 
+    describe("the dashboard", () => {
+      it("GET /admin/ui: the page and its hashed assets, with their content types, the CSP and long-lived caching", async () => {
+        const page = await fetch(`${front.url}/admin/ui`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+        expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self'/);
+        const html = await page.text();
+        const files = [...html.matchAll(/\/admin\/ui\/assets\/([\w.-]+)/g)].map((m) => m[1]!);
+        expect(files.some((f) => f.endsWith(".js")) && files.some((f) => f.endsWith(".css"))).toBe(true);
+        for (const file of files) {
+          const asset = await fetch(`${front.url}/admin/ui/assets/${file}`);
+          expect(asset.status, file).toBe(200);
+          expect(asset.headers.get("content-type")).toMatch(file.endsWith(".js") ? /^text\/javascript/ : /^text\/css/);
+          expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+          expect((await asset.text()).length).toBeGreaterThan(100);
+        }
+      });
+    });
+
     describe("guardrails", () => {
       it("a model alias's policy redacts the prompt before it leaves and the answer as it streams", async () => {
         const json = await client.chat.completions.create({ model: "guarded", messages: [{ role: "user", content: "I am jane@example.com" }] }).withResponse();

@@ -4,6 +4,7 @@
  * missing and what to install:
  *   lambdaRic()      aws-lambda-ric's native runtime client (an optional dependency that npm drops,
  *                    silently, when its build fails: it needs autotools, cmake, make, g++, python3)
+ *   chromium()       Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) for the dashboard's browser tests
  *   dynamoDbLocal()  Amazon's DynamoDB Local, which scripts/test.sh (npm test) and
  *                    test/store/run-dynamodb-local.sh start inside a loopback-only network namespace
  *                    (Java 17+, root or unprivileged user namespaces) and point to with STRAIT_DDB_LOCAL_ENDPOINT
@@ -73,6 +74,15 @@ export function lambdaRic(): Prerequisite {
     return { ok: false, reason: `aws-lambda-ric's native build does not load (${first.trim()}) — npm rebuild aws-lambda-ric` };
   }
   return { ok: true };
+}
+
+/** Where the browser tests find Chromium: CHROMIUM_PATH, else Debian's /usr/bin/chromium. */
+export const chromiumPath = (): string => process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+/** A Chromium for playwright-core to drive (it never downloads one). */
+export function chromium(): Prerequisite {
+  if (existsSync(chromiumPath())) return { ok: true };
+  return { ok: false, reason: `no Chromium at ${chromiumPath()} — apt-get install -y chromium (or set CHROMIUM_PATH)` };
 }
 
 /** Whether this user may create a network namespace as scripts/test.sh does: as root, or in a user namespace of its own. */

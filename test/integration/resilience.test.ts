@@ -1,3 +1,4 @@
+import { VERSION } from "../../core/version.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../functions/node/server.js";
 import { sendJson, startMockUpstream, type MockUpstream } from "../helpers/mock-upstream.js";
@@ -65,6 +66,10 @@ describe("circuit breaker", () => {
     const health = await admin(gw, "GET", "/admin/health");
     expect(health.status).toBe(200);
     expect(health.json.targets).toContainEqual(expect.objectContaining({ target: "primary/gpt-4o-mini", state: "open" }));
+    // What the dashboard's health page shows besides: the store, the version, the providers and their credentials (never the key).
+    expect(health.json).toMatchObject({ store: "memory", version: VERSION });
+    expect(health.json.providers).toContainEqual({ name: "mock", type: "mock", hasKey: false, keys: 0, credential: "not needed" });
+    expect(JSON.stringify(health.json)).not.toMatch(/sk-|secret/i);
 
     // Alone, an open target is not called at all: 503 with the time to wait.
     const alone = await chat("primary/gpt-4o-mini");

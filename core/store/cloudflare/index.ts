@@ -31,6 +31,7 @@ export function cloudflareStore(opts: {
 }): Store {
   const now = opts.now ?? Date.now;
   return {
+    kind: "cloudflare",
     keys: kvKeys(opts.kv, opts.objects),
     cache: kvCache(opts.cacheKv ?? opts.kv, now),
     limits: durableObjectLimits(opts.objects, now),

@@ -33,6 +33,7 @@ export function dynamodbStore(opts: DynamoStoreOptions): Store {
   const doc = DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
   const now = opts.now ?? Date.now;
   return {
+    kind: "dynamodb",
     keys: new DynamoKeys(doc, opts.tables.keys, opts.transactions ?? true),
     cache: new DynamoCache(doc, opts.tables.cache, now),
     limits: new DynamoLimits(doc, opts.tables.limits, now),
