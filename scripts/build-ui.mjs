@@ -10,6 +10,7 @@
 // Fails above 80 KB gzipped (JS + CSS + HTML together). The output is deterministic: the same
 // sources and esbuild version give the same bytes, so the committed file can be checked in CI.
 import { build } from "esbuild";
+import { createHash } from "node:crypto";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,7 +34,7 @@ export async function buildUi() {
     bundle: true,
     write: false,
     outdir: "dist/ui",
-    entryNames: "[name]-[hash]",
+    entryNames: "[name]",
     format: "esm",
     platform: "browser",
     target: "es2022",
@@ -45,16 +46,18 @@ export async function buildUi() {
     jsx: "automatic",
     jsxImportSource: "preact",
     tsconfig: "ui/tsconfig.json",
-    metafile: true,
     logLevel: "warning",
   });
+  // The name's hash is of the content alone: esbuild's [hash] also covers input paths, which
+  // differ where node_modules is a symlink (a worktree) and would break --check there.
   const assets = {};
   for (const f of result.outputFiles) {
-    const name = basename(f.path);
-    const ext = name.slice(name.lastIndexOf("."));
+    const file = basename(f.path);
+    const ext = file.slice(file.lastIndexOf("."));
     const type = TYPES[ext];
-    if (!type) throw new Error(`build-ui: unexpected output ${name}`);
-    assets[name] = { type, body: f.text };
+    if (!type) throw new Error(`build-ui: unexpected output ${file}`);
+    const hash = createHash("sha256").update(f.text).digest("hex").slice(0, 12);
+    assets[`${file.slice(0, -ext.length)}-${hash}${ext}`] = { type, body: f.text };
   }
   const names = Object.keys(assets).sort();
   const js = names.filter((n) => n.endsWith(".js"));

@@ -3,6 +3,7 @@
  * and fit for a strict CSP (no inline script or style, no other origin, no eval).
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,7 +70,8 @@ describe("the committed UI bundle", () => {
     expect(js).toHaveLength(1);
     expect(css).toHaveLength(1);
     for (const [name, a] of Object.entries(UI_ASSETS)) {
-      expect(name).toMatch(/^app-[A-Z0-9]{8}\.(js|css)$/);
+      expect(name).toMatch(/^app-[0-9a-f]{12}\.(js|css)$/);
+      expect(name).toContain(createHash("sha256").update(a.body).digest("hex").slice(0, 12));
       expect(a.type).toBe(name.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8");
       expect(a.body.length).toBeGreaterThan(0);
     }
