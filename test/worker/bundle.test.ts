@@ -19,9 +19,11 @@ const ROOT = resolve(import.meta.dirname, "../..");
 /**
  * Budgets for the minified bundles: size is cold start. The DynamoDB build carries the AWS SDK.
  * Both carry the price table (core/pricing/dataset.ts, about 72 KiB of plain text, read on first use)
- * and the guardrails (about 32 KiB of detectors and stream guards, 22 KiB of JSON Schema validator).
+ * and the guardrails (about 32 KiB of detectors and stream guards, 22 KiB of JSON Schema validator),
+ * and the dashboard (about 115 KiB, 45 KiB gzip: core/admin/ui/assets.ts, a module evaluated only
+ * when /admin/ui is first asked for — `npm run coldstart` shows no change in module init).
  */
-const BUDGETS = { "wrangler.toml": 500 * 1024, "wrangler.dynamodb.toml": 780 * 1024 } as const;
+const BUDGETS = { "wrangler.toml": 620 * 1024, "wrangler.dynamodb.toml": 880 * 1024 } as const;
 const OUTPUTS = { "wrangler.toml": "worker.js", "wrangler.dynamodb.toml": "worker-dynamodb.js" } as const;
 type ConfigFile = keyof typeof BUDGETS;
 const TOKEN = "bundle-test-token";
