@@ -140,6 +140,20 @@ describe.skipIf(skip)("the dashboard in headless Chromium", () => {
     await shot("health");
   });
 
+  it("a gateway with no admin token: the page says how to turn the admin API on", async () => {
+    const closed = await startKeysGateway({ admin: false });
+    try {
+      const other = await browser.newPage();
+      await other.goto(`${closed.url}/admin/ui`);
+      await other.getByLabel("Admin token").fill("anything");
+      await other.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(async () => other.getByRole("alert").first().textContent()).toContain("set STRAIT_ADMIN_TOKEN");
+      await other.close();
+    } finally {
+      await closed.close();
+    }
+  });
+
   it("fits a phone-width screen, and raised no CSP violation and no script error anywhere", async () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await page.getByRole("link", { name: "Overview" }).click();

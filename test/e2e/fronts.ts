@@ -114,6 +114,11 @@ async function startLambda(opts: FrontOptions): Promise<Front> {
     url: fn.emu.url,
     async close() {
       await fn.stop();
+      // A store write the function started just before it stopped may still be running in dynalite:
+      // closing its database under that write throws "Database is closed" into this process.
+      const connections = () => new Promise<number>((r) => db.getConnections((_, n) => r(n)));
+      for (let i = 0; i < 40 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 250));
       await new Promise((r) => db.close(r));
     },
   };
