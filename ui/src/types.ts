@@ -1,3 +1,5 @@
+import type { GuardHit } from "../../core/types.js";
+
 /** What the admin API answers, as the UI reads it (core/admin/*.ts builds these). */
 
 export interface ApiList<T> {
@@ -64,15 +66,8 @@ export interface Analytics {
   totals: AnalyticsSummary;
 }
 
-export interface GuardHit {
-  policy: string;
-  rule: string;
-  stage: "input" | "output";
-  action: "block" | "redact" | "flag" | "ignore";
-  count: number;
-  labels?: string[];
-  failedOpen?: boolean;
-}
+/** A guardrail rule that matched: the log entry carries the call record's own. */
+export type { GuardHit };
 
 export interface LogView {
   id: string;
