@@ -7,6 +7,20 @@ import { TextWindow } from "./text-window.js";
 
 type Choice = ChatChunk["choices"][number] & { text?: string };
 
+const CONTENT_KEY = '"content":"';
+/** A single choice whose delta holds only content: `"choices":[{"index":N,"delta":{"content":"` (the literal's end is found after). */
+/** The index of the quote that ends the JSON string literal whose text starts at `from`; -1 if none. */
+function stringEnd(raw: string, from: number): number {
+  for (let i = from; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 92) i++; // a backslash: the next character is escaped
+    else if (c === 34) return i;
+  }
+  return -1;
+}
+
+const CONTENT_ONLY = /"choices":\[\{"index":(\d+),"delta":\{"content":"/;
+
 /** A legacy completions choice: its text in `text`, no delta. */
 const legacy = (choice: Choice) => choice.delta === undefined && typeof choice.text === "string";
 const hasText = (choice: Choice) => (legacy(choice) ? !!choice.text : Object.keys(choice.delta).length > 0);
@@ -44,6 +58,13 @@ export class ChunkGuard {
     const out: StreamPart[] = [];
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
+      if (part.plain) {
+        const fast = this.plainContent(part.raw!);
+        if (fast !== undefined) {
+          if (fast) out.push(fast);
+          continue;
+        }
+      }
       const chunk = part.chunk;
       if (!chunk.choices?.length) {
         out.push(part);
@@ -74,6 +95,28 @@ export class ChunkGuard {
       }
     }
     return out;
+  }
+
+  /**
+   * The common chunk — one choice whose delta is only a content string, as OpenAI and most
+   * compatible upstreams send nearly every chunk — guarded without parsing or re-serialising it:
+   * the content is read from its string literal and the released text spliced back in. Undefined
+   * for any other chunk (the general path parses it); null when nothing of it is to be sent yet.
+   */
+  private plainContent(raw: string): StreamPart | null | undefined {
+    const m = CONTENT_ONLY.exec(raw);
+    if (!m || raw.indexOf(CONTENT_KEY, m.index + m[0].length) !== -1) return undefined;
+    const index = Number(m[1]);
+    const start = m.index + m[0].length;
+    const end = stringEnd(raw, start);
+    if (end < 0 || raw.charCodeAt(end + 1) !== 125 /* } */) return undefined; // the delta holds more than content
+    const text = JSON.parse(raw.slice(start - 1, end + 1)) as string;
+    if (!text) return undefined;
+    const released = this.window(`${index}`).push(text);
+    this.end.saw(index, released, false);
+    if (!released) return null;
+    const spliced = `${raw.slice(0, start)}${JSON.stringify(released).slice(1, -1)}${raw.slice(end)}`;
+    return { raw: spliced, plain: true, get chunk() { return JSON.parse(spliced); } };
   }
 
   /** The upstream ended: what is still held, after the whole-answer rules passed. */

@@ -13,6 +13,7 @@ import { ChunkGuard } from "../../../core/guardrails/chunk-guard.js";
 import { MessagesEventGuard, ResponsesEventGuard } from "../../../core/guardrails/event-guard.js";
 import { Guardrails } from "../../../core/guardrails/policy.js";
 import { TextWindow } from "../../../core/guardrails/text-window.js";
+import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 import type { StreamPart } from "../../../core/providers/types.js";
 import type { GuardHit } from "../../../core/types.js";
 
@@ -130,6 +131,23 @@ describe("ChunkGuard", () => {
     const calls = out.flatMap((p) => p.chunk.choices.flatMap((c) => c.delta.tool_calls ?? []));
     expect(calls[0]).toMatchObject({ id: "call_1", function: { name: "send" } });
     expect(calls.map((c) => c.function?.arguments ?? "").join("")).toBe(JSON.stringify({ to: "[EMAIL]", body: "hello" }));
+  });
+
+  it("reads plain content chunks without parsing them, escapes and all, at every split", async () => {
+    const text = `Say "hi" \\ to ${EMAIL} — ok? {"x": 1}`;
+    const expected = `Say "hi" \\ to [EMAIL] — ok? {"x": 1}`;
+    for (let at = 1; at < text.length; at++) {
+      const { guard } = guardOf(redactPii);
+      const g = new ChunkGuard(gw, guard);
+      const t = openAIStreamTranslator();
+      const raw = (delta: object, finish: string | null = null) => ({ data: JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] }) });
+      const events = [raw({ role: "assistant", content: "" }), ...cut(text, [at]).map((c) => raw({ content: c })), raw({}, "stop")];
+      const out: StreamPart[] = [];
+      for (const e of events) out.push(...g.push(t.push(e)));
+      out.push(...(await g.finish()));
+      expect(content(out), `cut at ${at}`).toBe(expected);
+      expect(out.some((p) => p.plain && p.raw!.includes("[EMAIL]")) || out.some((p) => !p.plain)).toBe(true);
+    }
   });
 
   it("guards legacy completions chunks (text, no delta)", async () => {
