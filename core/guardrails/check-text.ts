@@ -53,6 +53,7 @@ export async function checkPieces(
   const external = rules.filter((r) => r.external);
   if (!external.length) return texts;
   const current = texts ?? pieces.map((p) => p.text);
+  if (!current.some((t) => t.trim())) return texts; // nothing to ask about (an embeddings answer, tool calls only)
   const joined = current.join(PIECE_SEPARATOR);
   const verdicts = await Promise.all(
     external.map((rule) =>

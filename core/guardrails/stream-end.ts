@@ -55,6 +55,6 @@ export class StreamEndCheck {
     const pieces: Piece[] = [];
     for (const [choice, text] of this.content) pieces.push({ text, message: choice });
     for (const [choice, text] of this.args) pieces.push({ text, message: choice });
-    await checkPieces(this.gw, this.guard, this.guard.set.whole, "output", pieces, { answer: this.content.get(0) ?? "", rewritable: false });
+    await checkPieces(this.gw, this.guard, this.guard.set.whole, "output", pieces, { answer: this.content.get(0), rewritable: false });
   }
 }

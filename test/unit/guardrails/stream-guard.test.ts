@@ -179,6 +179,14 @@ describe("ChunkGuard", () => {
     expect(hits[0]).toMatchObject({ rule: "short", labels: ["SIZE"] });
   });
 
+  it("a schema rule leaves an answer of tool calls alone: there is no text to read as JSON", async () => {
+    const { guard } = guardOf([{ name: "schema", type: "json_schema", action: "block", on: "output" }]);
+    guard.json = { schema: { type: "object" } };
+    const g = new ChunkGuard(gw, guard);
+    const out = [...runChunks(g, [chunk({ tool_calls: [{ index: 0, id: "c", type: "function", function: { name: "f", arguments: "{}" } }] }), chunk({}, "tool_calls")]), ...(await g.finish())];
+    expect(out.at(-1)!.chunk.choices[0]!.finish_reason).toBe("tool_calls");
+  });
+
   it("holds the finish while a whole-answer rule runs, and a failing one throws", async () => {
     const { guard } = guardOf([{ name: "schema", type: "json_schema", action: "block", on: "output" }]);
     guard.json = { schema: { type: "object", required: ["n"] } };
