@@ -2,7 +2,11 @@ import * as v from "valibot";
 import { parseKeyList } from "./providers/key-pool.js";
 import type { ProviderConfig } from "./providers/types.js";
 import { checkGuardrails } from "./guardrails/check-config.js";
-import { PII_KINDS, SECRET_KINDS, type GuardrailsConfig } from "./guardrails/types.js";
+import { GuardrailsSchema } from "./guardrails/schema.js";
+import type { GuardrailsConfig } from "./guardrails/types.js";
+import { positiveInt, strict } from "./strict-schema.js";
+
+export { closest, editDistance } from "./strict-schema.js";
 
 export interface ModelTarget {
   provider: string;
@@ -141,7 +145,6 @@ const TargetSchema = v.union([
   v.strictObject({ provider: v.pipe(v.string(), v.minLength(1)), model: v.pipe(v.string(), v.minLength(1)), weight: v.optional(v.pipe(v.number(), v.minValue(0))) }),
 ]);
 
-const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
 const cacheTtl = v.pipe(v.number(), v.integer(), v.minValue(CACHE_TTL_MIN, `must be at least ${CACHE_TTL_MIN} seconds`), v.maxValue(CACHE_TTL_MAX, `must be at most ${CACHE_TTL_MAX} seconds (30 days)`));
 const statusCode = v.pipe(v.number(), v.integer(), v.minValue(400, "must be a status from 400 to 599"), v.maxValue(599, "must be a status from 400 to 599"));
 
@@ -171,46 +174,6 @@ export const PROVIDER_SETTINGS = {
   defaultMaxTokens: v.optional(positiveInt), // anthropic
 };
 
-/** The edit distance between two names, case ignored (baseURL and baseUrl are 0 apart). */
-export function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** The known name closest to `name`, if it is close enough to be a typo of it. */
-export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return bestDistance <= Math.max(1, Math.floor(Math.max(name.length, best?.length ?? 0) / 3)) ? best : undefined;
-}
-
-/**
- * A strict object whose unknown-key error names the key and suggests the nearest known one. The
- * known names are listed when nothing is near, or always with `listAlways` (the top level).
- */
-function strict<const E extends v.ObjectEntries>(entries: E, known = "the settings here are", listAlways = false) {
-  const names = Object.keys(entries);
-  return v.strictObject(entries, (issue) => {
-    if (issue.expected !== "never") return `Invalid ${issue.expected === "Object" ? "type" : "key"}: Expected ${issue.expected} but received ${issue.received}`;
-    const name = String(issue.input);
-    const near = closest(name, names);
-    const list = `${known}: ${names.join(", ")}`;
-    if (!near) return `unknown setting "${name}"; ${list}.`;
-    return `unknown setting "${name}"; did you mean "${near}"?${listAlways ? ` ${list[0]!.toUpperCase()}${list.slice(1)}.` : ""}`;
-  });
-}
-
 const ProviderSchema = strict(PROVIDER_SETTINGS, "a provider's settings are");
 const AliasSchema = v.union([
   TargetSchema,
@@ -228,42 +191,6 @@ const AliasSchema = v.union([
     "an alias's settings are",
   ),
 ]);
-const guardName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, "names are 1 to 64 letters, digits, . _ -"));
-const guardLabel = v.pipe(v.string(), v.regex(/^[A-Z0-9_]{1,32}$/, "labels are 1 to 32 upper-case letters, digits, _"));
-const guardBase = { name: guardName, on: v.optional(v.picklist(["input", "output", "both"])), action: v.picklist(["block", "redact", "flag", "ignore"]) };
-const guardExternal = {
-  timeoutMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(60_000))),
-  onError: v.optional(v.picklist(["open", "closed"])),
-};
-const nonEmptyList = (max: number) => v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(max))), v.minLength(1, "needs at least one entry"));
-const sizeLimit = v.optional(positiveInt);
-const GuardRuleSchema = v.variant("type", [
-  strict({ ...guardBase, type: v.literal("regex"), patterns: nonEmptyList(1000), caseSensitive: v.optional(v.boolean()), label: v.optional(guardLabel) }, "a regex rule's settings are"),
-  strict({ ...guardBase, type: v.literal("keywords"), words: nonEmptyList(200), caseSensitive: v.optional(v.boolean()), wholeWords: v.optional(v.boolean()), label: v.optional(guardLabel) }, "a keywords rule's settings are"),
-  strict({ ...guardBase, type: v.literal("pii"), detect: v.optional(v.pipe(v.array(v.picklist(PII_KINDS)), v.minLength(1))) }, "a pii rule's settings are"),
-  strict({ ...guardBase, type: v.literal("secrets"), detect: v.optional(v.pipe(v.array(v.picklist(SECRET_KINDS)), v.minLength(1))) }, "a secrets rule's settings are"),
-  strict({ ...guardBase, type: v.literal("size"), maxChars: sizeLimit, maxTokens: sizeLimit, maxMessageChars: sizeLimit, maxMessageTokens: sizeLimit }, "a size rule's settings are"),
-  strict({ ...guardBase, type: v.literal("json_schema") }, "a json_schema rule's settings are"),
-  strict(
-    {
-      ...guardBase,
-      ...guardExternal,
-      type: v.literal("bedrock"),
-      guardrailId: v.pipe(v.string(), v.regex(/^(arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:guardrail\/)?[a-z0-9]{1,64}$/, "must be a Bedrock guardrail id or ARN")),
-      guardrailVersion: v.optional(v.pipe(v.string(), v.regex(/^(DRAFT|[1-9]\d{0,7})$/, 'must be "DRAFT" or a version number'))),
-      provider: v.optional(v.string()),
-    },
-    "a bedrock rule's settings are",
-  ),
-  strict({ ...guardBase, ...guardExternal, type: v.literal("moderation"), provider: v.optional(v.string()), model: v.optional(v.string()), categories: v.optional(nonEmptyList(100)) }, "a moderation rule's settings are"),
-  strict({ ...guardBase, ...guardExternal, type: v.literal("judge"), model: v.pipe(v.string(), v.minLength(1)), prompt: v.optional(v.pipe(v.string(), v.includes("{text}", 'must contain "{text}"'), v.maxLength(20_000))) }, "a judge rule's settings are"),
-]);
-const GuardrailsSchema = strict({
-  policies: v.optional(v.record(guardName, strict({ rules: v.pipe(v.array(GuardRuleSchema), v.minLength(1, "a policy needs at least one rule")) }, "a policy's settings are"))),
-  apply: v.optional(v.array(v.string())),
-  windowChars: v.optional(v.pipe(v.number(), v.integer(), v.minValue(16), v.maxValue(8192))),
-});
-
 const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
 const price = v.pipe(v.number(), v.minValue(0));
 
