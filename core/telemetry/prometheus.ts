@@ -16,6 +16,8 @@ export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8
 export interface MetricsRegistryOptions {
   /** Label sets each metric keeps before folding models into "other" (default 2000). */
   maxSeriesPerMetric?: number;
+  /** The runtime's own metrics in exposition format (the Node server's memory and event-loop delay), appended as they are. */
+  runtime?: () => string;
 }
 
 /** Seconds. LLM calls run from a fraction of a second to minutes; cache hits and refusals take milliseconds. */
@@ -92,8 +94,11 @@ export class MetricsRegistry {
   /** Observations folded into model="other", by metric name. */
   private readonly folded = new Map<string, number>();
 
+  private readonly runtime?: () => string;
+
   constructor(options: MetricsRegistryOptions = {}) {
     this.limit = Math.max(1, Math.floor(options.maxSeriesPerMetric ?? 2000));
+    this.runtime = options.runtime;
   }
 
   observe(record: CallRecord): void {
@@ -142,6 +147,7 @@ export class MetricsRegistry {
       "# TYPE strait_metrics_folded_total counter",
     );
     for (const [metric, n] of this.folded) lines.push(`strait_metrics_folded_total{metric="${escapeLabelValue(metric)}"} ${n}`);
+    if (this.runtime) lines.push(this.runtime().trimEnd());
     return `${lines.join("\n")}\n`;
   }
 

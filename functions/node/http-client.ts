@@ -3,9 +3,11 @@ import type { HttpClient } from "../../core/http.js";
 
 /**
  * Upstream calls on undici's pooled request: several times cheaper per call than Node's global
- * fetch (TOOLCHAIN.md), and the body stays a Node stream until the core iterates it.
+ * fetch (TOOLCHAIN.md), and the body stays a Node stream until the core iterates it. A streamed
+ * answer holds its connection for as long as it runs (minutes), so the pool per provider is wide:
+ * at 256, the 257th of a thousand agents' streams waited for one to end (`npm run bench:streams`).
  */
-export function undiciClient(agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, headersTimeout: 0, bodyTimeout: 300_000 })): HttpClient {
+export function undiciClient(agent = new Agent({ keepAliveTimeout: 30_000, connections: 4096, headersTimeout: 0, bodyTimeout: 300_000 })): HttpClient {
   return async (req) => {
     const r = await request(req.url, {
       method: req.method,

@@ -430,6 +430,9 @@ describe("telemetry", () => {
     const text = await res.text();
     expect(text).toMatch(/strait_requests_total\{[^}]*provider="openai"[^}]*\} \d+/);
     expect(text).toContain("strait_request_duration_seconds_bucket");
+    // The Node process's own: memory and the event loop's delay.
+    expect(text).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_delay_seconds\{quantile="0\.99"\} [\d.e-]+$/m);
   });
 });
 

@@ -1,0 +1,59 @@
+/** What the benchmarks share: their child processes (upstream, gateway, bare proxy), ports and memory. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+export const ROOT = join(import.meta.dirname, "..");
+
+export function start(args: string[], env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const loader = args[0]!.endsWith(".mjs") ? [] : ["--import", "tsx"];
+  const child = spawn(process.execPath, [...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const port = Number(env.PORT);
+    if (port) return resolve({ child, port });
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      const found = ready(line);
+      if (found) resolve({ child, port: found });
+    });
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((r) => {
+      const sock = connect(port, "127.0.0.1", () => (sock.end(), r(true))).once("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+export async function waitForHealth(port: number) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the gateway did not start");
+}
+
+export function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}

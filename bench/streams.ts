@@ -1,0 +1,89 @@
+/**
+ * `npm run bench:streams`: many slow streams held open at once through one gateway process — the
+ * shape of a team's coding agents waiting on long answers. A local upstream sends one token every
+ * STREAMS_TOKEN_MS (50) for STREAMS_SECONDS (20); STREAMS (1000) clients stream through the
+ * gateway (the `npm start` bundle, memory store) at once. Reported: how many completed whole, the
+ * gateway's peak RSS, and its event loop's delay (its own /metrics). Loopback only, bounded in time.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { Agent, request } from "undici";
+import { buildTarget } from "../scripts/build.mjs";
+import { freePort, peakRssMb, ROOT, start, waitForHealth } from "./processes.js";
+
+const STREAMS = Number(process.env.STREAMS ?? 1000);
+const SECONDS = Number(process.env.STREAMS_SECONDS ?? 20);
+const TOKEN_MS = Number(process.env.STREAMS_TOKEN_MS ?? 50);
+
+/** An OpenAI-compatible upstream that answers every chat request with a slow stream. */
+async function slowUpstream(): Promise<{ port: number; close(): void }> {
+  const tokens = Math.round((SECONDS * 1000) / TOKEN_MS);
+  const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  const server = createServer((req, res: ServerResponse) => {
+    req.resume();
+    req.on("end", () => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(chunk({ role: "assistant", content: "" }));
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        if (++sent < tokens) return void res.write(chunk({ content: `t${sent} ` }));
+        clearInterval(timer);
+        res.end(`${chunk({}, "stop")}data: [DONE]\n\n`);
+      }, TOKEN_MS);
+    });
+  });
+  server.maxConnections = STREAMS * 2;
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+async function run() {
+  const upstream = await slowUpstream();
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const configPath = join(ROOT, ".strait", "bench-streams.config.json");
+  mkdirSync(join(ROOT, ".strait"), { recursive: true });
+  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
+  const gateway = await start([await buildTarget("node")], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_STORE: "memory", STRAIT_LOG_LEVEL: "warn", STRAIT_METRICS_PORT: String(metricsPort) }, () => undefined);
+  try {
+    await waitForHealth(port);
+    const pool = new Agent({ connections: STREAMS, pipelining: 1, bodyTimeout: (SECONDS + 30) * 1000, headersTimeout: 30_000 });
+    const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
+    let failure: string | undefined;
+    const started = performance.now();
+    const one = async (): Promise<boolean> => {
+      const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
+      const text = await res.body.text();
+      const whole = res.statusCode === 200 && text.endsWith("data: [DONE]\n\n");
+      if (!whole && !failure) failure = `${res.statusCode}: ${text.slice(-200)}`;
+      return whole;
+    };
+    const results = await Promise.allSettled(Array.from({ length: STREAMS }, one));
+    const seconds = (performance.now() - started) / 1000;
+    const complete = results.filter((r) => r.status === "fulfilled" && r.value).length;
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const delay = (q: string) => Number(new RegExp(`^nodejs_eventloop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN) * 1000;
+    await pool.close();
+    console.log(`| streams | completed whole | wall time | gateway peak RSS | event-loop delay p50 | p99 | max |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| ${STREAMS} × ${SECONDS} s (a token every ${TOKEN_MS} ms) | ${complete} | ${seconds.toFixed(1)} s | ${peakRssMb(gateway.child.pid!).toFixed(0)} MB | ${delay("0.5").toFixed(1)} ms | ${delay("0.99").toFixed(1)} ms | ${delay("1").toFixed(1)} ms |
+
+Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the gateway is the \`npm start\` bundle on the memory store, logging off.`);
+    if (complete !== STREAMS) {
+      const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
+      console.error(`${STREAMS - complete} streams did not complete; the first: ${failure ?? String(rejected?.reason)}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    gateway.child.kill("SIGTERM");
+    upstream.close();
+  }
+}
+
+run().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
