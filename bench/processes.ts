@@ -8,9 +8,10 @@ import { createInterface } from "node:readline";
 
 export const ROOT = join(import.meta.dirname, "..");
 
-export function start(args: string[], env: Record<string, string>, ready: (line: string) => number | undefined): Promise<{ child: ChildProcess; port: number }> {
+/** Runs a script (a built .mjs, or TypeScript through tsx) with `nodeFlags` (say `--cpu-prof`) before it. */
+export function start(args: string[], env: Record<string, string>, ready: (line: string) => number | undefined, nodeFlags: string[] = []): Promise<{ child: ChildProcess; port: number }> {
   const loader = args[0]!.endsWith(".mjs") ? [] : ["--import", "tsx"];
-  const child = spawn(process.execPath, [...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeFlags, ...loader, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const port = Number(env.PORT);
     if (port) return resolve({ child, port });
