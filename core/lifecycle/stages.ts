@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.js";
+import { Cancel } from "../cancel.js";
 import { GatewayError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { type Answer, type Built, attemptLoop } from "../upstream/attempt-loop.js";
@@ -97,6 +98,8 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     const limits = await checkLimits(gw, call, req);
     const answerHeaders = limits.headers;
     answerHeaders["x-request-id"] = record.requestId;
+    const cors = c.get("cors");
+    if (cors) Object.assign(answerHeaders, cors);
     if (log.logged) answerHeaders["cf-aig-log-id"] = record.requestId;
     const options = req.options ?? headers;
     const guardSet = gw.guardrails.forCall(call.auth.key?.guardrails, aliasGuardrails(gw, req.model));
@@ -104,7 +107,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       call.guard = new CallGuard(guardSet, (record.guardrails = []), {
         clientHeaders: headers,
         client: call.auth.client,
-        signal: c.req.raw.signal,
+        cancel: clientCancel(gw, c),
         onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
       });
       if (!req.prompt) throw uninspectable(guardSet.policies, route.endpoint);
@@ -140,7 +143,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         clientWantsUsage: req.clientWantsUsage,
         clientHeaders: headers,
         client: call.auth.client,
-        signal: c.req.raw.signal,
+        cancel: clientCancel(gw, c),
         retry: retryPolicy(gw.config, options, req.repeatable !== false),
         timeoutMs: requestTimeout(gw.config, options),
         build: req.build,
@@ -175,6 +178,13 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     if (!record.logged) throw scrubbed;
     throw new GatewayError(scrubbed.status, scrubbed.message, scrubbed.type, scrubbed.code, scrubbed.param, { ...scrubbed.headers, "cf-aig-log-id": record.requestId });
   }
+}
+
+/** Aborts when the client leaves: the runtime's own watch (Node: the response's close), else the request's signal. One per request. */
+function clientCancel(gw: Gateway, c: Context<AppEnv>): Cancel {
+  let cancel = c.get("clientCancel");
+  if (!cancel) c.set("clientCancel", (cancel = gw.runtime.watchClient?.(c.env) ?? Cancel.of(c.req.raw.signal)));
+  return cancel;
 }
 
 /** The policies a model alias adds. */
