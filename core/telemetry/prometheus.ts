@@ -36,7 +36,10 @@ interface Series {
 }
 
 class Family {
-  readonly series = new Map<string, Series>();
+  /** Every series, in the order first observed (the order /metrics lists them). */
+  readonly series: Series[] = [];
+  /** Label value → … → series: found by walking the values, with no key string built per observation. */
+  private readonly index = new Map<string, unknown>();
   private readonly modelIndex: number;
 
   constructor(
@@ -49,20 +52,34 @@ class Family {
     this.modelIndex = labelNames.indexOf("model");
   }
 
+  /** The series of these label values, or undefined when there is none yet. */
+  private find(labels: string[]): Series | undefined {
+    let level: Map<string, unknown> | undefined = this.index;
+    for (let i = 0; i < labels.length - 1 && level; i++) level = level.get(labels[i]!) as Map<string, unknown> | undefined;
+    return level?.get(labels[labels.length - 1]!) as Series | undefined;
+  }
+
+  private create(labels: string[]): Series {
+    let level = this.index;
+    for (let i = 0; i < labels.length - 1; i++) {
+      let next = level.get(labels[i]!) as Map<string, unknown> | undefined;
+      if (!next) level.set(labels[i]!, (next = new Map()));
+      level = next;
+    }
+    const series: Series = { labels, value: 0 };
+    if (this.options.buckets) series.buckets = new Array(this.options.buckets.length + 1).fill(0);
+    level.set(labels[labels.length - 1]!, series);
+    this.series.push(series);
+    return series;
+  }
+
   /** The series of these label values; `folded` is true when the limit turned its model into "other". */
   seriesOf(labels: string[], limit: number): { series: Series; folded: boolean } {
-    const found = this.series.get(JSON.stringify(labels));
+    const found = this.find(labels);
     if (found) return { series: found, folded: false };
-    const folded = this.series.size >= limit && this.modelIndex >= 0 && labels[this.modelIndex] !== OTHER_MODEL;
+    const folded = this.series.length >= limit && this.modelIndex >= 0 && labels[this.modelIndex] !== OTHER_MODEL;
     if (folded) labels = labels.map((v, i) => (i === this.modelIndex ? OTHER_MODEL : v));
-    const key = JSON.stringify(labels);
-    let series = this.series.get(key);
-    if (!series) {
-      series = { labels, value: 0 };
-      if (this.options.buckets) series.buckets = new Array(this.options.buckets.length + 1).fill(0);
-      this.series.set(key, series);
-    }
-    return { series, folded };
+    return { series: (folded && this.find(labels)) || this.create(labels), folded };
   }
 }
 
@@ -107,14 +124,11 @@ export class MetricsRegistry {
     const cache = record.cache ? record.cache.toLowerCase() : NONE;
     this.add(this.requests, [provider, model, statusClassOf(record.status), cache, record.endpoint], 1);
     const tokens = tokensOf(record);
-    const byType: Array<[string, number]> = [
-      ["input", tokens.in],
-      ["output", tokens.out],
-      ["cached_read", tokens.cachedRead],
-      ["cached_write", tokens.cachedWrite],
-      ["reasoning", tokens.reasoning],
-    ];
-    for (const [type, n] of byType) if (n > 0) this.add(this.tokens, [provider, model, type], n);
+    this.addTokens(provider, model, "input", tokens.in);
+    this.addTokens(provider, model, "output", tokens.out);
+    this.addTokens(provider, model, "cached_read", tokens.cachedRead);
+    this.addTokens(provider, model, "cached_write", tokens.cachedWrite);
+    this.addTokens(provider, model, "reasoning", tokens.reasoning);
     // Micro-dollars add up exactly; rendering divides once.
     if (record.priced && typeof record.costMicros === "number" && record.costMicros > 0) this.add(this.cost, [provider, model], record.costMicros);
     this.add(this.duration, [provider, model], record.durationMs / 1000);
@@ -126,7 +140,7 @@ export class MetricsRegistry {
     const lines: string[] = [];
     for (const family of this.families) {
       lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
-      for (const series of family.series.values()) {
+      for (const series of family.series) {
         const labels = family.labelNames.map((name, i) => `${name}="${escapeLabelValue(series.labels[i]!)}"`);
         if (family.type === "counter") {
           lines.push(`${family.name}{${labels.join(",")}} ${formatValue(series.value / (family.options.divisor ?? 1))}`);
@@ -149,6 +163,10 @@ export class MetricsRegistry {
     for (const [metric, n] of this.folded) lines.push(`strait_metrics_folded_total{metric="${escapeLabelValue(metric)}"} ${n}`);
     if (this.runtime) lines.push(this.runtime().trimEnd());
     return `${lines.join("\n")}\n`;
+  }
+
+  private addTokens(provider: string, model: string, type: string, n: number) {
+    if (n > 0) this.add(this.tokens, [provider, model, type], n);
   }
 
   private add(family: Family, labels: string[], amount: number) {
