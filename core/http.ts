@@ -2,12 +2,15 @@
  * How the core talks to upstreams. Each runtime hands in its fastest client: Workers and Lambda
  * use the platform fetch (fetchClient below); the Node adapter uses undici's pooled request.
  */
+import type { Cancel } from "./cancel.js";
+
 export interface UpstreamRequest {
   url: string;
   method: "GET" | "POST" | "PUT" | "DELETE";
   headers: Record<string, string>;
   body?: string | Uint8Array;
-  signal?: AbortSignal;
+  /** Aborts the request (the client left, the attempt's clock ran out). */
+  cancel?: Cancel;
 }
 
 export interface UpstreamResponse {
@@ -27,7 +30,7 @@ export const fetchClient: HttpClient = async (req) => {
     method: req.method,
     headers: req.headers,
     body: req.body as BodyInit | undefined,
-    signal: req.signal,
+    signal: req.cancel?.signal,
   });
   const headers: Record<string, string> = {};
   res.headers.forEach((v, k) => (headers[k] = v));

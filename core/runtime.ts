@@ -1,3 +1,4 @@
+import type { Cancel } from "./cancel.js";
 import type { HttpClient } from "./http.js";
 import type { Store } from "./store/types.js";
 import type { CallRecord } from "./types.js";
@@ -32,6 +33,12 @@ export interface Runtime {
   metrics?: MetricsSink;
   /** Usage rows and spend are written this long after the answer, merged (the local server: 1000). Default 0: at once. */
   writeBehindMs?: number;
+  /**
+   * A Cancel that aborts when the client of this request (Hono's `c.env`) leaves, where the runtime
+   * can tell more cheaply than through the request's AbortSignal (Node: the response's close).
+   * Absent: the request's signal.
+   */
+  watchClient?(env: unknown): Cancel | undefined;
 }
 
 export interface MetricsSink {

@@ -1,4 +1,5 @@
 import type { HttpClient, UpstreamResponse } from "../http.js";
+import type { Cancel } from "../cancel.js";
 import type { ChatMessage } from "../types.js";
 import { openAICompatibleProvider } from "./openai-compatible.js";
 import type { Provider } from "./types.js";
@@ -33,7 +34,7 @@ function mockUpstream(): HttpClient {
     const status = /^error-(\d{3})$/.exec(model)?.[1];
     const delayMs = Number(/^(?:judge-)?slow-(\d+)$/.exec(model)?.[1] ?? 0);
     const cutAfter = /^cut-(\d+)$/.exec(model)?.[1];
-    if (delayMs) await sleep(delayMs, req.signal);
+    if (delayMs) await sleep(delayMs, req.cancel);
     if (status) return json(Number(status), { error: { message: `mock failure ${status}`, type: "mock_error", code: null, param: null } });
 
     if (path.endsWith("/embeddings")) return json(200, embeddings(body));
@@ -48,7 +49,7 @@ function mockUpstream(): HttpClient {
     const toolCall = model === "tool" && body.tools?.length ? toolCallFor(body.tools[0], reply) : undefined;
     const usage = usageOf(body.messages ?? [], reply);
     if (!body.stream) return json(200, chatCompletion(model, reply, toolCall, usage));
-    return sse(streamChunks(model, reply, toolCall, usage, body.stream_options?.include_usage === true, delayMs, cutAfter ? Number(cutAfter) : undefined, req.signal));
+    return sse(streamChunks(model, reply, toolCall, usage, body.stream_options?.include_usage === true, delayMs, cutAfter ? Number(cutAfter) : undefined, req.cancel));
   };
 }
 
@@ -90,7 +91,7 @@ function chatCompletion(model: string, reply: string, toolCall: ReturnType<typeo
   };
 }
 
-async function* streamChunks(model: string, reply: string, toolCall: ReturnType<typeof toolCallFor> | undefined, usage: object, includeUsage: boolean, delayMs: number, cutAfter: number | undefined, signal?: AbortSignal) {
+async function* streamChunks(model: string, reply: string, toolCall: ReturnType<typeof toolCallFor> | undefined, usage: object, includeUsage: boolean, delayMs: number, cutAfter: number | undefined, cancel?: Cancel) {
   const chunk = (delta: object, finish: string | null = null) =>
     ({ id: "chatcmpl-mock", object: "chat.completion.chunk", created: CREATED, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
   yield chunk({ role: "assistant", content: "" });
@@ -102,7 +103,7 @@ async function* streamChunks(model: string, reply: string, toolCall: ReturnType<
     const parts = reply.split(/(?<= )/);
     for (let i = 0; i < parts.length; i++) {
       if (cutAfter !== undefined && i === cutAfter) throw new Error("mock connection reset");
-      if (delayMs) await sleep(delayMs, signal);
+      if (delayMs) await sleep(delayMs, cancel);
       yield chunk({ content: parts[i] });
     }
     yield chunk({}, "stop");
@@ -171,10 +172,10 @@ function sse(chunks: AsyncGenerator<object>): UpstreamResponse {
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, cancel?: Cancel): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+    if (cancel?.aborted) return reject(cancel.reason);
+    const stop = cancel?.onAbort(() => (clearTimeout(t), reject(cancel.reason)));
+    const t = setTimeout(() => (stop?.(), resolve()), ms);
   });
 }

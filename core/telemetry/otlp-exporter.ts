@@ -1,4 +1,5 @@
 import type { HttpClient } from "../http.js";
+import { Cancel } from "../cancel.js";
 import type { Logger } from "../runtime.js";
 import { scrub } from "../scrub.js";
 import type { CallRecord } from "../types.js";
@@ -156,7 +157,7 @@ export class OtlpExporter {
 /** An OtlpPost over the runtime's HttpClient; it reads the answer to its end so the connection goes back to the pool. */
 export function postWith(http: HttpClient): OtlpPost {
   return async (url, body, headers, signal) => {
-    const res = await http({ url, method: "POST", headers, body, signal });
+    const res = await http({ url, method: "POST", headers, body, cancel: Cancel.of(signal) });
     await res.text().catch(() => "");
     return { status: res.status };
   };

@@ -1,3 +1,4 @@
+import type { Cancel } from "../cancel.js";
 import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest } from "../errors.js";
 import type { Gateway } from "../gateway.js";
@@ -26,7 +27,7 @@ export interface AttemptPlan {
   clientHeaders: Headers;
   client: ClientCredentials;
   /** Aborts when the client goes away. */
-  signal?: AbortSignal;
+  cancel?: Cancel;
   retry: RetryPolicy;
   timeoutMs: number;
   /** The upstream request for one target, its credential chosen; a GatewayError skips the target. */
@@ -97,7 +98,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
     let asked = 0; // the upstream's Retry-After for the next try
     let probing = true; // a half-open breaker's probe is this target's first attempt
     for (let attempt = 1; attempt <= retry.attempts; attempt++) {
-      if (attempt > 1) await retryPause(retry, attempt - 1, plan.signal, asked).catch((e) => {
+      if (attempt > 1) await retryPause(retry, attempt - 1, plan.cancel, asked).catch((e) => {
         if (probing) breakers.release(name);
         throw e;
       });
@@ -121,8 +122,8 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           break;
         }
 
-        const timer = attemptTimer(plan.signal, timeoutMs);
-        built.req.signal = timer.signal;
+        const timer = attemptTimer(plan.cancel, timeoutMs);
+        built.req.cancel = timer.cancel;
         const record: AttemptRecord = { provider: route.name, model, startedAt: Date.now(), durationMs: 0, spanId };
         plan.attempts?.push(record);
         spanId = plan.trace?.exported ? newSpanId() : spanId;
@@ -135,9 +136,9 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
           record.durationMs = Date.now() - record.startedAt;
           record.error = String((e as Error)?.message ?? e);
           timer.release();
-          if (plan.signal?.aborted) {
+          if (plan.cancel?.aborted) {
             breakers.release(name);
-            throw abortedError(plan.signal);
+            throw abortedError(plan.cancel);
           }
           last = noAnswerError(e, timer, route.name, timeoutMs);
           breakers.failure(name);
@@ -147,7 +148,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         }
         if (res.status < 300) {
           breakers.success(name);
-          const body = new UpstreamBody(res, timer, gw.config.streamIdleTimeoutMs, route.name, plan.signal);
+          const body = new UpstreamBody(res, timer, gw.config.streamIdleTimeoutMs, route.name, plan.cancel);
           return { ctx, res, state: built.state, step, body, timer };
         }
 

@@ -1,3 +1,4 @@
+import type { Cancel } from "../cancel.js";
 import { GatewayError, upstreamError } from "../errors.js";
 import type { UpstreamResponse } from "../http.js";
 import { abortedError, type AttemptTimer } from "./attempt.js";
@@ -21,7 +22,7 @@ export class UpstreamBody implements AsyncIterator<Uint8Array> {
     private readonly attempt: AttemptTimer,
     private readonly idleMs: number,
     private readonly providerName: string,
-    private readonly client?: AbortSignal,
+    private readonly client?: Cancel,
   ) {}
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -86,7 +87,7 @@ export class UpstreamBody implements AsyncIterator<Uint8Array> {
   private failure(e: unknown) {
     if (this.client?.aborted) return abortedError(this.client);
     if (this.idle) return upstreamError(504, `Provider "${this.providerName}" sent nothing for ${this.idleMs} ms, so the gateway gave up on its answer.`, "upstream_idle_timeout");
-    if (this.attempt.signal.aborted) return upstreamError(504, `Provider "${this.providerName}" did not finish its answer in time.`, "upstream_timeout");
+    if (this.attempt.cancel.aborted) return upstreamError(504, `Provider "${this.providerName}" did not finish its answer in time.`, "upstream_timeout");
     if (e instanceof GatewayError) return e;
     const reason = (e as Error)?.message ?? String(e);
     return this.whole

@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { Agent, request } from "undici";
 import type { HttpClient } from "../../core/http.js";
 
@@ -13,7 +14,8 @@ export function undiciClient(agent = new Agent({ keepAliveTimeout: 30_000, conne
       method: req.method,
       headers: req.headers,
       body: req.body,
-      signal: req.signal,
+      // undici takes an EventEmitter-shaped signal: a Cancel as it is, no AbortSignal made (core/cancel.ts).
+      signal: req.cancel as unknown as EventEmitter,
       dispatcher: agent,
     });
     const headers: Record<string, string> = {};

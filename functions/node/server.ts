@@ -8,6 +8,7 @@ import type { Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
 import { buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
+import { watchClient } from "./client-watch.js";
 import { MetricsRegistry } from "../../core/telemetry/prometheus.js";
 import { processMetrics } from "./process-metrics.js";
 
@@ -51,7 +52,7 @@ export function isLoopback(host: string): boolean {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const work = new DeferredWork(opts.log);
-  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, metrics: new MetricsRegistry({ runtime: processMetrics() }) });
+  const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, watchClient, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, metrics: new MetricsRegistry({ runtime: processMetrics() }) });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));

@@ -1,3 +1,4 @@
+import { Cancel } from "../../cancel.js";
 import { GatewayError } from "../../errors.js";
 import type { Gateway } from "../../gateway.js";
 import type { Target } from "../../lifecycle/route.js";
@@ -16,7 +17,7 @@ export interface SideCallContext {
   clientHeaders: Headers;
   client: ClientCredentials;
   /** Aborts when the client goes away. */
-  signal?: AbortSignal;
+  cancel?: Cancel;
   /** Told each credential used, so its secret is scrubbed from what leaves. */
   onCredential?(ctx: CallContext): void;
 }
@@ -34,10 +35,10 @@ export async function sideCall(
   timeoutMs: number,
   check: string,
 ): Promise<{ json: any; ctx: CallContext; state: unknown }> {
-  if (ctx.signal?.aborted) throw new ExternalCheckError(check, "the request was cancelled");
-  const deadline = new AbortController();
+  if (ctx.cancel?.aborted) throw new ExternalCheckError(check, "the request was cancelled");
+  const deadline = new Cancel();
   const leave = () => deadline.abort();
-  ctx.signal?.addEventListener("abort", leave, { once: true });
+  const stopFollowing = ctx.cancel?.onAbort(leave);
   const clock = setTimeout(leave, timeoutMs);
   const once = { ...gw.config.retry, attempts: 1 };
   try {
@@ -47,7 +48,7 @@ export async function sideCall(
       clientWantsUsage: false,
       clientHeaders: ctx.clientHeaders,
       client: ctx.client,
-      signal: deadline.signal,
+      cancel: deadline,
       retry: once,
       timeoutMs,
       build,
@@ -55,15 +56,15 @@ export async function sideCall(
     });
     return { json: await readJson(answer), ctx: answer.ctx, state: answer.state };
   } catch (e) {
-    throw new ExternalCheckError(check, reasonOf(e, ctx.signal, deadline.signal, timeoutMs));
+    throw new ExternalCheckError(check, reasonOf(e, ctx.cancel, deadline, timeoutMs));
   } finally {
     clearTimeout(clock);
-    ctx.signal?.removeEventListener("abort", leave);
+    stopFollowing?.();
   }
 }
 
 /** Why the call failed, in the gateway's own words: an upstream's status, never its body. */
-function reasonOf(e: unknown, client: AbortSignal | undefined, deadline: AbortSignal, timeoutMs: number): string {
+function reasonOf(e: unknown, client: Cancel | undefined, deadline: Cancel, timeoutMs: number): string {
   const timedOut = `timed out after ${timeoutMs} ms`;
   if (client?.aborted) return "the request was cancelled";
   if (deadline.aborted) return timedOut;

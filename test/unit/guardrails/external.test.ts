@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { Cancel } from "../../../core/cancel.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../core/config.js";
 import { Gateway } from "../../../core/gateway.js";
@@ -204,10 +205,10 @@ describe("Bedrock ApplyGuardrail", () => {
     bedrock.handle(() => new Promise(() => {}));
     const client = new AbortController();
     setTimeout(() => client.abort(), 50);
-    const e = await failure(bedrockGuardrail(gw, bedrockCheck({ guardrailId: "silent2", timeoutMs: 5000 }), "hello", "input", { ...call(), signal: client.signal }));
+    const e = await failure(bedrockGuardrail(gw, bedrockCheck({ guardrailId: "silent2", timeoutMs: 5000 }), "hello", "input", { ...call(), cancel: Cancel.of(client.signal) }));
     expect(e.message).toMatch(/cancelled/);
     const before = bedrock.received;
-    expect((await failure(bedrockGuardrail(gw, bedrockCheck(), "hello", "input", { ...call(), signal: client.signal }))).message).toMatch(/cancelled/);
+    expect((await failure(bedrockGuardrail(gw, bedrockCheck(), "hello", "input", { ...call(), cancel: Cancel.of(client.signal) }))).message).toMatch(/cancelled/);
     expect(bedrock.received).toBe(before);
   });
 });

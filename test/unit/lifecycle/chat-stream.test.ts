@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { Cancel } from "../../../core/cancel.js";
 import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 import type { Answer } from "../../../core/upstream/attempt-loop.js";
 import { clientStream, type StreamEnd } from "../../../core/lifecycle/chat-stream.js";
@@ -14,7 +15,7 @@ const usage = JSON.stringify({ id: "c", object: "chat.completion.chunk", created
 
 function answerOf(pieces: string[], clientWantsUsage = false, fail?: Error) {
   const abort = vi.fn();
-  const timer = { signal: new AbortController().signal, settle: vi.fn(), release: vi.fn(), abort };
+  const timer = { cancel: new Cancel(), settle: vi.fn(), release: vi.fn(), abort };
   const res = {
     chunks: async function* () {
       for (const p of pieces) yield enc.encode(p);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Cancel } from "../../../core/cancel.js";
 import type { UpstreamResponse } from "../../../core/http.js";
 import type { Logger } from "../../../core/runtime.js";
 import { type OtlpExporterOptions, OtlpExporter, type OtlpPost, postWith } from "../../../core/telemetry/otlp-exporter.js";
@@ -205,9 +206,12 @@ describe("OtlpExporter", () => {
 describe("postWith", () => {
   it("posts through the runtime's HttpClient, reads the answer to its end and returns its status", async () => {
     const seen: unknown[] = [];
+    const cancels: Array<Cancel | undefined> = [];
     let read = false;
     const post = postWith(async (req) => {
-      seen.push({ ...req, signal: req.signal instanceof AbortSignal });
+      const { cancel, ...rest } = req;
+      cancels.push(cancel);
+      seen.push(rest);
       return {
         status: 202,
         headers: {},
@@ -217,9 +221,13 @@ describe("postWith", () => {
         },
       } as unknown as UpstreamResponse;
     });
-    const signal = new AbortController().signal;
-    await expect(post("https://otel.example.com/v1/traces", "{}", { "content-type": "application/json" }, signal)).resolves.toEqual({ status: 202 });
-    expect(seen).toEqual([{ url: "https://otel.example.com/v1/traces", method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: true }]);
+    const timeout = new AbortController();
+    await expect(post("https://otel.example.com/v1/traces", "{}", { "content-type": "application/json" }, timeout.signal)).resolves.toEqual({ status: 202 });
+    expect(seen).toEqual([{ url: "https://otel.example.com/v1/traces", method: "POST", headers: { "content-type": "application/json" }, body: "{}" }]);
+    // The post's timeout reaches the request: aborting it cancels the upstream call.
+    expect(cancels[0]?.aborted).toBe(false);
+    timeout.abort();
+    expect(cancels[0]?.aborted).toBe(true);
     expect(read).toBe(true);
   });
 });
