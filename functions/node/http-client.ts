@@ -18,11 +18,16 @@ export function undiciClient(agent = new Agent({ keepAliveTimeout: 30_000, conne
       signal: req.cancel as unknown as EventEmitter,
       dispatcher: agent,
     });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    // undici's own object, its lower-case names kept: only a repeated header (an array) is joined.
+    const headers = r.headers as Record<string, string | string[] | undefined>;
+    for (const k in headers) {
+      const v = headers[k];
+      if (Array.isArray(v)) headers[k] = v.join(", ");
+      else if (v === undefined) delete headers[k];
+    }
     return {
       status: r.statusCode,
-      headers,
+      headers: headers as Record<string, string>,
       text: () => r.body.text(),
       bytes: async () => new Uint8Array(await r.body.arrayBuffer()),
       chunks: () => r.body,
