@@ -8,7 +8,7 @@
  *   BENCH_RATE (default 500)   STREAMS, STREAMS_SECONDS, STREAMS_TOKEN_MS (as bench:streams)
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTarget } from "../scripts/build.mjs";
 import { lambdaColdStart } from "./coldstart.js";
@@ -175,7 +175,7 @@ async function run() {
   const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, init: lambda.init, runs: INIT_RUNS }, worker };
 
   const bench = `${benchTable(rows, rssMb)}\n\n${chunkTable(all)}`;
-  const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine.`;
+  const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1, 5, 15 min) at the end.`;
   console.log(`${chunkTable(all)}\n\nTargets\n\n${targets}`);
   writeFileSync(join(ROOT, "bench", "results.md"), `${bench}\n\n${streamsTable(streams)}\n\n${targets}\n`);
   // docs/performance.md quotes the latest tables between its markers.
