@@ -76,6 +76,10 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
   const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
 
+  // A child that dies mid-run (killed from outside, out of memory) shows as refused connections: say which.
+  let stopping = false;
+  const children = { upstream, gateway, keyed, unlogged, "bare proxy": bareProxy };
+  for (const [name, p] of Object.entries(children)) p.child.once("exit", (code, signal) => stopping || console.error(`the ${name} process exited during the bench (${signal ?? `code ${code}`})`));
   const chat = (p: number) => `http://127.0.0.1:${p}/v1/chat/completions`;
   const direct = { url: chat(upstream.port), pid: upstream.child.pid };
   const bare = { url: chat(bareProxy.port), pid: bareProxy.child.pid };
@@ -120,7 +124,8 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
       },
     };
   } finally {
-    await Promise.all([gateway, keyed, unlogged, bareProxy, upstream].map((p) => stop(p.child)));
+    stopping = true;
+    await Promise.all(Object.values(children).map((p) => stop(p.child)));
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(unloggedDir, { recursive: true, force: true });
     if (rows.length) console.log(`${benchTable(rows, rssMb)}\n`);
