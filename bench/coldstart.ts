@@ -16,6 +16,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { loadavg } from "node:os";
 import { buildTarget } from "../scripts/build.mjs";
+import { isMain } from "./processes.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -55,9 +56,9 @@ const FIRST_CALL_ENV = {
   STRAIT_LOG_LEVEL: "silent",
 };
 
-async function median(code: string, env: Record<string, string> = {}): Promise<number> {
+async function median(code: string, env: Record<string, string> = {}, runs = RUNS): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } });
     const m = /@@([\d.]+)/.exec(stdout);
     if (!m) throw new Error(`probe printed no time: ${stdout.slice(0, 300)}`);
@@ -70,7 +71,7 @@ async function median(code: string, env: Record<string, string> = {}): Promise<n
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-interface Row {
+export interface Row {
   bundle: string;
   file: string;
   size: number;
@@ -79,44 +80,55 @@ interface Row {
   firstCall?: number;
 }
 
-async function measure(bundle: string, file: string, opts: { lambda: boolean }): Promise<Row> {
+/** A bundle's size (raw, gzipped), its median module init and, with `firstCall`, its first streamed request. */
+export async function measure(bundle: string, file: string, opts: { lambda: boolean; firstCall?: boolean; runs?: number }): Promise<Row> {
   const bytes = readFileSync(file);
-  const row: Row = { bundle, file: file.slice(root.length + 1), size: statSync(file).size, gzip: gzipSync(bytes, { level: 9 }).length, init: await median(initProbe(file, opts.lambda ? AWSLAMBDA_STUB : "")) };
-  if (opts.lambda) row.firstCall = await median(firstCallProbe(file), FIRST_CALL_ENV);
+  const runs = opts.runs ?? RUNS;
+  const row: Row = { bundle, file: file.slice(root.length + 1), size: statSync(file).size, gzip: gzipSync(bytes, { level: 9 }).length, init: await median(initProbe(file, opts.lambda ? AWSLAMBDA_STUB : ""), {}, runs) };
+  if (opts.lambda && opts.firstCall !== false) row.firstCall = await median(firstCallProbe(file), FIRST_CALL_ENV, runs);
   return row;
 }
 
-const rows: Row[] = [];
-const lambdaBundled = await buildTarget("lambda", { sdk: "bundled" });
-rows.push(await measure("Lambda (AWS SDK bundled, the default)", lambdaBundled, { lambda: true }));
-const lambdaExternal = await buildTarget("lambda", { sdk: "external", outfile: join(root, "dist/lambda-sdk-external/index.mjs") });
-rows.push(await measure("Lambda (AWS SDK external)", lambdaExternal, { lambda: true }));
-try {
-  rows.push(await measure("Worker", await buildTarget("worker"), { lambda: false }));
-} catch (e) {
-  console.error(`worker: ${(e as Error).message}`);
+/** The default Lambda bundle (AWS SDK bundled), built afresh: its size and median module init of `runs`. */
+export async function lambdaColdStart(runs: number): Promise<Row> {
+  return measure("Lambda (AWS SDK bundled, the default)", await buildTarget("lambda", { sdk: "bundled" }), { lambda: true, firstCall: false, runs });
 }
 
-const table = [
-  `| bundle | minified | gzipped | module init (median of ${RUNS}) | init + first streamed request (median of ${RUNS}) |`,
-  "| --- | ---: | ---: | ---: | ---: |",
-  ...rows.map((r) => `| ${r.bundle} | ${kb(r.size)} | ${kb(r.gzip)} | ${ms(r.init)} | ${r.firstCall === undefined ? "—" : ms(r.firstCall)} |`),
-].join("\n");
+async function main() {
+  const rows: Row[] = [];
+  const lambdaBundled = await buildTarget("lambda", { sdk: "bundled" });
+  rows.push(await measure("Lambda (AWS SDK bundled, the default)", lambdaBundled, { lambda: true }));
+  const lambdaExternal = await buildTarget("lambda", { sdk: "external", outfile: join(root, "dist/lambda-sdk-external/index.mjs") });
+  rows.push(await measure("Lambda (AWS SDK external)", lambdaExternal, { lambda: true }));
+  try {
+    rows.push(await measure("Worker", await buildTarget("worker"), { lambda: false }));
+  } catch (e) {
+    console.error(`worker: ${(e as Error).message}`);
+  }
 
-const when = new Date().toISOString().slice(0, 10);
-const note = `Measured ${when} with \`npm run coldstart\` on Node ${process.version}, ${process.arch}, a shared 2-core machine, load average ${loadavg()[0]!.toFixed(1)} (no Lambda involved: a fresh \`node\` process per run; absolute times on Lambda differ, the comparison holds).`;
-console.log(table);
-console.log();
-console.log(note);
+  const table = [
+    `| bundle | minified | gzipped | module init (median of ${RUNS}) | init + first streamed request (median of ${RUNS}) |`,
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...rows.map((r) => `| ${r.bundle} | ${kb(r.size)} | ${kb(r.gzip)} | ${ms(r.init)} | ${r.firstCall === undefined ? "—" : ms(r.firstCall)} |`),
+  ].join("\n");
 
-if (WRITE) {
-  const path = join(root, "docs", "performance.md");
-  const doc = readFileSync(path, "utf8");
-  const start = "<!-- coldstart:start -->";
-  const end = "<!-- coldstart:end -->";
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i < 0 || j < i) throw new Error(`${path} has no ${start} … ${end} block`);
-  writeFileSync(path, `${doc.slice(0, i + start.length)}\n${table}\n\n${note}\n${doc.slice(j)}`);
-  console.log(`\nwrote ${path}`);
+  const when = new Date().toISOString().slice(0, 10);
+  const note = `Measured ${when} with \`npm run coldstart\` on Node ${process.version}, ${process.arch}, a shared 2-core machine, load average ${loadavg()[0]!.toFixed(1)} (no Lambda involved: a fresh \`node\` process per run; absolute times on Lambda differ, the comparison holds).`;
+  console.log(table);
+  console.log();
+  console.log(note);
+
+  if (WRITE) {
+    const path = join(root, "docs", "performance.md");
+    const doc = readFileSync(path, "utf8");
+    const start = "<!-- coldstart:start -->";
+    const end = "<!-- coldstart:end -->";
+    const i = doc.indexOf(start);
+    const j = doc.indexOf(end);
+    if (i < 0 || j < i) throw new Error(`${path} has no ${start} … ${end} block`);
+    writeFileSync(path, `${doc.slice(0, i + start.length)}\n${table}\n\n${note}\n${doc.slice(j)}`);
+    console.log(`\nwrote ${path}`);
+  }
 }
+
+if (isMain(import.meta.url)) await main();

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -57,4 +58,18 @@ export async function waitForHealth(port: number) {
 export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** Whether the module at `url` (its import.meta.url) is the script node was started with. */
+export function isMain(url: string): boolean {
+  return !!process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === url;
+}
+
+/** SIGTERM, and the process's exit. */
+export function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }

@@ -1,46 +1,34 @@
 /**
- * `npm run bench`: the same load sent straight to a local upstream and through the gateway, in one
- * run, so the ratio means something on a shared, noisy machine. Loopback only; about a minute.
+ * `npm run bench`: the same load sent straight to a local upstream, through a bare undici proxy
+ * and through the gateway, in one run, so the ratios mean something on a shared, noisy machine;
+ * then the issue's other targets (fixed-rate latency, a thousand slow streams, bundle sizes and
+ * module init), ending with a targets table. Loopback only; about six minutes.
  *
- *   BENCH_SECONDS (default 8)  BENCH_CONNECTIONS (default 32)
+ *   BENCH_SECONDS (default 8)  BENCH_CONNECTIONS (default 32)  BENCH_SEQUENTIAL (default 2000)
+ *   BENCH_RATE (default 500)   STREAMS, STREAMS_SECONDS, STREAMS_TOKEN_MS (as bench:streams)
  */
-import autocannon from "autocannon";
-import { Agent, request } from "undici";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTarget } from "../scripts/build.mjs";
-import { freePort, peakRssMb, ROOT, start, waitForHealth, waitForPort } from "./processes.js";
+import { lambdaColdStart } from "./coldstart.js";
+import { fixedRate } from "./fixed-rate.js";
+import { createKey } from "./keys.js";
+import { alternate, load, type Measured, sequential } from "./load.js";
+import { freePort, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
+import { slowStreams, streamsOptionsFromEnv, streamsTable } from "./streams.js";
+import { perChunk, type TargetInputs, targetsTable, writeBetween } from "./targets.js";
+import { workerBundleSize } from "./worker-size.js";
+
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
+const RATE = Number(process.env.BENCH_RATE ?? 500);
+const INIT_RUNS = 5;
 
-interface Row {
+interface Row extends Measured {
   scenario: string;
   target: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(url: string, stream: boolean, connections: number, seconds: number, key?: string, extra: Record<string, string> = {}): Promise<Omit<Row, "scenario" | "target">> {
-  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
-  const headers: Record<string, string> = { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}), ...extra };
-  const r = await autocannon({ url, method: "POST", headers, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
-}
-
-
-/** Loads each target in turn, in runs of a second or two, for SECONDS each in all; the runs' mean. */
-async function alternate(targets: Array<{ url: string; key?: string }>, stream: boolean): Promise<Array<Omit<Row, "scenario" | "target">>> {
-  const turns = Math.max(1, Math.round(SECONDS / 2));
-  const runs: Array<Array<Omit<Row, "scenario" | "target">>> = targets.map(() => []);
-  for (let t = 0; t < turns; t++) {
-    for (let i = 0; i < targets.length; i++) runs[i]!.push(await load(targets[i]!.url, stream, CONNECTIONS, Math.max(1, SECONDS / turns), targets[i]!.key));
-  }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return runs.map((r) => ({ rps: mean(r.map((x) => x.rps)), p50: mean(r.map((x) => x.p50)), p99: mean(r.map((x) => x.p99)), errors: r.reduce((n, x) => n + x.errors, 0) }));
 }
 
 /** The keyed target's name in the table. */
@@ -54,18 +42,13 @@ const GUARDED = "gateway, virtual key, PII guardrails in + out";
 const PII_POLICY = { pii: { rules: [{ name: "personal-data", type: "pii", action: "redact" }] } };
 const CACHE_TTL = { "cf-aig-cache-ttl": "3600" };
 
-/** A virtual key with every limit on, through the admin API. */
-async function createKey(port: number, guardrails?: string[]): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: "Bearer bench-admin-token", "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" }, guardrails }),
-  });
-  if (!res.ok) throw new Error(`could not create the bench key: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { key: string }).key;
-}
+/** SSE events in the upstream's streamed answer (it writes each one on its own). */
+const EVENTS = readFileSync(join(ROOT, "test/fixtures/openai/chat-stream.sse"), "utf8")
+  .split(/(?<=\n\n)/)
+  .filter((e) => e.trim()).length;
 
-async function run() {
+/** The load benchmark proper: direct, bare proxy and the gateways, JSON then streamed, then the fixed rate. */
+async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<TargetInputs, "json" | "streamed" | "rate"> }> {
   const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
   const configPath = join(ROOT, ".strait", "bench.config.json");
   mkdirSync(join(ROOT, ".strait"), { recursive: true });
@@ -93,113 +76,118 @@ async function run() {
   const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
 
-  const direct = `http://127.0.0.1:${upstream.port}/v1/chat/completions`;
-  const bare = `http://127.0.0.1:${bareProxy.port}/v1/chat/completions`;
-  const through = `http://127.0.0.1:${gateway.port}/v1/chat/completions`;
-  const keyedThrough = `http://127.0.0.1:${keyedPort}/v1/chat/completions`;
-  const unloggedThrough = `http://127.0.0.1:${unloggedPort}/v1/chat/completions`;
+  // A child that dies mid-run (killed from outside, out of memory) shows as refused connections: say which.
+  let stopping = false;
+  const children = { upstream, gateway, keyed, unlogged, "bare proxy": bareProxy };
+  for (const [name, p] of Object.entries(children)) p.child.once("exit", (code, signal) => stopping || console.error(`the ${name} process exited during the bench (${signal ?? `code ${code}`})`));
+  const chat = (p: number) => `http://127.0.0.1:${p}/v1/chat/completions`;
+  const direct = { url: chat(upstream.port), pid: upstream.child.pid };
+  const bare = { url: chat(bareProxy.port), pid: bareProxy.child.pid };
+  const open = { url: chat(gateway.port), pid: gateway.child.pid };
+  const withKey = { url: chat(keyedPort), key, pid: keyed.child.pid };
+  const withoutLog = { url: chat(unloggedPort), key: unloggedKey, pid: unlogged.child.pid };
+  const guarded = { url: chat(keyedPort), key: guardedKey, pid: keyed.child.pid };
   const rows: Row[] = [];
+  const found = (scenario: string, target: string) => rows.find((r) => r.scenario === scenario && r.target === target)!;
+  let rssMb = 0;
   try {
     for (const stream of [false, true]) {
-      const scenario = stream ? "chat, streamed" : "chat, JSON";
-      await load(through, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
-      await load(keyedThrough, stream, CONNECTIONS, 2, key);
-      await load(unloggedThrough, stream, CONNECTIONS, 2, unloggedKey);
-      await load(keyedThrough, stream, CONNECTIONS, 2, guardedKey);
-      for (const [target, url] of [["direct", direct], ["bare proxy", bare]] as const) {
-        rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target, ...(await load(url, stream, CONNECTIONS, SECONDS)) });
-      }
-      // Open and keyed take turns in short runs, so the ratio between them does not depend on which
+      const scenario = `${stream ? "chat, streamed" : "chat, JSON"}, ${CONNECTIONS} conn`;
+      for (const t of [open, withKey, withoutLog, guarded, bare]) await load(t, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
+      for (const [target, t] of [["direct", direct], ["bare proxy", bare]] as const) rows.push({ scenario, target, ...(await load(t, stream, CONNECTIONS, SECONDS)) });
+      // The gateways take turns in short runs, so the ratio between them does not depend on which
       // ran while the machine was busier.
-      const [open, withKey, withoutLog, guarded] = (await alternate(
-        [{ url: through }, { url: keyedThrough, key }, { url: unloggedThrough, key: unloggedKey }, { url: keyedThrough, key: guardedKey }],
-        stream,
-      )) as Array<Omit<Row, "scenario" | "target">>;
-      rows.push(
-        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: "gateway", ...open! },
-        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: KEYED, ...withKey! },
-        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: UNLOGGED, ...withoutLog! },
-        { scenario: `${scenario}, ${CONNECTIONS} conn`, target: GUARDED, ...guarded! },
-      );
+      const measured = await alternate([open, withKey, withoutLog, guarded], stream, CONNECTIONS, SECONDS);
+      ["gateway", KEYED, UNLOGGED, GUARDED].forEach((target, i) => rows.push({ scenario, target, ...measured[i]! }));
       // The first request stores the answer; every one after it is a hit: one store read, no upstream call.
-      await load(keyedThrough, stream, 1, 1, key, CACHE_TTL);
-      rows.push({ scenario: `${scenario}, ${CONNECTIONS} conn`, target: CACHED, ...(await load(keyedThrough, stream, CONNECTIONS, SECONDS, key, CACHE_TTL)) });
-      const [d, g, kg] = (await sequential([{ url: direct }, { url: through }, { url: keyedThrough, key }], stream, SEQUENTIAL)) as [Omit<Row, "scenario" | "target">, Omit<Row, "scenario" | "target">, Omit<Row, "scenario" | "target">];
-      rows.push({ scenario: `${scenario}, 1 at a time`, target: "direct", ...d }, { scenario: `${scenario}, 1 at a time`, target: "gateway", ...g }, { scenario: `${scenario}, 1 at a time`, target: KEYED, ...kg });
+      const cached = { ...withKey, extra: CACHE_TTL };
+      await load(cached, stream, 1, 1);
+      rows.push({ scenario, target: CACHED, ...(await load(cached, stream, CONNECTIONS, SECONDS)) });
+      const oneAtATime = `${stream ? "chat, streamed" : "chat, JSON"}, 1 at a time`;
+      const [d, g, kg] = await sequential([direct, open, withKey], stream, SEQUENTIAL);
+      rows.push({ scenario: oneAtATime, target: "direct", ...d! }, { scenario: oneAtATime, target: "gateway", ...g! }, { scenario: oneAtATime, target: KEYED, ...kg! });
     }
+    // An open-loop sender at a fixed, moderate rate: the latency a request sees when nothing queues.
+    const scenario = `chat, JSON, ${RATE} req/s open loop`;
+    const [rd, rb, rk] = await fixedRate([direct, bare, withKey], RATE, SECONDS);
+    rows.push({ scenario, target: "direct", rps: rd!.achieved, p50: rd!.p50, p99: rd!.p99, errors: rd!.errors }, { scenario, target: "bare proxy", rps: rb!.achieved, p50: rb!.p50, p99: rb!.p99, errors: rb!.errors }, { scenario, target: KEYED, rps: rk!.achieved, p50: rk!.p50, p99: rk!.p99, errors: rk!.errors });
+    rssMb = peakRssMb(gateway.child.pid!);
+    const json = `chat, JSON, ${CONNECTIONS} conn`;
+    const streamed = `chat, streamed, ${CONNECTIONS} conn`;
+    return {
+      rows,
+      rssMb,
+      inputs: {
+        json: { direct: found(json, "direct"), bare: found(json, "bare proxy"), keyed: found(json, KEYED) },
+        streamed: { direct: found(streamed, "direct"), bare: found(streamed, "bare proxy"), keyed: found(streamed, KEYED), bareJson: found(json, "bare proxy"), keyedJson: found(json, KEYED) },
+        rate: { rps: RATE, direct: rd!, bare: rb!, keyed: rk! },
+      },
+    };
   } finally {
-    const rss = peakRssMb(gateway.child.pid!);
-    gateway.child.kill("SIGTERM");
-    keyed.child.kill("SIGTERM");
-    keyed.child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
-    unlogged.child.kill("SIGTERM");
-    unlogged.child.once("exit", () => rmSync(unloggedDir, { recursive: true, force: true }));
-    bareProxy.child.kill("SIGTERM");
-    upstream.child.kill("SIGTERM");
-    report(rows, rss);
+    stopping = true;
+    await Promise.all(Object.values(children).map((p) => stop(p.child)));
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(unloggedDir, { recursive: true, force: true });
+    if (rows.length) console.log(`${benchTable(rows, rssMb)}\n`);
   }
 }
 
-/**
- * One request at a time, to each target in turn (direct, the open gateway, the keyed one), timed
- * in microseconds: with no queueing, and each target measured while the machine was as busy for
- * the others, the difference of the medians is what the gateway (and the key) adds to a request.
- */
-async function sequential(targets: Array<{ url: string; key?: string }>, stream: boolean, n: number) {
-  const pool = new Agent({ keepAliveTimeout: 30_000, connections: 2 });
-  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }], stream });
-  const times: number[][] = targets.map(() => []);
-  const errors: number[] = targets.map(() => 0);
-  const once = async (t: { url: string; key?: string }) => {
-    const start = performance.now();
-    const headers = { "content-type": "application/json", ...(t.key ? { authorization: `Bearer ${t.key}` } : {}) };
-    const r = await request(t.url, { method: "POST", body, headers, dispatcher: pool });
-    await r.body.text();
-    return [performance.now() - start, r.statusCode] as const;
-  };
-  for (let i = 0; i < 200; i++) for (const t of targets) await once(t);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < targets.length; j++) {
-      const [ms, status] = await once(targets[j]!);
-      times[j]!.push(ms);
-      if (status !== 200) errors[j]!++;
-    }
-  }
-  await pool.close();
-  const stats = (xs: number[], e: number) => {
-    xs.sort((a, b) => a - b);
-    const at = (q: number) => Number(xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(3));
-    return { rps: 1000 / (xs.reduce((a, b) => a + b, 0) / xs.length), p50: at(0.5), p99: at(0.99), errors: e };
-  };
-  return times.map((xs, j) => stats(xs, errors[j]!));
-}
-
-function report(rows: Row[], rssMb: number) {
+function benchTable(rows: Row[], rssMb: number): string {
   const lines = [
-    `| scenario | target | req/s | p50 ms | p99 ms | errors | ÷ direct (req/s) | ÷ bare proxy (req/s) | added p50 ms |`,
-    `| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    "| scenario | target | req/s | p50 ms | p99 ms | errors | ÷ direct (req/s) | ÷ bare proxy (req/s) | added p50 ms | added p99 ms | CPU µs/request |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   const direct = new Map(rows.filter((r) => r.target === "direct").map((r) => [r.scenario, r]));
   const bare = new Map(rows.filter((r) => r.target === "bare proxy").map((r) => [r.scenario, r]));
+  const fixed = (r: Row) => r.scenario.includes("open loop");
   for (const r of rows) {
     const d = direct.get(r.scenario)!;
     const b = bare.get(r.scenario);
-    const vsDirect = r.target === "direct" ? "" : (r.rps / d.rps).toFixed(2);
-    const vsBare = r.target.startsWith("gateway") && b ? (r.rps / b.rps).toFixed(2) : "";
-    const added = r.target === "direct" ? "" : (r.p50 - d.p50).toFixed(3);
-    lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${Number(r.p50.toFixed(3))} | ${Number(r.p99.toFixed(3))} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added} |`);
+    const vsDirect = r.target === "direct" || fixed(r) ? "" : (r.rps / d.rps).toFixed(2);
+    const vsBare = r.target.startsWith("gateway") && b && !fixed(r) ? (r.rps / b.rps).toFixed(2) : "";
+    const added = (x: number, y: number) => (r.target === "direct" ? "" : (x - y).toFixed(3));
+    const cpu = r.cpuPerRequest === undefined ? "" : r.cpuPerRequest.toFixed(0);
+    lines.push(`| ${r.scenario} | ${r.target} | ${r.rps.toFixed(0)} | ${Number(r.p50.toFixed(3))} | ${Number(r.p99.toFixed(3))} | ${r.errors} | ${vsDirect} | ${vsBare} | ${added(r.p50, d.p50)} | ${added(r.p99, d.p99)} | ${cpu} |`);
   }
-  lines.push("", `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open gateway, the keyed one, the keyed one with its request log off and the keyed one under a PII guardrail policy in alternating runs of about 2 s; the open gateway and the keyed one log every request, bodies off), ${SEQUENTIAL} sequential requests per target (the three in turn), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
-  const table = lines.join("\n");
-  console.log(table);
-  writeFileSync(join(ROOT, "bench", "results.md"), `${table}\n`);
-  // docs/performance.md quotes the latest table between its bench markers.
+  lines.push(
+    "",
+    `Gateway peak RSS: ${rssMb.toFixed(0)} MB. ${SECONDS} s per load run (the open gateway, the keyed one, the keyed one with its request log off and the keyed one under a PII guardrail policy in alternating runs of about 2 s; the open gateway and the keyed one log every request, bodies off), ${SEQUENTIAL} sequential requests per target (the three in turn), ${SECONDS} s per target at ${RATE} req/s (the three in turns of 2 s), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. CPU µs/request: the serving process's user + system time over the run (/proc/<pid>/stat) divided by the requests it answered — for direct, the upstream's.`,
+  );
+  return lines.join("\n");
+}
+
+function chunkTable(i: TargetInputs): string {
+  const c = perChunk(i);
+  const openChunk = (r: Measured | undefined) => (r?.cpuPerRequest === undefined ? "—" : (r.cpuPerRequest / i.events).toFixed(1));
+  return [
+    `| streamed chat (${i.events} SSE events, one upstream write each) | CPU µs/request, JSON | CPU µs/request, streamed | CPU µs per chunk (streamed ÷ ${i.events}) |`,
+    "| --- | ---: | ---: | ---: |",
+    `| bare proxy | ${i.streamed.bareJson.cpuPerRequest?.toFixed(0)} | ${i.streamed.bare.cpuPerRequest?.toFixed(0)} | ${openChunk(i.streamed.bare)} |`,
+    `| gateway, virtual key | ${i.streamed.keyedJson.cpuPerRequest?.toFixed(0)} | ${i.streamed.keyed.cpuPerRequest?.toFixed(0)} | ${openChunk(i.streamed.keyed)} |`,
+    `| what the gateway adds | ${(i.streamed.keyedJson.cpuPerRequest! - i.streamed.bareJson.cpuPerRequest!).toFixed(0)} | ${(i.streamed.keyed.cpuPerRequest! - i.streamed.bare.cpuPerRequest!).toFixed(0)} | ${c.added.toFixed(1)} (streaming part alone: ${c.marginal.toFixed(1)}) |`,
+  ].join("\n");
+}
+
+async function run() {
+  const started = performance.now();
+  const { rows, rssMb, inputs } = await loadBench();
+  console.log("A thousand slow streams through one process …");
+  const streams = await slowStreams(streamsOptionsFromEnv());
+  console.log(`${streamsTable(streams)}\n`);
+  console.log("Bundles: Lambda size and module init, Worker size …");
+  const lambda = await lambdaColdStart(INIT_RUNS);
+  const worker = await workerBundleSize();
+  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, init: lambda.init, runs: INIT_RUNS }, worker };
+
+  const bench = `${benchTable(rows, rssMb)}\n\n${chunkTable(all)}`;
+  const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1, 5, 15 min) at the end.`;
+  console.log(`${chunkTable(all)}\n\nTargets\n\n${targets}`);
+  writeFileSync(join(ROOT, "bench", "results.md"), `${bench}\n\n${streamsTable(streams)}\n\n${targets}\n`);
+  // docs/performance.md quotes the latest tables between its markers.
   const page = join(ROOT, "docs", "performance.md");
-  const doc = readFileSync(page, "utf8");
-  const [start, end] = ["<!-- bench:start -->", "<!-- bench:end -->"];
-  const i = doc.indexOf(start);
-  const j = doc.indexOf(end);
-  if (i >= 0 && j > i) writeFileSync(page, `${doc.slice(0, i + start.length)}\n${table}\n${doc.slice(j)}`);
+  writeBetween(page, "bench", bench);
+  writeBetween(page, "targets", targets);
+  if (streams.complete !== streams.streams) console.error(`${streams.streams - streams.complete} slow streams did not complete; the first: ${streams.failure}`);
 }
 
 run().catch((e) => {

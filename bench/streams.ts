@@ -4,6 +4,7 @@
  * STREAMS_TOKEN_MS (50) for STREAMS_SECONDS (20); STREAMS (1000) clients stream through the
  * gateway (the `npm start` bundle, memory store) at once. Reported: how many completed whole, the
  * gateway's peak RSS, and its event loop's delay (its own /metrics). Loopback only, bounded in time.
+ * `npm run bench` runs the same measurement (`slowStreams()`) for its targets table.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
@@ -11,15 +12,33 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { buildTarget } from "../scripts/build.mjs";
-import { freePort, peakRssMb, ROOT, start, waitForHealth } from "./processes.js";
+import { freePort, isMain, peakRssMb, ROOT, start, waitForHealth } from "./processes.js";
 
-const STREAMS = Number(process.env.STREAMS ?? 1000);
-const SECONDS = Number(process.env.STREAMS_SECONDS ?? 20);
-const TOKEN_MS = Number(process.env.STREAMS_TOKEN_MS ?? 50);
+export interface StreamsOptions {
+  streams: number;
+  seconds: number;
+  tokenMs: number;
+}
+
+export interface StreamsResult extends StreamsOptions {
+  complete: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  /** The gateway's event-loop delay, milliseconds. */
+  delay: { p50: number; p99: number; max: number };
+  /** The first stream that did not end whole, if any. */
+  failure?: string;
+}
+
+export const streamsOptionsFromEnv = (): StreamsOptions => ({
+  streams: Number(process.env.STREAMS ?? 1000),
+  seconds: Number(process.env.STREAMS_SECONDS ?? 20),
+  tokenMs: Number(process.env.STREAMS_TOKEN_MS ?? 50),
+});
 
 /** An OpenAI-compatible upstream that answers every chat request with a slow stream. */
-async function slowUpstream(): Promise<{ port: number; close(): void }> {
-  const tokens = Math.round((SECONDS * 1000) / TOKEN_MS);
+async function slowUpstream({ streams, seconds, tokenMs }: StreamsOptions): Promise<{ port: number; close(): void }> {
+  const tokens = Math.round((seconds * 1000) / tokenMs);
   const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const server = createServer((req, res: ServerResponse) => {
     req.resume();
@@ -32,16 +51,18 @@ async function slowUpstream(): Promise<{ port: number; close(): void }> {
         if (++sent < tokens) return void res.write(chunk({ content: `t${sent} ` }));
         clearInterval(timer);
         res.end(`${chunk({}, "stop")}data: [DONE]\n\n`);
-      }, TOKEN_MS);
+      }, tokenMs);
     });
   });
-  server.maxConnections = STREAMS * 2;
+  server.maxConnections = streams * 2;
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-async function run() {
-  const upstream = await slowUpstream();
+/** `streams` slow streams at once through a fresh gateway process (the `npm start` bundle). */
+export async function slowStreams(opts: StreamsOptions): Promise<StreamsResult> {
+  const { streams, seconds } = opts;
+  const upstream = await slowUpstream(opts);
   const port = await freePort();
   const metricsPort = await freePort();
   const configPath = join(ROOT, ".strait", "bench-streams.config.json");
@@ -50,7 +71,7 @@ async function run() {
   const gateway = await start([await buildTarget("node")], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_STORE: "memory", STRAIT_LOG_LEVEL: "warn", STRAIT_METRICS_PORT: String(metricsPort) }, () => undefined);
   try {
     await waitForHealth(port);
-    const pool = new Agent({ connections: STREAMS, pipelining: 1, bodyTimeout: (SECONDS + 30) * 1000, headersTimeout: 30_000 });
+    const pool = new Agent({ connections: streams, pipelining: 1, bodyTimeout: (seconds + 30) * 1000, headersTimeout: 30_000 });
     const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
     let failure: string | undefined;
     const started = performance.now();
@@ -61,29 +82,39 @@ async function run() {
       if (!whole && !failure) failure = `${res.statusCode}: ${text.slice(-200)}`;
       return whole;
     };
-    const results = await Promise.allSettled(Array.from({ length: STREAMS }, one));
-    const seconds = (performance.now() - started) / 1000;
+    const results = await Promise.allSettled(Array.from({ length: streams }, one));
+    const wallSeconds = (performance.now() - started) / 1000;
     const complete = results.filter((r) => r.status === "fulfilled" && r.value).length;
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const delay = (q: string) => Number(new RegExp(`^nodejs_eventloop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN) * 1000;
     await pool.close();
-    console.log(`| streams | completed whole | wall time | gateway peak RSS | event-loop delay p50 | p99 | max |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| ${STREAMS} × ${SECONDS} s (a token every ${TOKEN_MS} ms) | ${complete} | ${seconds.toFixed(1)} s | ${peakRssMb(gateway.child.pid!).toFixed(0)} MB | ${delay("0.5").toFixed(1)} ms | ${delay("0.99").toFixed(1)} ms | ${delay("1").toFixed(1)} ms |
-
-Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the gateway is the \`npm start\` bundle on the memory store, logging off.`);
-    if (complete !== STREAMS) {
-      const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
-      console.error(`${STREAMS - complete} streams did not complete; the first: ${failure ?? String(rejected?.reason)}`);
-      process.exitCode = 1;
-    }
+    if (complete !== streams && !failure) failure = String((results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined)?.reason);
+    return { ...opts, complete, wallSeconds, peakRssMb: peakRssMb(gateway.child.pid!), delay: { p50: delay("0.5"), p99: delay("0.99"), max: delay("1") }, ...(failure ? { failure } : {}) };
   } finally {
     gateway.child.kill("SIGTERM");
     upstream.close();
   }
 }
 
-run().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+export function streamsTable(r: StreamsResult): string {
+  return `| streams | completed whole | wall time | gateway peak RSS | event-loop delay p50 | p99 | max |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| ${r.streams} × ${r.seconds} s (a token every ${r.tokenMs} ms) | ${r.complete} | ${r.wallSeconds.toFixed(1)} s | ${r.peakRssMb.toFixed(0)} MB | ${r.delay.p50.toFixed(1)} ms | ${r.delay.p99.toFixed(1)} ms | ${r.delay.max.toFixed(1)} ms |`;
+}
+
+if (isMain(import.meta.url)) {
+  slowStreams(streamsOptionsFromEnv())
+    .then((r) => {
+      console.log(`${streamsTable(r)}
+
+Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; the gateway is the \`npm start\` bundle on the memory store, logging off.`);
+      if (r.complete !== r.streams) {
+        console.error(`${r.streams - r.complete} streams did not complete; the first: ${r.failure}`);
+        process.exitCode = 1;
+      }
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}

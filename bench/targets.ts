@@ -1,0 +1,98 @@
+/**
+ * The issue's performance targets, each with its threshold and what one `npm run bench` run
+ * measured: printed, and written into docs/performance.md between the targets markers.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import type { Measured } from "./load.js";
+import type { RateResult } from "./fixed-rate.js";
+import type { StreamsResult } from "./streams.js";
+
+export interface TargetInputs {
+  json: { direct: Measured; bare: Measured; keyed: Measured };
+  streamed: { direct: Measured; bare: Measured; keyed: Measured; bareJson: Measured; keyedJson: Measured };
+  /** SSE events in one streamed answer (upstream writes, one per event). */
+  events: number;
+  rate: { rps: number; direct: RateResult; bare: RateResult; keyed: RateResult };
+  streams: StreamsResult;
+  lambda: { size: number; init: number; runs: number };
+  worker: { size: number };
+}
+
+const KB = 1024;
+const f = (n: number | undefined, digits = 2) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
+const met = (ok: boolean | undefined) => (ok === undefined ? "—" : ok ? "met" : "not met");
+
+/** What the gateway adds per streamed chunk, in CPU µs: per request, streamed, keyed gateway minus bare proxy, over the events. */
+export function perChunk(i: TargetInputs) {
+  const { keyed, bare, keyedJson, bareJson } = i.streamed;
+  const gw = keyed.cpuPerRequest! / i.events;
+  const bp = bare.cpuPerRequest! / i.events;
+  // The same with each process's JSON request subtracted first: the streaming part alone.
+  const marginal = (keyed.cpuPerRequest! - keyedJson.cpuPerRequest! - (bare.cpuPerRequest! - bareJson.cpuPerRequest!)) / i.events;
+  return { gateway: gw, bare: bp, added: gw - bp, marginal };
+}
+
+export function targetsTable(i: TargetInputs): string {
+  const jsonRatio = i.json.keyed.rps / i.json.bare.rps;
+  const streamRatio = i.streamed.keyed.rps / i.streamed.direct.rps;
+  const chunk = perChunk(i);
+  const addedP50 = i.rate.keyed.p50 - i.rate.direct.p50;
+  const addedP99 = i.rate.keyed.p99 - i.rate.direct.p99;
+  const s = i.streams;
+  const rows: Array<[string, string, string, boolean | undefined]> = [
+    [
+      "JSON chat, 32 connections: keyed gateway ÷ bare proxy (req/s)",
+      "≥ 0.85",
+      `**${f(jsonRatio)}** (keyed ${f(i.json.keyed.rps, 0)}, bare proxy ${f(i.json.bare.rps, 0)}, direct ${f(i.json.direct.rps, 0)} req/s; CPU/request: keyed ${f(i.json.keyed.cpuPerRequest, 0)} µs, bare proxy ${f(i.json.bare.cpuPerRequest, 0)} µs)`,
+      jsonRatio >= 0.85,
+    ],
+    [
+      "Streamed chat (one upstream write per event), 32 connections: keyed gateway ÷ direct (req/s)",
+      "≥ 0.7",
+      `**${f(streamRatio)}** (keyed ${f(i.streamed.keyed.rps, 0)}, bare proxy ${f(i.streamed.bare.rps, 0)}, direct ${f(i.streamed.direct.rps, 0)} req/s)`,
+      streamRatio >= 0.7,
+    ],
+    [
+      `Streamed chat: gateway CPU per chunk (${i.events} events an answer)`,
+      "reported",
+      `**${f(chunk.added, 1)} µs** added per chunk (keyed ${f(chunk.gateway, 1)} − bare proxy ${f(chunk.bare, 1)} µs; per request ${f(i.streamed.keyed.cpuPerRequest, 0)} − ${f(i.streamed.bare.cpuPerRequest, 0)} µs); streaming part alone (streamed − JSON) ${f(chunk.marginal, 1)} µs`,
+      undefined,
+    ],
+    [
+      `Added latency at ${i.rate.rps} req/s (JSON, open loop): p50 over direct`,
+      "≤ 0.3 ms",
+      `**${f(addedP50, 3)} ms** (keyed ${f(i.rate.keyed.p50, 3)}, bare proxy ${f(i.rate.bare.p50, 3)}, direct ${f(i.rate.direct.p50, 3)} ms)`,
+      addedP50 <= 0.3,
+    ],
+    [
+      `Added latency at ${i.rate.rps} req/s (JSON, open loop): p99 over direct`,
+      "≤ 1.5 ms",
+      `**${f(addedP99, 3)} ms** (keyed ${f(i.rate.keyed.p99, 3)}, bare proxy ${f(i.rate.bare.p99, 3)}, direct ${f(i.rate.direct.p99, 3)} ms)`,
+      addedP99 <= 1.5,
+    ],
+    [`${s.streams} slow streams (a token every ${s.tokenMs} ms for ${s.seconds} s), one process: completed whole`, `all ${s.streams}`, `**${s.complete}** (wall time ${f(s.wallSeconds, 1)} s)`, s.complete === s.streams],
+    [`${s.streams} slow streams: gateway peak RSS`, "≤ 200 MB", `**${f(s.peakRssMb, 0)} MB**`, s.peakRssMb <= 200],
+    [`${s.streams} slow streams: event-loop delay p99`, "≤ 20 ms", `**${f(s.delay.p99, 1)} ms** (p50 ${f(s.delay.p50, 1)}, max ${f(s.delay.max, 1)} ms)`, s.delay.p99 <= 20],
+    ["Lambda bundle (AWS SDK bundled, the default), minified", "≤ 584 KB", `**${f(i.lambda.size / KB, 1)} KB**`, i.lambda.size <= 584 * KB],
+    [`Lambda module init (median of ${i.lambda.runs})`, "≤ ~46 ms", `**${f(i.lambda.init, 1)} ms**`, i.lambda.init <= 46],
+    ["Worker bundle (`wrangler deploy --dry-run`, wrangler.toml), uncompressed", "≤ 1 MB", `**${f(i.worker.size / KB, 1)} KB**`, i.worker.size <= KB * KB],
+  ];
+  return [
+    "| target | threshold | measured | |",
+    "| --- | --- | --- | --- |",
+    ...rows.map(([name, threshold, measured, ok]) => `| ${name} | ${threshold} | ${measured} | ${met(ok)} |`),
+    "",
+    "`STRAIT_WORKERS=N` (several gateway processes on one port): not measured here yet; it lands in its own branch.",
+  ].join("\n");
+}
+
+/** Replaces what stands between `<!-- name:start -->` and `<!-- name:end -->` in `file`; false if the markers are missing. */
+export function writeBetween(file: string, name: string, text: string): boolean {
+  const doc = readFileSync(file, "utf8");
+  const [start, end] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) return false;
+  writeFileSync(file, `${doc.slice(0, i + start.length)}\n${text}\n${doc.slice(j)}`);
+  return true;
+}
