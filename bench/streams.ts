@@ -2,7 +2,8 @@
  * `npm run bench:streams`: many slow streams held open at once through one gateway process — the
  * shape of a team's coding agents waiting on long answers. A local upstream sends one token every
  * STREAMS_TOKEN_MS (50) for STREAMS_SECONDS (20); STREAMS (1000) clients stream through the
- * gateway (the `npm start` bundle, memory store) at once. Reported: how many completed whole, the
+ * gateway (the `npm start` bundle, memory store) at once, arriving over the first token interval
+ * (STREAMS_LOCKSTEP=1: all in the same instant, their tokens in lockstep). Reported: how many completed whole, the
  * gateway's peak RSS, and its event loop's delay (its own /metrics). Loopback only, bounded in time.
  * `npm run bench` runs the same measurement (`slowStreams()`) for its targets table.
  */
@@ -18,6 +19,8 @@ export interface StreamsOptions {
   streams: number;
   seconds: number;
   tokenMs: number;
+  /** All streams start at once, their tokens in lockstep (the worst case), rather than spread over the first token interval. */
+  lockstep?: boolean;
 }
 
 export interface StreamsResult extends StreamsOptions {
@@ -34,6 +37,7 @@ export const streamsOptionsFromEnv = (): StreamsOptions => ({
   streams: Number(process.env.STREAMS ?? 1000),
   seconds: Number(process.env.STREAMS_SECONDS ?? 20),
   tokenMs: Number(process.env.STREAMS_TOKEN_MS ?? 50),
+  lockstep: process.env.STREAMS_LOCKSTEP === "1",
 });
 
 /** An OpenAI-compatible upstream that answers every chat request with a slow stream. */
@@ -75,7 +79,10 @@ export async function slowStreams(opts: StreamsOptions): Promise<StreamsResult> 
     const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
     let failure: string | undefined;
     const started = performance.now();
-    const one = async (): Promise<boolean> => {
+    const one = async (_: unknown, i: number): Promise<boolean> => {
+      // Arrivals spread over the first token interval, so that the streams' tokens are not in
+      // lockstep (independent agents are not): STREAMS_LOCKSTEP=1 starts them all at once.
+      if (!opts.lockstep) await new Promise((r) => setTimeout(r, (i * opts.tokenMs) / streams));
       const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
       const text = await res.body.text();
       const whole = res.statusCode === 200 && text.endsWith("data: [DONE]\n\n");
