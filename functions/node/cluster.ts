@@ -17,7 +17,7 @@ import { WriteBehind } from "../../core/usage/coalesce.js";
 import { announceAccess, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
 import { type Channel, ipcStore, serveStore } from "./ipc-store.js";
-import { startServer } from "./server.js";
+import { type RunningServer, startServer } from "./server.js";
 import { openNodeStore } from "./store.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -33,9 +33,6 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Set by the primary on each worker it forks: "primary" when the worker's store is the primary's, over IPC. */
 const WORKER_STORE_ENV = "STRAIT_WORKER_STORE";
-
-/** The message that tells a worker to close gracefully. */
-const SHUTDOWN = { tag: "strait.cluster", shutdown: true } as const;
 
 export interface ServeOptions {
   config: Config;
@@ -69,20 +66,21 @@ async function workerStore(env: Env, log: Logger): Promise<{ store?: Store; clos
 /** One HTTP worker: the server on the shared port, counting nowhere itself (ownsCounters false). */
 export async function runWorker(opts: ServeOptions): Promise<void> {
   const { log } = opts;
-  const store = await workerStore(opts.env, log);
-  const server = await startServer({ ...opts, store: store.store, ownsCounters: false });
+  let store: { close(): Promise<void> } | undefined;
+  let server: RunningServer | undefined;
   let closing: Promise<void> | undefined;
+  // Told to stop while still starting, it stops at once: it has served nothing yet.
   const stop = () =>
     (closing ??= (async () => {
-      await server.close();
-      await store.close().catch((e) => log.error("could not close the store cleanly", { error: String(e?.message ?? e) }));
+      await server?.close();
+      await store?.close().catch((e) => log.error("could not close the store cleanly", { error: String(e?.message ?? e) }));
       process.exit(0);
     })());
-  process.on("message", (m) => {
-    if ((m as typeof SHUTDOWN)?.tag === SHUTDOWN.tag && (m as typeof SHUTDOWN).shutdown) void stop();
-  });
-  // Ctrl-C reaches the whole process group: the worker closes as it would when told to.
+  // The primary's SIGTERM, or Ctrl-C's SIGINT (it reaches the whole process group).
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop());
+  const opened = await workerStore(opts.env, log);
+  store = opened;
+  server = await startServer({ ...opts, store: opened.store, ownsCounters: false });
 }
 
 /** The primary: the store, the workers, their restarts and the shutdown. Serves no HTTP. */
@@ -134,6 +132,20 @@ export async function runPrimary(opts: ServeOptions & { workers: number }): Prom
     return worker;
   };
 
+  let shutdown: Promise<void> | undefined;
+  const stop = (signal: NodeJS.Signals) =>
+    (shutdown ??= (async () => {
+      log.info("shutting down", { signal, workers: started.size });
+      stopping = true;
+      for (const t of restarts) clearTimeout(t);
+      await stopWorkers([...started.keys()], opts.shutdownTimeoutMs + SHUTDOWN_GRACE_MS, log);
+      behind.close();
+      await work.drained();
+      await opened.close().catch((e) => log.error("could not close the store cleanly", { error: String(e?.message ?? e) }));
+      process.exit(0);
+    })());
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => void stop(signal));
+
   const first = Array.from({ length: opts.workers }, (_, slot) => fork(slot));
   try {
     const addresses = await Promise.all(
@@ -151,31 +163,21 @@ export async function runPrimary(opts: ServeOptions & { workers: number }): Prom
     const providers = gateway.routeNames().filter((n) => gateway.isListed(gateway.route(n)!));
     log.info("listening", { url, providers, store: opened.description, workers: opts.workers, pids: first.map((w) => w.process.pid) });
   } catch (e) {
+    // A signal during the start: its shutdown closes the workers and the store.
+    if (stopping) return;
     stopping = true;
     for (const w of first) w.process.kill("SIGKILL");
     await opened.close().catch(() => {});
     throw e;
   }
 
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, async () => {
-      log.info("shutting down", { signal, workers: started.size });
-      stopping = true;
-      for (const t of restarts) clearTimeout(t);
-      await stopWorkers([...started.keys()], opts.shutdownTimeoutMs + SHUTDOWN_GRACE_MS, log);
-      behind.close();
-      await work.drained();
-      await opened.close().catch((e) => log.error("could not close the store cleanly", { error: String(e?.message ?? e) }));
-      process.exit(0);
-    });
-  }
   await announceAccess(gateway, "node");
 }
 
-/** Tells each worker to close, waits for all to exit, and kills those still there after `timeoutMs`. */
+/** Asks each worker to close (SIGTERM: heard even while it starts), waits for all to exit, and kills those still there after `timeoutMs`. */
 async function stopWorkers(workers: Worker[], timeoutMs: number, log: Logger): Promise<void> {
   const exited = workers.map((w) => (w.isDead() ? Promise.resolve() : new Promise<void>((resolve) => w.once("exit", () => resolve()))));
-  for (const w of workers) w.send(SHUTDOWN, () => {});
+  for (const w of workers) w.process.kill("SIGTERM");
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), timeoutMs)));
   if ((await Promise.race([Promise.all(exited), late])) === "late") {
