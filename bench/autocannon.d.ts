@@ -1,6 +1,7 @@
 declare module "autocannon" {
   interface Result {
-    requests: { average: number };
+    /** Per second on average, and in all. */
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
