@@ -1,5 +1,6 @@
 declare module "autocannon" {
   interface Result {
+    /** Per second on average, and in all. */
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     errors: number;

@@ -1,20 +1,22 @@
-/** `npm start`: the gateway as a local Node server. */
+/** `npm start`: the gateway as a local Node server; STRAIT_WORKERS > 1 runs it on several processes (node/cluster.ts). */
+import cluster from "node:cluster";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ConfigError, loadConfig } from "../core/config.js";
+import { announceAccess } from "./boot.js";
+import { parseWorkers, runPrimary, runWorker, type ServeOptions } from "./node/cluster.js";
+import { jsonLogger, logLevelFrom } from "./node/logger.js";
+import { isLoopback, startServer } from "./node/server.js";
+import { openNodeStore } from "./node/store.js";
 
 /**
  * How long usage and spend wait, merged, before they go to the embedded store: a write there
  * costs about 6 ms of CPU (dynalite and the AWS SDK), and a crash loses at most this much spend.
  */
 const WRITE_BEHIND_MS = 5_000;
-import { announceAccess } from "./boot.js";
-import { jsonLogger, logLevelFrom } from "./node/logger.js";
-import { isLoopback, startServer } from "./node/server.js";
-import { openNodeStore } from "./node/store.js";
 
 const env = process.env;
-const log = jsonLogger(logLevelFrom(env.STRAIT_LOG_LEVEL));
+const log = jsonLogger(logLevelFrom(env.STRAIT_LOG_LEVEL), undefined, cluster.isWorker ? { pid: process.pid } : {});
 
 function readConfigFile(): unknown {
   const path = env.STRAIT_CONFIG ?? (existsSync("strait.config.json") ? "strait.config.json" : undefined);
@@ -29,9 +31,14 @@ function readConfigFile(): unknown {
 async function main() {
   const host = env.HOST ?? "127.0.0.1";
   const port = Number(env.PORT ?? 8787);
+  const workers = parseWorkers(env.STRAIT_WORKERS);
   const config = loadConfig(readConfigFile(), env, { allowOpen: isLoopback(host) });
+  const opts: ServeOptions = { config, env, log, host, port, writeBehindMs: WRITE_BEHIND_MS, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) };
+  if (cluster.isWorker) return runWorker(opts);
+  if (workers > 1) return runPrimary({ ...opts, workers });
+
   const store = await openNodeStore(env, log);
-  const server = await startServer({ config, host, port, log, store: store.store, ownsCounters: store.ownsCounters, writeBehindMs: WRITE_BEHIND_MS, shutdownTimeoutMs: Number(env.STRAIT_SHUTDOWN_TIMEOUT_MS ?? 10_000) });
+  const server = await startServer({ ...opts, store: store.store, ownsCounters: store.ownsCounters });
   const providers = server.gateway.routeNames().filter((n) => server.gateway.isListed(server.gateway.route(n)!));
   log.info("listening", { url: server.url, providers, store: store.description });
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

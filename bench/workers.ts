@@ -1,0 +1,93 @@
+/**
+ * `npx tsx bench/workers.ts`: the keyed path (a virtual key with rpm, tpm and a daily budget, the
+ * embedded store, request log on) with STRAIT_WORKERS=1 and =2, in alternating short runs, and
+ * the primary's CPU per request with 2 workers: what counting every limit over IPC costs it.
+ * Loopback only; about a minute.
+ *
+ *   BENCH_SECONDS (default 10, per target)  BENCH_CONNECTIONS (default 32)
+ */
+import autocannon from "autocannon";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildTarget } from "../scripts/build.mjs";
+import { freePort, ROOT, start, waitForHealth } from "./processes.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ADMIN = "bench-admin-token";
+let stopped = false;
+
+/** User plus system CPU time of a process so far, in ms (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function gateway(bundle: string, configPath: string, workers: number) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "strait-bench-workers-"));
+  const { child } = await start([bundle], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: ADMIN, STRAIT_WORKERS: String(workers) }, () => undefined);
+  await waitForHealth(port);
+  child.once("exit", (code, signal) => stopped || console.error(`the gateway with ${workers} worker(s) exited early: ${code ?? signal}`));
+  const res = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" } }),
+  });
+  if (!res.ok) throw new Error(`could not create the bench key: ${res.status} ${await res.text()}`);
+  const { key } = (await res.json()) as { key: string };
+  return { child, url: `http://127.0.0.1:${port}/v1/chat/completions`, key, dataDir, workers };
+}
+
+async function load(url: string, key: string, seconds: number) {
+  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
+  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body, connections: CONNECTIONS, duration: seconds });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+async function run() {
+  const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
+  mkdirSync(join(ROOT, ".strait"), { recursive: true });
+  const configPath = join(ROOT, ".strait", "bench-workers.config.json");
+  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
+  const bundle = await buildTarget("node");
+  const targets = [await gateway(bundle, configPath, 1), await gateway(bundle, configPath, 2)];
+  const children: ChildProcess[] = [upstream.child, ...targets.map((t) => t.child)];
+  try {
+    for (const t of targets) await load(t.url, t.key, 2); // warm up
+    const turns = Math.max(1, Math.round(SECONDS / 2));
+    const runs = targets.map(() => [] as Array<Awaited<ReturnType<typeof load>>>);
+    let primaryMs = 0;
+    let primaryRequests = 0;
+    for (let turn = 0; turn < turns; turn++) {
+      for (const [i, t] of targets.entries()) {
+        const before = t.workers > 1 ? cpuMs(t.child.pid!) : 0;
+        const r = await load(t.url, t.key, SECONDS / turns);
+        if (t.workers > 1) {
+          primaryMs += cpuMs(t.child.pid!) - before;
+          primaryRequests += r.total;
+        }
+        runs[i]!.push(r);
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`keyed path, ${CONNECTIONS} connections, ${SECONDS} s per target in ${turns} alternating runs\n`);
+    console.log("| STRAIT_WORKERS | requests/s | p50 ms | p99 ms | errors |");
+    console.log("| --- | --- | --- | --- | --- |");
+    for (const [i, t] of targets.entries()) {
+      const r = runs[i]!;
+      console.log(`| ${t.workers} | ${Math.round(mean(r.map((x) => x.rps)))} | ${mean(r.map((x) => x.p50)).toFixed(1)} | ${mean(r.map((x) => x.p99)).toFixed(1)} | ${r.reduce((n, x) => n + x.errors, 0)} |`);
+    }
+    console.log(`\nthe primary (2 workers): ${((primaryMs * 1000) / Math.max(1, primaryRequests)).toFixed(0)} µs of CPU per request (${primaryRequests} requests)`);
+  } finally {
+    stopped = true;
+    for (const c of children) c.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const t of targets) rmSync(t.dataDir, { recursive: true, force: true });
+    rmSync(configPath, { force: true });
+  }
+}
+
+await run();
