@@ -130,6 +130,7 @@ export function flameGraphSvg(profile: CpuProfile, opts: FlameOptions): string {
   const pct = (us: number) => ((100 * us) / root.total).toFixed(2);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Verdana,sans-serif" font-size="11">`,
+    `<title>${esc(opts.title)}</title>`,
     `<rect width="100%" height="100%" fill="#fdfdf8"/>`,
     `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15">${esc(opts.title)}</text>`,
     `<text x="${width / 2}" y="36" text-anchor="middle" fill="#555">${ms(root.total)} ms of CPU sampled (idle excluded); width is time, frames under ${((opts.minShare ?? 0.001) * 100).toFixed(1)} % merged; hover a frame for its name, place and time</text>`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Cancel } from "../../../core/cancel.js";
+import type { Cancel } from "../../../core/cancel.js";
 import type { UpstreamResponse } from "../../../core/http.js";
 import type { Logger } from "../../../core/runtime.js";
 import { type OtlpExporterOptions, OtlpExporter, type OtlpPost, postWith } from "../../../core/telemetry/otlp-exporter.js";
