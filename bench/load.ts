@@ -13,6 +13,8 @@ export interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** Requests answered in all (load runs). */
+  requests?: number;
   /** Microseconds of the serving process's CPU per answered request (when its pid is known). */
   cpuPerRequest?: number;
 }
@@ -31,7 +33,6 @@ export const chatBody = (stream: boolean) => JSON.stringify({ model: "openai/gpt
 const headersOf = (t: Target): Record<string, string> => ({ "content-type": "application/json", ...(t.key ? { authorization: `Bearer ${t.key}` } : {}), ...t.extra });
 
 interface Run extends Omit<Measured, "cpuPerRequest"> {
-  requests: number;
   cpu?: number;
 }
 
@@ -44,13 +45,14 @@ async function once(t: Target, stream: boolean, connections: number, seconds: nu
 
 function combine(runs: Run[]): Measured {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const requests = runs.reduce((n, r) => n + (r.requests ?? 0), 0);
   const cpu = runs.every((r) => r.cpu !== undefined) ? runs.reduce((n, r) => n + r.cpu!, 0) : undefined;
   return {
     rps: mean(runs.map((x) => x.rps)),
     p50: mean(runs.map((x) => x.p50)),
     p99: mean(runs.map((x) => x.p99)),
     errors: runs.reduce((n, x) => n + x.errors, 0),
+    requests,
     ...(cpu !== undefined && requests > 0 ? { cpuPerRequest: cpu / requests } : {}),
   };
 }
