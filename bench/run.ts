@@ -17,6 +17,7 @@ import { createKey } from "./keys.js";
 import { alternate, load, type Measured, sequential } from "./load.js";
 import { freePort, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
 import { slowStreams, streamsOptionsFromEnv, streamsTable } from "./streams.js";
+import { workersBench, workersTable } from "./workers.js";
 import { perChunk, type TargetInputs, targetsTable, writeBetween } from "./targets.js";
 import { workerBundleSize } from "./worker-size.js";
 
@@ -177,7 +178,10 @@ async function run() {
   console.log("Bundles: Lambda size and module init, Worker size …");
   const lambda = await lambdaColdStart(INIT_RUNS);
   const worker = await workerBundleSize();
-  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, init: lambda.init, runs: INIT_RUNS }, worker };
+  console.log("STRAIT_WORKERS=1 and =2, keyed path …");
+  const workers = await workersBench(Number(process.env.BENCH_WORKERS_SECONDS ?? 6));
+  console.log(`${workersTable(workers)}\n`);
+  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, init: lambda.init, runs: INIT_RUNS }, worker, workers };
 
   const bench = `${benchTable(rows, rssMb)}\n\n${chunkTable(all)}`;
   const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1, 5, 15 min) at the end.`;

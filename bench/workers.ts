@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTarget } from "../scripts/build.mjs";
-import { freePort, ROOT, start, waitForHealth } from "./processes.js";
+import { freePort, isMain, ROOT, start, waitForHealth } from "./processes.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -41,13 +41,25 @@ async function gateway(bundle: string, configPath: string, workers: number) {
   return { child, url: `http://127.0.0.1:${port}/v1/chat/completions`, key, dataDir, workers };
 }
 
-async function load(url: string, key: string, seconds: number) {
+async function load(url: string, key: string, seconds: number, connections: number) {
   const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
-  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body, connections: CONNECTIONS, duration: seconds });
+  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body, connections, duration: seconds });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
 }
 
-async function run() {
+export interface WorkersResult {
+  seconds: number;
+  connections: number;
+  turns: number;
+  /** Per STRAIT_WORKERS value (1, 2): the runs' means. */
+  rows: Array<{ workers: number; rps: number; p50: number; p99: number; errors: number }>;
+  /** The primary's CPU per request with 2 workers, µs. */
+  primaryMicrosPerRequest: number;
+  primaryRequests: number;
+}
+
+/** The keyed path with STRAIT_WORKERS=1 and =2, in alternating runs; `seconds` per target. */
+export async function workersBench(seconds = SECONDS, connections = CONNECTIONS): Promise<WorkersResult> {
   const upstream = await start(["bench/upstream.ts"], {}, (l) => JSON.parse(l).port);
   mkdirSync(join(ROOT, ".strait"), { recursive: true });
   const configPath = join(ROOT, ".strait", "bench-workers.config.json");
@@ -55,16 +67,17 @@ async function run() {
   const bundle = await buildTarget("node");
   const targets = [await gateway(bundle, configPath, 1), await gateway(bundle, configPath, 2)];
   const children: ChildProcess[] = [upstream.child, ...targets.map((t) => t.child)];
+  stopped = false;
   try {
-    for (const t of targets) await load(t.url, t.key, 2); // warm up
-    const turns = Math.max(1, Math.round(SECONDS / 2));
+    for (const t of targets) await load(t.url, t.key, 2, connections); // warm up
+    const turns = Math.max(1, Math.round(seconds / 2));
     const runs = targets.map(() => [] as Array<Awaited<ReturnType<typeof load>>>);
     let primaryMs = 0;
     let primaryRequests = 0;
     for (let turn = 0; turn < turns; turn++) {
       for (const [i, t] of targets.entries()) {
         const before = t.workers > 1 ? cpuMs(t.child.pid!) : 0;
-        const r = await load(t.url, t.key, SECONDS / turns);
+        const r = await load(t.url, t.key, seconds / turns, connections);
         if (t.workers > 1) {
           primaryMs += cpuMs(t.child.pid!) - before;
           primaryRequests += r.total;
@@ -73,21 +86,31 @@ async function run() {
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`keyed path, ${CONNECTIONS} connections, ${SECONDS} s per target in ${turns} alternating runs\n`);
-    console.log("| STRAIT_WORKERS | requests/s | p50 ms | p99 ms | errors |");
-    console.log("| --- | --- | --- | --- | --- |");
-    for (const [i, t] of targets.entries()) {
+    const rows = targets.map((t, i) => {
       const r = runs[i]!;
-      console.log(`| ${t.workers} | ${Math.round(mean(r.map((x) => x.rps)))} | ${mean(r.map((x) => x.p50)).toFixed(1)} | ${mean(r.map((x) => x.p99)).toFixed(1)} | ${r.reduce((n, x) => n + x.errors, 0)} |`);
-    }
-    console.log(`\nthe primary (2 workers): ${((primaryMs * 1000) / Math.max(1, primaryRequests)).toFixed(0)} µs of CPU per request (${primaryRequests} requests)`);
+      return { workers: t.workers, rps: mean(r.map((x) => x.rps)), p50: mean(r.map((x) => x.p50)), p99: mean(r.map((x) => x.p99)), errors: r.reduce((n, x) => n + x.errors, 0) };
+    });
+    return { seconds, connections, turns, rows, primaryMicrosPerRequest: (primaryMs * 1000) / Math.max(1, primaryRequests), primaryRequests };
   } finally {
     stopped = true;
+    const exits = children.map((c) => new Promise((r) => c.once("exit", r)));
     for (const c of children) c.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 15_000))]);
     for (const t of targets) rmSync(t.dataDir, { recursive: true, force: true });
     rmSync(configPath, { force: true });
   }
 }
 
-await run();
+export function workersTable(w: WorkersResult): string {
+  return [
+    `keyed path, ${w.connections} connections, ${w.seconds} s per target in ${w.turns} alternating runs`,
+    "",
+    "| STRAIT_WORKERS | requests/s | p50 ms | p99 ms | errors |",
+    "| --- | --- | --- | --- | --- |",
+    ...w.rows.map((r) => `| ${r.workers} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`),
+    "",
+    `the primary (2 workers): ${w.primaryMicrosPerRequest.toFixed(0)} µs of CPU per request (${w.primaryRequests} requests)`,
+  ].join("\n");
+}
+
+if (isMain(import.meta.url)) console.log(workersTable(await workersBench()));
