@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { SSE_HEADERS, sseResponse } from "../streamed-response.js";
 import { badRequest, } from "../errors.js";
 import { anthropicErrorBody } from "../formats/anthropic/errors.js";
 import { chatToMessage } from "../formats/anthropic/from-chat.js";
@@ -29,7 +30,6 @@ import { promptCachingAuto, refuseDroppedTools } from "./translation-settings.js
  * Errors are Anthropic's shape on this route (app.ts picks the renderer by path).
  */
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /** What every target needs; the rest is the provider's (native) or the translator's (translated) to check. */
@@ -117,7 +117,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
           anthropicWriter(model),
           chunkGuard(gw, call),
         );
-        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
+        return sseResponse(body, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/messages");

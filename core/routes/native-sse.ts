@@ -1,4 +1,5 @@
 import { GatewayError, upstreamError } from "../errors.js";
+import { streamedResponse } from "../streamed-response.js";
 import { SSEDecoder, type SSEEvent } from "../formats/sse.js";
 import type { Call } from "../lifecycle/call.js";
 import type { Answer } from "../upstream/attempt-loop.js";
@@ -113,5 +114,5 @@ export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, hea
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, { status: 200, headers });
+  return streamedResponse(body, 200, headers);
 }

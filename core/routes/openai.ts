@@ -1,4 +1,5 @@
 import type * as v from "valibot";
+import { sseResponse } from "../streamed-response.js";
 import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { EndpointAdapter } from "../providers/types.js";
@@ -21,7 +22,6 @@ export type Endpoint = "chat" | "completions" | "embeddings";
 const SCHEMAS: Record<Endpoint, v.GenericSchema> = { chat: ChatSchema, completions: CompletionSchema, embeddings: EmbeddingsSchema };
 const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings" };
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const JSON_HEADERS = { "content-type": "application/json" };
 
 type OpenAIBody = { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; [k: string]: unknown };
@@ -75,7 +75,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
           undefined,
           chunkGuard(gw, call),
         );
-        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
+        return sseResponse(body, headers);
       }
 
       let bytes: Uint8Array;

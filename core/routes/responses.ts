@@ -1,4 +1,5 @@
 import { badRequest, upstreamError } from "../errors.js";
+import { SSE_HEADERS, sseResponse } from "../streamed-response.js";
 import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
@@ -26,7 +27,6 @@ import { chunkGuard, eventGuard } from "../guardrails/stream-guards.js";
  * own store (responses-state.ts), for every provider alike; its items go before this turn's input.
  */
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const JSON_HEADERS = { "content-type": "application/json" };
 const MAX_DROPPED_HEADER = 1000;
 
@@ -143,7 +143,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           writer,
           chunkGuard(gw, call),
         );
-        return new Response(body, { status: 200, headers: Object.assign(headers, SSE_HEADERS) });
+        return sseResponse(body, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/responses");

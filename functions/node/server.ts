@@ -1,4 +1,4 @@
-import { serve } from "@hono/node-server";
+import { type HttpBindings, serve } from "@hono/node-server";
 import * as nodeCrypto from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,9 +6,11 @@ import type { Config } from "../../core/config.js";
 import type { Gateway } from "../../core/gateway.js";
 import type { Logger } from "../../core/runtime.js";
 import type { Store } from "../../core/store/types.js";
-import { buildGateway, DeferredWork } from "../boot.js";
+import { type App, buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
 import { watchClient } from "./client-watch.js";
+import { writeStreamed } from "./stream-writer.js";
+import { streamedParts } from "../../core/streamed-response.js";
 import { MetricsRegistry } from "../../core/telemetry/prometheus.js";
 import { processMetrics } from "./process-metrics.js";
 
@@ -46,6 +48,27 @@ export interface RunningServer {
 const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: "hex") => string }).hash;
 const sha256Hex = oneShot ? (text: string) => oneShot("sha256", text, "hex") : (text: string) => nodeCrypto.createHash("sha256").update(text).digest("hex");
 
+/**
+ * What tells @hono/node-server an answer was written already (its RESPONSE_ALREADY_SENT marker).
+ * It must be a platform Response: node-server's own lightweight one, which `Response` is once a
+ * server runs, would be written again. Made on first use, when that class is in place.
+ */
+let alreadySent: Response | undefined;
+function sentMarker(): Response {
+  const parent = Object.getPrototypeOf(Response);
+  const Platform: typeof Response = parent === Function.prototype ? Response : parent;
+  return (alreadySent ??= new Platform(null, { headers: { "x-hono-already-sent": "true" } }));
+}
+
+/** The app's answer; a streamed one the adapter writes itself (stream-writer.ts), telling @hono/node-server it is sent. */
+async function answer(app: App, req: Request, env: HttpBindings): Promise<Response> {
+  const res = await app.fetch(req, env);
+  const streamed = streamedParts(res);
+  if (!streamed) return res;
+  await writeStreamed(streamed, env.outgoing);
+  return sentMarker();
+}
+
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -55,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, watchClient, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, metrics: new MetricsRegistry({ runtime: processMetrics() }) });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
+    const s = serve({ fetch: (req, env) => answer(app, req, env as HttpBindings), hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
     s.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
