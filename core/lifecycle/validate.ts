@@ -83,19 +83,34 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** One pass over the text, counting brackets outside strings. */
+/**
+ * One pass over the text, counting brackets outside strings. A string's contents are skipped with
+ * indexOf (native, fast) rather than read a character at a time: a prompt is mostly string, and a
+ * character loop over it cost six times the JSON.parse itself (470 µs for a 97 KB body). Hostile
+ * input still costs at most one pass: the scan stops at the first bracket too deep.
+ */
 export function nestsDeeperThan(text: string, max: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 /* { */ || c === 91 /* [ */) {
+    if (c === 34 /* " */) {
+      i = closingQuote(text, i);
+      if (i < 0) return false; // an unterminated string: JSON.parse says what is wrong
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
       if (++depth > max) return true;
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
   }
   return false;
+}
+
+/** Where the string opened at `open` ends: the next quote not escaped (an even run of backslashes before it), or -1. */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 92 /* \ */) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
