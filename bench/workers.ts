@@ -6,45 +6,28 @@
  *
  *   BENCH_SECONDS (default 10, per target)  BENCH_CONNECTIONS (default 32)
  */
-import autocannon from "autocannon";
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTarget } from "../scripts/build.mjs";
+import { cpuMicros } from "./cpu.js";
+import { load } from "./load.js";
+import { BENCH_ADMIN_TOKEN, createKey } from "./keys.js";
 import { freePort, isMain, ROOT, start, waitForHealth } from "./processes.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ADMIN = "bench-admin-token";
 let stopped = false;
-
-/** User plus system CPU time of a process so far, in ms (Linux). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
 
 async function gateway(bundle: string, configPath: string, workers: number) {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), "strait-bench-workers-"));
-  const { child } = await start([bundle], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: ADMIN, STRAIT_WORKERS: String(workers) }, () => undefined);
+  const { child } = await start([bundle], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_LOG_LEVEL: "warn", STRAIT_DATA_DIR: dataDir, STRAIT_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, STRAIT_WORKERS: String(workers) }, () => undefined);
   await waitForHealth(port);
   child.once("exit", (code, signal) => stopped || console.error(`the gateway with ${workers} worker(s) exited early: ${code ?? signal}`));
-  const res = await fetch(`http://127.0.0.1:${port}/admin/keys`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
-    body: JSON.stringify({ name: "bench", rpm: 100_000_000, tpm: 1_000_000_000_000, budget: { usd: 1_000_000, period: "day" } }),
-  });
-  if (!res.ok) throw new Error(`could not create the bench key: ${res.status} ${await res.text()}`);
-  const { key } = (await res.json()) as { key: string };
+  const key = await createKey(port);
   return { child, url: `http://127.0.0.1:${port}/v1/chat/completions`, key, dataDir, workers };
-}
-
-async function load(url: string, key: string, seconds: number, connections: number) {
-  const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] });
-  const r = await autocannon({ url, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body, connections, duration: seconds });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, errors: r.errors + r.non2xx + r.timeouts };
 }
 
 export interface WorkersResult {
@@ -69,18 +52,18 @@ export async function workersBench(seconds = SECONDS, connections = CONNECTIONS)
   const children: ChildProcess[] = [upstream.child, ...targets.map((t) => t.child)];
   stopped = false;
   try {
-    for (const t of targets) await load(t.url, t.key, 2, connections); // warm up
+    for (const t of targets) await load(t, false, connections, 2); // warm up
     const turns = Math.max(1, Math.round(seconds / 2));
     const runs = targets.map(() => [] as Array<Awaited<ReturnType<typeof load>>>);
-    let primaryMs = 0;
+    let primaryMicros = 0;
     let primaryRequests = 0;
     for (let turn = 0; turn < turns; turn++) {
       for (const [i, t] of targets.entries()) {
-        const before = t.workers > 1 ? cpuMs(t.child.pid!) : 0;
-        const r = await load(t.url, t.key, seconds / turns, connections);
+        const before = t.workers > 1 ? cpuMicros(t.child.pid!) : 0;
+        const r = await load(t, false, connections, seconds / turns);
         if (t.workers > 1) {
-          primaryMs += cpuMs(t.child.pid!) - before;
-          primaryRequests += r.total;
+          primaryMicros += cpuMicros(t.child.pid!) - before;
+          primaryRequests += r.requests ?? 0;
         }
         runs[i]!.push(r);
       }
@@ -90,7 +73,7 @@ export async function workersBench(seconds = SECONDS, connections = CONNECTIONS)
       const r = runs[i]!;
       return { workers: t.workers, rps: mean(r.map((x) => x.rps)), p50: mean(r.map((x) => x.p50)), p99: mean(r.map((x) => x.p99)), errors: r.reduce((n, x) => n + x.errors, 0) };
     });
-    return { seconds, connections, turns, rows, primaryMicrosPerRequest: (primaryMs * 1000) / Math.max(1, primaryRequests), primaryRequests };
+    return { seconds, connections, turns, rows, primaryMicrosPerRequest: primaryMicros / Math.max(1, primaryRequests), primaryRequests };
   } finally {
     stopped = true;
     const exits = children.map((c) => new Promise((r) => c.once("exit", r)));
