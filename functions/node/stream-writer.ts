@@ -14,6 +14,9 @@ const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(() => re
 export async function writeStreamed({ status, headers, body }: StreamedParts, out: ServerResponse): Promise<void> {
   const reader = body.getReader();
   const cancel = () => void reader.cancel().catch(() => {});
+  // A client gone before this point fired its close already: the body must still be cancelled,
+  // or the call would never finish (its log, usage and in-flight slot with it).
+  if (out.destroyed || out.closed) return cancel();
   out.once("close", cancel);
   try {
     let next = reader.read();
@@ -23,7 +26,7 @@ export async function writeStreamed({ status, headers, body }: StreamedParts, ou
     for (;;) {
       const { done, value } = await next;
       if (done) break;
-      if (out.destroyed) return;
+      if (out.destroyed) return cancel();
       if (!out.write(value)) await new Promise((resolve) => out.once("drain", resolve).once("close", resolve));
       next = reader.read();
     }
