@@ -1,30 +1,58 @@
 /** The headers of every SSE answer the gateway writes itself. */
 export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
+/**
+ * A streamed answer's body, read one piece at a time: the text a route wrote (its SSE) or bytes
+ * passed on as they came. Nothing is read ahead of the client.
+ */
+export interface BodySource {
+  /** The next piece, or undefined at the end. Rejects when the body fails: the connection must then be cut. */
+  read(): Promise<string | Uint8Array | undefined>;
+  /** The client left. */
+  cancel(): Promise<void>;
+}
+
 /** A streamed answer as it was built: what a runtime may write itself rather than through the Response. */
 export interface StreamedParts {
   status: number;
   headers: Record<string, string>;
-  body: ReadableStream<Uint8Array>;
+  source: BodySource;
 }
 
+const encoder = new TextEncoder();
 const built = new WeakMap<Response, StreamedParts>();
+
+/** A body source as a Web stream, for whatever reads a Response's body: one piece a pull, none ahead. */
+export function readableOf(source: BodySource): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const piece = await source.read();
+        if (piece === undefined) return controller.close();
+        controller.enqueue(typeof piece === "string" ? encoder.encode(piece) : piece);
+      },
+      cancel: () => source.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 /**
  * A streamed answer, remembered with its parts: the Node adapter writes such an answer to the
- * socket itself (functions/node/stream-writer.ts), its headers with the first chunk in one write,
- * where a Response's body would have them flushed alone first. Elsewhere it is a plain Response.
- * A wrapper that builds a new Response around it (the cache, the body capture) is not remembered.
+ * socket itself (functions/node/stream-writer.ts), reading the source directly — no Web stream
+ * between, no encoding of the text, and its headers with the first chunk in one write. Elsewhere
+ * it is a plain Response. A wrapper that builds a new Response around it (the cache, the body
+ * capture) is not remembered, and reads the Response's body like any other runtime.
  */
-export function streamedResponse(body: ReadableStream<Uint8Array>, status: number, headers: Record<string, string>): Response {
-  const res = new Response(body, { status, headers });
-  built.set(res, { status, headers, body });
+export function streamedResponse(source: BodySource, status: number, headers: Record<string, string>): Response {
+  const res = new Response(readableOf(source), { status, headers });
+  built.set(res, { status, headers, source });
   return res;
 }
 
 /** An SSE answer (`headers` gains the SSE headers). */
-export function sseResponse(body: ReadableStream<Uint8Array>, headers: Record<string, string>): Response {
-  return streamedResponse(body, 200, Object.assign(headers, SSE_HEADERS));
+export function sseResponse(source: BodySource, headers: Record<string, string>): Response {
+  return streamedResponse(source, 200, Object.assign(headers, SSE_HEADERS));
 }
 
 /** The parts of a streamed answer made by streamedResponse, if `res` is one. */

@@ -7,6 +7,15 @@ import { parseStreamJson } from "./stream-json.js";
 /** A chunk that may carry an error, the usage or a finish reason; any other is a plain delta. */
 const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{|finish_reason"\s*:\s*")/;
 
+/** A plain delta, passed on as `raw`: its `chunk` is parsed only if something reads it (a guardrail). */
+class PlainPart implements StreamPart {
+  readonly plain = true;
+  constructor(readonly raw: string) {}
+  get chunk(): ChatChunk {
+    return parseStreamJson(this.raw, "The upstream");
+  }
+}
+
 /**
  * A plain delta goes on unparsed, so only its ends are checked: an event that is not a JSON object
  * (an HTML page, a proxy's text) ends the stream with an error rather than reaching the client.
@@ -14,13 +23,7 @@ const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{|finish_reason"\s*:\s*")/;
 function plainPart(raw: string): StreamPart {
   const last = raw.length - 1;
   if (raw.charCodeAt(0) !== 123 /* { */ || raw.charCodeAt(last) !== 125 /* } */) parseStreamJson(raw.trim(), "The upstream");
-  return {
-    raw,
-    plain: true,
-    get chunk(): ChatChunk {
-      return parseStreamJson(raw, "The upstream");
-    },
-  };
+  return new PlainPart(raw);
 }
 
 /**

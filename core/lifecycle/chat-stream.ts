@@ -3,8 +3,8 @@ import { framings } from "../formats/framing.js";
 import type { StreamAdapter, StreamPart } from "../providers/types.js";
 import type { Usage } from "../types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
+import type { BodySource } from "../streamed-response.js";
 
-const encoder = new TextEncoder();
 const DONE = "data: [DONE]\n\n";
 
 /**
@@ -61,7 +61,7 @@ export function clientStream(
   onEnd: (end: StreamEnd) => void,
   writer: StreamWriter = openAIWriter(),
   guard?: ChunkFilter,
-): ReadableStream<Uint8Array> {
+): BodySource {
   const { ctx, body: upstream } = answer;
   // The attempt's clock covers the wait for the headers; from here the idle clock watches the stream.
   answer.timer.settle();
@@ -89,52 +89,48 @@ export function clientStream(
     return kept.length ? writer.write(kept) : "";
   };
 
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // What this read translated before a failure still reaches the client, ahead of the error event.
-        let text = "";
-        try {
-          for (;;) {
-            const { done, value } = await upstream.next();
-            if (done) {
-              for (const ev of decoder.flush()) text += encode(translator.push(ev));
-              text += encode(translator.end());
-              if (guard) {
-                const rest = await guard.finish();
-                if (rest.length) text += writer.write(rest);
-              }
-              text += writer.end();
-              controller.enqueue(encoder.encode(text));
-              controller.close();
-              finish({});
-              return;
+  let closed = false;
+  return {
+    async read() {
+      if (closed) return undefined;
+      // What this read translated before a failure still reaches the client, ahead of the error event.
+      let text = "";
+      try {
+        for (;;) {
+          const { done, value } = await upstream.next();
+          if (done) {
+            for (const ev of decoder.flush()) text += encode(translator.push(ev));
+            text += encode(translator.end());
+            if (guard) {
+              const rest = await guard.finish();
+              if (rest.length) text += writer.write(rest);
             }
-            for (const ev of decoder.push(value)) text += encode(translator.push(ev));
-            // An upstream read that completed no event produces nothing; read on rather than enqueue "".
-            if (text) {
-              controller.enqueue(encoder.encode(text));
-              return;
-            }
+            text += writer.end();
+            closed = true;
+            finish({});
+            return text || undefined;
           }
-        } catch (e) {
-          if (finished) return; // cancelled: the client is gone, nothing more to send
-          const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
-          const clean = new GatewayError(error.status, scrub(error.message), error.type, error.code, error.param);
-          controller.enqueue(encoder.encode(text + writer.fail(clean)));
-          controller.close();
-          answer.timer.abort();
-          upstream.stop();
-          finish({ error: clean });
+          for (const ev of decoder.push(value)) text += encode(translator.push(ev));
+          // An upstream read that completed no event produces nothing; read on rather than send "".
+          if (text) return text;
         }
-      },
-      async cancel() {
-        // First, so a pull that fails because of this abort is not recorded as an upstream error.
-        finish({ cancelled: true });
+      } catch (e) {
+        closed = true;
+        if (finished) return undefined; // cancelled: the client is gone, nothing more to send
+        const error = e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error");
+        const clean = new GatewayError(error.status, scrub(error.message), error.type, error.code, error.param);
         answer.timer.abort();
-        await upstream.return();
-      },
+        upstream.stop();
+        finish({ error: clean });
+        return text + writer.fail(clean);
+      }
     },
-    { highWaterMark: 0 },
-  );
+    async cancel() {
+      // First, so a read that fails because of this abort is not recorded as an upstream error.
+      finish({ cancelled: true });
+      closed = true;
+      answer.timer.abort();
+      await upstream.return();
+    },
+  };
 }

@@ -109,7 +109,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       const chat = chatAdapter(answer.ctx, "/v1/messages");
       const inner = { ...answer, state: state.inner };
       if (call.record.stream) {
-        const body = clientStream(
+        const source = clientStream(
           inner,
           chat.stream,
           (t) => call.scrub(t),
@@ -117,7 +117,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
           anthropicWriter(model),
           chunkGuard(gw, call),
         );
-        return sseResponse(body, headers);
+        return sseResponse(source, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/messages");

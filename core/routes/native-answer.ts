@@ -1,6 +1,7 @@
 import { openAIStreamTranslator } from "../formats/openai-stream.js";
 import type { Call } from "../lifecycle/call.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
+import { readableOf } from "../streamed-response.js";
 import type { Answer } from "../upstream/attempt-loop.js";
 import type { UpstreamHttpError } from "../upstream/failure.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";
@@ -58,11 +59,11 @@ export async function relay(answer: Answer, call: Call, req: NativeAnswerOptions
 
   if (req.translate && type.startsWith("text/event-stream")) {
     call.record.stream = true;
-    const body = clientStream(answer, { framing: "sse", translator: openAIStreamTranslator }, (t) => call.scrub(t), (end) =>
+    const source = clientStream(answer, { framing: "sse", translator: openAIStreamTranslator }, (t) => call.scrub(t), (end) =>
       call.finish({ status: end.cancelled ? 499 : status, usage: end.usage, error: end.error?.message }),
     );
     headers.set("content-type", "text/event-stream; charset=utf-8");
-    return new Response(body, { status, headers });
+    return new Response(readableOf(source), { status, headers });
   }
 
   // JSON is read whole, except a streaming method's (Gemini's streamGenerateContent without alt=sse sends a JSON array bit by bit).

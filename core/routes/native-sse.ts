@@ -1,11 +1,9 @@
 import { GatewayError, upstreamError } from "../errors.js";
-import { streamedResponse } from "../streamed-response.js";
+import { type BodySource, streamedResponse } from "../streamed-response.js";
 import { SSEDecoder, type SSEEvent } from "../formats/sse.js";
 import type { Call } from "../lifecycle/call.js";
 import type { Answer } from "../upstream/attempt-loop.js";
 import { SSEUsageScanner } from "../usage/scanners.js";
-
-const encoder = new TextEncoder();
 
 /** What differs between the native streams the gateway relays (Anthropic's, the Responses API's). */
 export interface NativeSSE {
@@ -64,55 +62,54 @@ export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, hea
     if (!error && !cancelled) route.completed?.();
   };
 
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const { done, value } = await upstream.next();
-            if (done) {
-              const rest = route.flush?.();
-              let text = rest ? watch(rest) : "";
-              if (guard) {
-                for (const ev of events.flush()) {
-                  route.saw(ev);
-                  for (const e of guard.push(ev)) text += encodeEvent(e);
-                }
+  let closed = false;
+  const source: BodySource = {
+    async read() {
+      if (closed) return undefined;
+      try {
+        for (;;) {
+          const { done, value } = await upstream.next();
+          if (done) {
+            closed = true;
+            const rest = route.flush?.();
+            let text = rest ? watch(rest) : "";
+            if (guard) {
+              for (const ev of events.flush()) {
+                route.saw(ev);
+                for (const e of guard.push(ev)) text += encodeEvent(e);
               }
-              route.ended();
-              if (guard) {
-                for (const e of await guard.finish()) text += encodeEvent(e);
-                if (text) controller.enqueue(encoder.encode(text));
-              } else if (rest) controller.enqueue(rest);
-              controller.close();
-              finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
-              return;
             }
-            const bytes = route.translate ? route.translate(value) : value;
-            if (!bytes) continue;
-            const text = watch(bytes);
-            if (!guard) controller.enqueue(bytes);
-            else if (text) controller.enqueue(encoder.encode(text));
-            else continue;
-            return;
+            route.ended();
+            let last: string | Uint8Array | undefined = rest;
+            if (guard) {
+              for (const e of await guard.finish()) text += encodeEvent(e);
+              last = text || undefined;
+            }
+            finish(usage.failed ? "the provider's stream ended with an error event" : undefined);
+            return last;
           }
-        } catch (e) {
-          if (call.done) return; // cancelled: the client is gone
-          const error = call.scrubbed(e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error"));
-          controller.enqueue(encoder.encode(route.errorEvent(error)));
-          controller.close();
-          answer.timer.abort();
-          upstream.stop();
-          finish(error.message);
+          const bytes = route.translate ? route.translate(value) : value;
+          if (!bytes) continue;
+          const text = watch(bytes);
+          if (!guard) return bytes;
+          if (text) return text;
         }
-      },
-      async cancel() {
-        finish(undefined, true);
+      } catch (e) {
+        closed = true;
+        if (call.done) return undefined; // cancelled: the client is gone
+        const error = call.scrubbed(e instanceof GatewayError ? e : upstreamError(502, `The upstream connection failed mid-stream: ${(e as Error)?.message ?? e}`, "upstream_stream_error"));
         answer.timer.abort();
-        await upstream.return();
-      },
+        upstream.stop();
+        finish(error.message);
+        return route.errorEvent(error);
+      }
     },
-    { highWaterMark: 0 },
-  );
-  return streamedResponse(body, 200, headers);
+    async cancel() {
+      finish(undefined, true);
+      closed = true;
+      answer.timer.abort();
+      await upstream.return();
+    },
+  };
+  return streamedResponse(source, 200, headers);
 }

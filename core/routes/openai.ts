@@ -67,7 +67,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       const { ctx } = answer;
       const adapter = adapterOf(ctx.provider, ctx.providerName);
       if (call.record.stream) {
-        const body = clientStream(
+        const source = clientStream(
           answer,
           adapter.stream!,
           (t) => call.scrub(t),
@@ -75,7 +75,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
           undefined,
           chunkGuard(gw, call),
         );
-        return sseResponse(body, headers);
+        return sseResponse(source, headers);
       }
 
       let bytes: Uint8Array;

@@ -132,7 +132,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           end: () => out.end(),
           fail: (error) => out.error(error),
         };
-        const body = clientStream(
+        const source = clientStream(
           { ...answer, state: state.inner },
           chat.stream,
           (t) => call.scrub(t),
@@ -143,7 +143,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           writer,
           chunkGuard(gw, call),
         );
-        return sseResponse(body, headers);
+        return sseResponse(source, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/responses");

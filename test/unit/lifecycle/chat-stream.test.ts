@@ -4,6 +4,7 @@ import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 import type { Answer } from "../../../core/upstream/attempt-loop.js";
 import { clientStream, type StreamEnd } from "../../../core/lifecycle/chat-stream.js";
 import type { UpstreamResponse } from "../../../core/http.js";
+import { readableOf } from "../../../core/streamed-response.js";
 import type { ChatAdapter } from "../../../core/providers/types.js";
 import { UpstreamBody } from "../../../core/upstream/body.js";
 
@@ -26,7 +27,7 @@ function answerOf(pieces: string[], clientWantsUsage = false, fail?: Error) {
   return { answer, abort };
 }
 
-const stream = (answer: Answer, onEnd: (e: StreamEnd) => void = () => {}) => clientStream(answer, adapter.stream, (t) => t.replaceAll("s3cr3t-value", "[redacted]"), onEnd);
+const stream = (answer: Answer, onEnd: (e: StreamEnd) => void = () => {}) => readableOf(clientStream(answer, adapter.stream, (t) => t.replaceAll("s3cr3t-value", "[redacted]"), onEnd));
 
 async function read(stream: ReadableStream<Uint8Array>) {
   return new Response(stream).text();
