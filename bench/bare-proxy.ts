@@ -2,14 +2,26 @@
  * The floor for any proxy on Node, measured in the same run as the gateway: a plain node:http
  * server that forwards each request with undici's pooled request and sends the answer back
  * (JSON read whole, streams piped). No routing, auth, validation, translation or usage.
+ * GET /__eventloop gives its event loop's delay since start (ms, sampled every 10 ms as the
+ * gateway's /metrics does), for the slow-streams measurement.
  */
 import { createServer } from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Agent, request } from "undici";
 
 const upstream = process.env.UPSTREAM!;
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+// As wide as the gateway's pool (functions/node/http-client.ts): a streamed answer holds its connection throughout.
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 4096, headersTimeout: 0, bodyTimeout: 300_000 });
+
+const delay = monitorEventLoopDelay({ resolution: 10 });
+delay.enable();
+const ms = (ns: number) => ns / 1e6;
 
 const server = createServer(async (req, res) => {
+  if (req.method === "GET" && req.url === "/__eventloop") {
+    res.end(JSON.stringify({ p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) }));
+    return;
+  }
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const body = Buffer.concat(chunks);

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createInterface } from "node:readline";
+import { build } from "esbuild";
 
 export const ROOT = join(import.meta.dirname, "..");
 
@@ -23,6 +24,17 @@ export function start(args: string[], env: Record<string, string>, ready: (line:
     });
     child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
+}
+
+/**
+ * The bare proxy, built to plain JavaScript once per run: through tsx its process would also hold
+ * the TypeScript loader (tens of MB of RSS the gateway's bundle does not carry).
+ */
+let bareProxyBuilt: Promise<string> | undefined;
+export function bareProxyScript(): Promise<string> {
+  const outfile = join(ROOT, "dist", "bench", "bare-proxy.mjs");
+  bareProxyBuilt ??= build({ entryPoints: [join(ROOT, "bench", "bare-proxy.ts")], outfile, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" }).then(() => outfile);
+  return bareProxyBuilt;
 }
 
 export function freePort(): Promise<number> {

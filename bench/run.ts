@@ -15,7 +15,7 @@ import { lambdaColdStart } from "./coldstart.js";
 import { fixedRate } from "./fixed-rate.js";
 import { createKey } from "./keys.js";
 import { alternate, load, type Measured, sequential } from "./load.js";
-import { freePort, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
+import { bareProxyScript, freePort, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
 import { slowStreams, streamsOptionsFromEnv, streamsTable } from "./streams.js";
 import { workersBench, workersTable } from "./workers.js";
 import { perChunk, type TargetInputs, targetsTable, writeBetween } from "./targets.js";
@@ -74,7 +74,7 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
   await waitForHealth(unloggedPort);
   const unloggedKey = await createKey(unloggedPort);
 
-  const bareProxy = await start(["bench/bare-proxy.ts"], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
+  const bareProxy = await start([await bareProxyScript()], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
 
   // A child that dies mid-run (killed from outside, out of memory) shows as refused connections: say which.

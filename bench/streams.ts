@@ -4,7 +4,9 @@
  * STREAMS_TOKEN_MS (50) for STREAMS_SECONDS (20); STREAMS (1000) clients stream through the
  * gateway (the `npm start` bundle, memory store) at once, arriving over the first token interval
  * (STREAMS_LOCKSTEP=1: all in the same instant, their tokens in lockstep). Reported: how many completed whole, the
- * gateway's peak RSS, and its event loop's delay (its own /metrics). Loopback only, bounded in time.
+ * gateway's peak RSS, and its event loop's delay (its own /metrics); then the same for the bare
+ * proxy (bench/bare-proxy.ts) under the same streams, the floor for any proxy on Node. Loopback
+ * only, bounded in time.
  * `npm run bench` runs the same measurement (`slowStreams()`) for its targets table.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -13,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Agent, request } from "undici";
 import { buildTarget } from "../scripts/build.mjs";
-import { freePort, isMain, peakRssMb, ROOT, start, waitForHealth } from "./processes.js";
+import { bareProxyScript, freePort, isMain, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
 
 export interface StreamsOptions {
   streams: number;
@@ -23,14 +25,20 @@ export interface StreamsOptions {
   lockstep?: boolean;
 }
 
-export interface StreamsResult extends StreamsOptions {
+/** What one process did with the streams. */
+export interface StreamsRun {
   complete: number;
   wallSeconds: number;
   peakRssMb: number;
-  /** The gateway's event-loop delay, milliseconds. */
+  /** The process's event-loop delay, milliseconds. */
   delay: { p50: number; p99: number; max: number };
   /** The first stream that did not end whole, if any. */
   failure?: string;
+}
+
+/** The gateway's run, and the bare proxy's under the same streams (the floor for any Node proxy). */
+export interface StreamsResult extends StreamsOptions, StreamsRun {
+  bare: StreamsRun;
 }
 
 export const streamsOptionsFromEnv = (): StreamsOptions => ({
@@ -63,50 +71,72 @@ async function slowUpstream({ streams, seconds, tokenMs }: StreamsOptions): Prom
   return { port: (server.address() as AddressInfo).port, close: () => server.close() };
 }
 
-/** `streams` slow streams at once through a fresh gateway process (the `npm start` bundle). */
-export async function slowStreams(opts: StreamsOptions): Promise<StreamsResult> {
+/** `streams` slow streams at once through the process listening on `port`. */
+async function drive(opts: StreamsOptions, port: number, pid: number, delay: () => Promise<StreamsRun["delay"]>): Promise<StreamsRun> {
   const { streams, seconds } = opts;
+  const pool = new Agent({ connections: streams, pipelining: 1, bodyTimeout: (seconds + 30) * 1000, headersTimeout: 30_000 });
+  const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
+  let failure: string | undefined;
+  const started = performance.now();
+  const one = async (_: unknown, i: number): Promise<boolean> => {
+    // Arrivals spread over the first token interval, so that the streams' tokens are not in
+    // lockstep (independent agents are not): STREAMS_LOCKSTEP=1 starts them all at once.
+    if (!opts.lockstep) await new Promise((r) => setTimeout(r, (i * opts.tokenMs) / streams));
+    const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
+    const text = await res.body.text();
+    const whole = res.statusCode === 200 && text.endsWith("data: [DONE]\n\n");
+    if (!whole && !failure) failure = `${res.statusCode}: ${text.slice(-200)}`;
+    return whole;
+  };
+  const results = await Promise.allSettled(Array.from({ length: streams }, one));
+  const wallSeconds = (performance.now() - started) / 1000;
+  const complete = results.filter((r) => r.status === "fulfilled" && r.value).length;
+  await pool.close();
+  if (complete !== streams && !failure) failure = String((results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined)?.reason);
+  return { complete, wallSeconds, peakRssMb: peakRssMb(pid), delay: await delay(), ...(failure ? { failure } : {}) };
+}
+
+/** The slow streams through a fresh gateway process (the `npm start` bundle), then through a fresh bare proxy. */
+export async function slowStreams(opts: StreamsOptions): Promise<StreamsResult> {
   const upstream = await slowUpstream(opts);
-  const port = await freePort();
-  const metricsPort = await freePort();
-  const configPath = join(ROOT, ".strait", "bench-streams.config.json");
-  mkdirSync(join(ROOT, ".strait"), { recursive: true });
-  writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
-  const gateway = await start([await buildTarget("node")], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_STORE: "memory", STRAIT_LOG_LEVEL: "warn", STRAIT_METRICS_PORT: String(metricsPort) }, () => undefined);
   try {
-    await waitForHealth(port);
-    const pool = new Agent({ connections: streams, pipelining: 1, bodyTimeout: (seconds + 30) * 1000, headersTimeout: 30_000 });
-    const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
-    let failure: string | undefined;
-    const started = performance.now();
-    const one = async (_: unknown, i: number): Promise<boolean> => {
-      // Arrivals spread over the first token interval, so that the streams' tokens are not in
-      // lockstep (independent agents are not): STREAMS_LOCKSTEP=1 starts them all at once.
-      if (!opts.lockstep) await new Promise((r) => setTimeout(r, (i * opts.tokenMs) / streams));
-      const res = await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json" }, dispatcher: pool });
-      const text = await res.body.text();
-      const whole = res.statusCode === 200 && text.endsWith("data: [DONE]\n\n");
-      if (!whole && !failure) failure = `${res.statusCode}: ${text.slice(-200)}`;
-      return whole;
-    };
-    const results = await Promise.allSettled(Array.from({ length: streams }, one));
-    const wallSeconds = (performance.now() - started) / 1000;
-    const complete = results.filter((r) => r.status === "fulfilled" && r.value).length;
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const delay = (q: string) => Number(new RegExp(`^nodejs_eventloop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN) * 1000;
-    await pool.close();
-    if (complete !== streams && !failure) failure = String((results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined)?.reason);
-    return { ...opts, complete, wallSeconds, peakRssMb: peakRssMb(gateway.child.pid!), delay: { p50: delay("0.5"), p99: delay("0.99"), max: delay("1") }, ...(failure ? { failure } : {}) };
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const configPath = join(ROOT, ".strait", "bench-streams.config.json");
+    mkdirSync(join(ROOT, ".strait"), { recursive: true });
+    writeFileSync(configPath, JSON.stringify({ providers: { openai: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKeys: ["sk-bench"] } } }));
+    const gateway = await start([await buildTarget("node")], { PORT: String(port), STRAIT_CONFIG: configPath, STRAIT_STORE: "memory", STRAIT_LOG_LEVEL: "warn", STRAIT_METRICS_PORT: String(metricsPort) }, () => undefined);
+    let run: StreamsRun;
+    try {
+      await waitForHealth(port);
+      run = await drive(opts, port, gateway.child.pid!, async () => {
+        const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        const quantile = (q: string) => Number(new RegExp(`^nodejs_eventloop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN) * 1000;
+        return { p50: quantile("0.5"), p99: quantile("0.99"), max: quantile("1") };
+      });
+    } finally {
+      await stop(gateway.child);
+    }
+    const bareProxy = await start([await bareProxyScript()], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
+    try {
+      await waitForPort(bareProxy.port);
+      const bare = await drive(opts, bareProxy.port, bareProxy.child.pid!, async () => (await fetch(`http://127.0.0.1:${bareProxy.port}/__eventloop`)).json() as Promise<StreamsRun["delay"]>);
+      return { ...opts, ...run, bare };
+    } finally {
+      await stop(bareProxy.child);
+    }
   } finally {
-    gateway.child.kill("SIGTERM");
     upstream.close();
   }
 }
 
 export function streamsTable(r: StreamsResult): string {
-  return `| streams | completed whole | wall time | gateway peak RSS | event-loop delay p50 | p99 | max |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-| ${r.streams} × ${r.seconds} s (a token every ${r.tokenMs} ms) | ${r.complete} | ${r.wallSeconds.toFixed(1)} s | ${r.peakRssMb.toFixed(0)} MB | ${r.delay.p50.toFixed(1)} ms | ${r.delay.p99.toFixed(1)} ms | ${r.delay.max.toFixed(1)} ms |`;
+  const row = (name: string, x: StreamsRun) =>
+    `| ${name} | ${r.streams} × ${r.seconds} s (a token every ${r.tokenMs} ms) | ${x.complete} | ${x.wallSeconds.toFixed(1)} s | ${x.peakRssMb.toFixed(0)} MB | ${x.delay.p50.toFixed(1)} ms | ${x.delay.p99.toFixed(1)} ms | ${x.delay.max.toFixed(1)} ms |`;
+  return `| through | streams | completed whole | wall time | peak RSS | event-loop delay p50 | p99 | max |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${row("gateway", r)}
+${row("bare proxy", r.bare)}`;
 }
 
 if (isMain(import.meta.url)) {

@@ -31,7 +31,10 @@ export interface ProviderRoute {
   pool: KeyPool;
 }
 
-/** Told of each finished call after its response, as deferred work; its failure is a log line. */
+/**
+ * Told of each finished call after its response, as deferred work; its failure is a log line.
+ * One that only adds to a Coalescer returns nothing: the batch's write is deferred work already.
+ */
 export type CallObserver = (record: CallRecord, call: FinishedCall) => Promise<void> | void;
 
 /** Answers the local server keeps in memory, in front of its embedded store. */
@@ -133,6 +136,7 @@ export class Gateway {
    */
   observe(record: CallRecord, call: FinishedCall) {
     const { defer, log } = this.runtime;
+    const failed = (e: unknown) => log.error("observer failed", { requestId: record.requestId, error: String((e as Error)?.message ?? e) });
     defer(
       Promise.resolve().then(() => {
         const missing = priceCall(this.prices, record, call.customCost);
@@ -140,13 +144,18 @@ export class Gateway {
           this.unpriced.add(missing);
           log.warn('no price for model: its cost is counted as 0 (add it under "prices" in the config)', { model: missing });
         }
-        return Promise.all(
-          this.observers.map((observe) =>
-            Promise.resolve()
-              .then(() => observe(record, call))
-              .catch((e) => log.error("observer failed", { requestId: record.requestId, error: String(e?.message ?? e) })),
-          ),
-        );
+        // All in this one turn: most observers only add to a batch (whose write is deferred work of
+        // its own), and a promise or two per observer per call was a measurable share of the CPU.
+        let waiting: Promise<unknown>[] | undefined;
+        for (const observe of this.observers) {
+          try {
+            const done = observe(record, call);
+            if (done) (waiting ??= []).push(done.catch(failed));
+          } catch (e) {
+            failed(e);
+          }
+        }
+        return waiting && Promise.all(waiting);
       }),
     );
   }

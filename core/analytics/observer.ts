@@ -26,7 +26,8 @@ export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObser
     (row) => store.add(row),
     { behind: gw.behind, track: gw.runtime.defer },
   );
-  return async (record) => {
+  // The batch's write is tracked as deferred work by the Coalescer: nothing to return.
+  return (record) => {
     if (!record.principal) return; // refused before it was known who called (no or a bad credential)
     const hit = record.cache === "HIT";
     const tokens = tokensOf(hit ? undefined : record.usage);
@@ -48,7 +49,7 @@ export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObser
     };
     const guardrails = guardrailCounters(record.guardrails);
     if (guardrails) row.guardrails = guardrails;
-    await rows.add(`${row.hour}\u0000${row.keyId}\u0000${row.provider}\u0000${row.model}`, row);
+    void rows.add(`${row.hour}\u0000${row.keyId}\u0000${row.provider}\u0000${row.model}`, row);
   };
 }
 

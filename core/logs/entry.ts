@@ -5,9 +5,10 @@ import { tokensOf } from "../usage/tokens.js";
 
 /**
  * A finished call as the request log keeps it. Every text in it went through the call's scrubber
- * (the error already did, in Call.finish); the bodies are scrubbed here, after the answer.
+ * (the error already did, in Call.finish); the bodies are scrubbed here, after the answer. It is
+ * made at once unless the bodies were captured: then once the answer has ended.
  */
-export async function logEntry(record: CallRecord, call: FinishedCall, ttlMs: number): Promise<LogEntry> {
+export function logEntry(record: CallRecord, call: FinishedCall, ttlMs: number): LogEntry | Promise<LogEntry> {
   const principal = record.principal ?? "open";
   const entry: LogEntry = {
     id: record.requestId,
@@ -35,11 +36,12 @@ export async function logEntry(record: CallRecord, call: FinishedCall, ttlMs: nu
   if (record.ttfbMs !== undefined) entry.ttfbMs = record.ttfbMs;
   if (record.metadata) entry.metadata = { ...record.metadata };
   if (record.guardrails?.length) entry.guardrails = record.guardrails.map((h) => ({ ...h, ...(h.labels ? { labels: [...h.labels] } : {}) }));
-  if (call.bodies) {
-    const bodies = await call.bodies;
-    if (bodies.request !== undefined) entry.requestBody = call.scrub(bodies.request);
-    if (bodies.response !== undefined) entry.responseBody = call.scrub(bodies.response);
-    if (bodies.truncated) entry.truncated = true;
-  }
+  return call.bodies ? call.bodies.then((bodies) => withBodies(entry, bodies, call.scrub)) : entry;
+}
+
+function withBodies(entry: LogEntry, bodies: Awaited<NonNullable<FinishedCall["bodies"]>>, scrub: (text: string) => string): LogEntry {
+  if (bodies.request !== undefined) entry.requestBody = scrub(bodies.request);
+  if (bodies.response !== undefined) entry.responseBody = scrub(bodies.response);
+  if (bodies.truncated) entry.truncated = true;
   return entry;
 }

@@ -29,11 +29,11 @@ export function logObserver(gw: Gateway, store: LogStore): CallObserver {
     (entries) => store.put(entries),
     { behind: gw.behind, track: gw.runtime.defer },
   );
-  return async (record, call) => {
+  // The batch's write is tracked as deferred work by the Coalescer: nothing to return.
+  return (record, call) => {
     if (!record.logged) return;
-    const finished = call.bodies ? { ...call, bodies: withDeadline(call.bodies) } : call;
-    const entry = await logEntry(record, finished, ttlMs);
-    await batches.add("log", [entry]);
+    if (!call.bodies) return void batches.add("log", [logEntry(record, call, ttlMs) as LogEntry]);
+    return Promise.resolve(logEntry(record, { ...call, bodies: withDeadline(call.bodies) }, ttlMs)).then((entry) => void batches.add("log", [entry]));
   };
 }
 

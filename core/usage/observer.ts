@@ -46,19 +46,11 @@ export function usageObserver(gw: Gateway): CallObserver {
       }
     : (key: string, start: number, ms: number, n: number) => void counters.add(`${key}\u0000${start}`, { key, start, ms, n });
 
-  return async (record: CallRecord) => {
-    if (!record.provider) return;
+  /** The call's usage row, token counters and spend, once its key (if any) is known. */
+  const add = (record: CallRecord, provider: string, principal: string | undefined, key: VirtualKeyRecord | undefined) => {
     const usage = record.usage;
-    if (!usage && record.status >= 400) return;
-    // An open gateway (no key at all) keeps no usage rows, but its gateway-wide token limits still count.
-    const principal = record.principal && record.principal !== "open" ? record.principal : undefined;
-    // Nothing to keep for this call (an open gateway without token limits): no price lookup either.
-    if (!principal && !limits.tpm && !limits.providers[record.provider]?.tpm) return;
-    const isKey = principal?.startsWith("key_") === true;
-    const key = isKey ? (gw.keys?.recent(principal!) ?? (await keyRecord(gw, principal!))) : undefined;
-
     const model = record.model || "unknown";
-    const name = `${record.provider}/${model}`;
+    const name = `${provider}/${model}`;
     // A cache hit spent no provider tokens: it counts as a request (and a cache hit), not toward tokens or spend.
     if (record.cache === "HIT") {
       if (principal) {
@@ -80,15 +72,30 @@ export function usageObserver(gw: Gateway): CallObserver {
     if (tokens > 0) {
       if (key?.tpm) count(keyCounters(key.id).tpm, minute, MINUTE_MS, tokens);
       if (limits.tpm) count("tpm:gateway", minute, MINUTE_MS, tokens);
-      if (limits.providers[record.provider]?.tpm) count(`tpm:provider:${record.provider}`, minute, MINUTE_MS, tokens);
+      if (limits.providers[provider]?.tpm) count(`tpm:provider:${provider}`, minute, MINUTE_MS, tokens);
     }
     // Spend is kept for every period, so a budget added later sees what was already spent.
-    if (isKey && cost > 0) {
+    if (cost > 0 && principal?.startsWith("key_")) {
       for (const p of PERIODS) {
         const w = periodWindow(p, now);
         count(spendCounter(principal!, p), w.start, w.ms, cost);
       }
     }
+  };
+
+  // Synchronous unless the key must be read from the store: the rows and counters write behind on their own.
+  return (record: CallRecord) => {
+    const provider = record.provider;
+    if (!provider) return;
+    if (!record.usage && record.status >= 400) return;
+    // An open gateway (no key at all) keeps no usage rows, but its gateway-wide token limits still count.
+    const principal = record.principal && record.principal !== "open" ? record.principal : undefined;
+    // Nothing to keep for this call (an open gateway without token limits): no price lookup either.
+    if (!principal && !limits.tpm && !limits.providers[provider]?.tpm) return;
+    if (!principal?.startsWith("key_")) return add(record, provider, principal, undefined);
+    const recent = gw.keys?.recent(principal);
+    if (recent) return add(record, provider, principal, recent);
+    return keyRecord(gw, principal).then((key) => add(record, provider, principal, key));
   };
 }
 
