@@ -20,7 +20,8 @@ export class KeyCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(hash: string, load: (hash: string) => Promise<VirtualKeyRecord | null>): Promise<VirtualKeyRecord | null> {
+  /** The record at once when cached (no promise made on the hot path), else the store's read, shared by concurrent misses. */
+  get(hash: string, load: (hash: string) => Promise<VirtualKeyRecord | null>): VirtualKeyRecord | null | Promise<VirtualKeyRecord | null> {
     const e = this.entries.get(hash);
     if (e && e.expiresAt > this.now()) return e.record;
     if (this.ttlMs <= 0) return load(hash);

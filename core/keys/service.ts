@@ -30,9 +30,10 @@ export class KeyService {
   ) {}
 
   /** The record for a presented key, or null: unknown, deleted or rotated away. */
-  async lookup(key: string): Promise<VirtualKeyRecord | null> {
-    const hash = await this.hash(key);
-    return this.cache.get(hash, (h) => this.store.keys.getByHash(h));
+  lookup(key: string): VirtualKeyRecord | null | Promise<VirtualKeyRecord | null> {
+    const hash = this.hash(key);
+    const load = (h: string) => this.store.keys.getByHash(h);
+    return typeof hash === "string" ? this.cache.get(hash, load) : hash.then((h) => this.cache.get(h, load));
   }
 
   /** Throws the 401 a client should see for an unusable key. */

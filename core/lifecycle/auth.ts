@@ -62,7 +62,8 @@ export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthR
     if (!keys) throw unauthorized("This gateway has no store configured, so it accepts no virtual keys.", "invalid_api_key");
     let record: VirtualKeyRecord | null;
     try {
-      record = await keys.lookup(value);
+      const found = keys.lookup(value);
+      record = found instanceof Promise ? await found : found;
     } catch (e) {
       throw storeFailure(gw, e, "auth");
     }

@@ -13,7 +13,7 @@ export function cors(origins: readonly string[], exposeHeaders: readonly string[
   const expose = exposeHeaders.join(",");
   const allowed = (origin: string | undefined) => (any ? "*" : origin && origins.includes(origin) ? origin : undefined);
 
-  return async (c, next) => {
+  return (c, next) => {
     const origin = c.req.header("origin");
     const allow = origin === undefined ? undefined : allowed(origin);
     if (c.req.method === "OPTIONS") {
@@ -22,15 +22,17 @@ export function cors(origins: readonly string[], exposeHeaders: readonly string[
       const requested = c.req.header("access-control-request-headers");
       if (requested) headers["access-control-allow-headers"] = requested;
       if (!any) headers["vary"] = "Origin, Access-Control-Request-Headers";
-      return c.body(null, 204, headers);
+      return Promise.resolve(c.body(null, 204, headers));
     }
+    // Not async: the common case (no Origin) adds no promise of its own to the request.
     if (!allow) return next();
     c.set("cors", { "access-control-allow-origin": allow, "access-control-expose-headers": expose, ...(any ? {} : { vary: "Origin" }) });
-    await next();
-    if (c.get("answered")) return;
-    const h = c.res.headers;
-    h.set("access-control-allow-origin", allow);
-    h.set("access-control-expose-headers", expose);
-    if (!any) h.append("vary", "Origin");
+    return next().then(() => {
+      if (c.get("answered")) return;
+      const h = c.res.headers;
+      h.set("access-control-allow-origin", allow);
+      h.set("access-control-expose-headers", expose);
+      if (!any) h.append("vary", "Origin");
+    });
   };
 }

@@ -128,7 +128,10 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
   let counts: Counts;
   let slotTaken: SharedSlot | undefined;
   try {
-    [counts, slotTaken] = await Promise.all([countsNow(state, requests, tokens, key, now, sliding) ?? readCounts(state, requests, tokens, key, now, sliding), slot]);
+    // Counted in memory (this process owns the counters, no shared slot): no store call, no await.
+    const known = countsNow(state, requests, tokens, key, now, sliding);
+    if (known && !slot) counts = known;
+    else [counts, slotTaken] = await Promise.all([known ?? readCounts(state, requests, tokens, key, now, sliding), slot]);
   } catch (e) {
     // A slot taken while another count failed is given back.
     slot?.then((s) => s.allowed && s.release(), () => {});

@@ -15,7 +15,7 @@ export interface Target {
   timeoutMs?: number;
   clientHeaders?: Headers;
   client?: ClientCredentials;
-  build?(ctx: CallContext): Promise<Built>;
+  build?(ctx: CallContext): Built | Promise<Built>;
 }
 
 /**

@@ -43,7 +43,7 @@ export interface RouteRequest extends LimitsRequest {
   /** False for a call that may not be safe to repeat: it is retried only when the client asks (cf-aig-max-attempts). */
   repeatable?: boolean;
   /** The upstream request for one target, built once its credential is chosen; a GatewayError skips the target. */
-  build(ctx: CallContext): Promise<Built>;
+  build(ctx: CallContext): Built | Promise<Built>;
   /** What identifies this request's answer besides route, targets and caller (its canonical body); absent = never cached. */
   cacheMaterial?(): string;
   /** The route answers this request itself, with no upstream call (count_tokens' estimate). */

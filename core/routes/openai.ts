@@ -2,7 +2,8 @@ import type * as v from "valibot";
 import { sseResponse } from "../streamed-response.js";
 import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
-import type { EndpointAdapter } from "../providers/types.js";
+import type { BuiltRequest, EndpointAdapter } from "../providers/types.js";
+import type { Built } from "../upstream/attempt-loop.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
 import { guardAnswer } from "../guardrails/answer.js";
 import { chunkGuard } from "../guardrails/stream-guards.js";
@@ -46,11 +47,10 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         clientWantsUsage: body.stream_options?.include_usage === true,
         cacheMaterial: jsonMaterial(body),
         prompt: { format: endpoint, body },
-        async build(ctx) {
+        build(ctx) {
           const adapter = adapterOf(ctx.provider, ctx.providerName);
           if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");
-          const built = await adapter.request(body, ctx);
-          return {
+          const toBuilt = (built: BuiltRequest): Built => ({
             req: {
               url: ctx.baseUrl + built.path,
               method: built.method ?? "POST",
@@ -58,7 +58,9 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
               body: built.method === "GET" ? undefined : typeof built.body === "string" ? built.body : JSON.stringify(built.body),
             },
             state: built.state,
-          };
+          });
+          const built = adapter.request(body, ctx);
+          return built instanceof Promise ? built.then(toBuilt) : toBuilt(built);
         },
       };
     },
@@ -98,7 +100,8 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         json = adapter.response(json, ctx, answer.state);
         changed = true;
       }
-      if (await guardAnswer(gw, call, endpoint, json, json?.usage ?? undefined, headers)) changed = true;
+      const guarded = guardAnswer(gw, call, endpoint, json, json?.usage ?? undefined, headers);
+      if (guarded && (await guarded)) changed = true;
       if (changed) bytes = new TextEncoder().encode(JSON.stringify(json));
       call.finish({ usage: json?.usage ?? undefined });
       return new Response(bytes as BodyInit, { status: 200, headers: Object.assign(headers, JSON_HEADERS) });

@@ -31,7 +31,7 @@ export interface AttemptPlan {
   retry: RetryPolicy;
   timeoutMs: number;
   /** The upstream request for one target, its credential chosen; a GatewayError skips the target. */
-  build(ctx: CallContext): Promise<Built>;
+  build(ctx: CallContext): Built | Promise<Built>;
   /** Told each credential used, so its secret is scrubbed from what leaves. */
   onCredential?(ctx: CallContext): void;
   /** Where each upstream attempt is recorded (the call record's attempts). */
@@ -109,11 +109,15 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         let built: Built;
         try {
           base.baseUrl = gw.baseUrl(route);
-          ctx = { ...base, credential: await credentialFor(route, target.client ?? plan.client, base, tried) };
+          // Each step awaited only when it is asynchronous: a pooled key, a JSON body and a bearer header are not.
+          const credential = credentialFor(route, target.client ?? plan.client, base, tried);
+          ctx = { ...base, credential: credential instanceof Promise ? await credential : credential };
           plan.onCredential?.(ctx);
-          built = await build(ctx);
+          const building = build(ctx);
+          built = building instanceof Promise ? await building : building;
           if (plan.trace) propagate(built.req, plan.trace, spanId);
-          built.req = await route.provider.authorize(built.req, ctx);
+          const authorized = route.provider.authorize(built.req, ctx);
+          built.req = authorized instanceof Promise ? await authorized : authorized;
         } catch (e) {
           // The request can't be made for this provider (missing credential or setting, an unsupported feature).
           breakers.release(name);

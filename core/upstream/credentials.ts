@@ -15,7 +15,7 @@ export interface ClientCredentials {
  * key, the gateway's keys, the runtime's ambient credential (AWS environment / IAM role: also the
  * gateway's own), and only then the client's key as a fallback.
  */
-export async function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">, tried?: ReadonlySet<string>): Promise<Credential> {
+export function credentialFor(route: ProviderRoute, client: ClientCredentials, base: Omit<CallContext, "credential">, tried?: ReadonlySet<string>): Credential | Promise<Credential> {
   const mode = route.config.passthrough ?? "fallback";
   const own = client.providerKey && (route.provider.acceptsClientKey?.(client.providerKey) ?? true) ? client.providerKey : undefined;
   if (own && mode === "always") return { kind: "key", value: own, source: "client" };
@@ -27,8 +27,12 @@ export async function credentialFor(route: ProviderRoute, client: ClientCredenti
   if (bound) return { kind: "key", value: bound, source: "virtual-key" };
   const pooled = route.pool.next(tried);
   if (pooled !== undefined) return { kind: "key", value: pooled, source: "config" };
-  const ambient = await route.provider.ambientCredential?.(base);
-  if (ambient) return ambient;
+  if (!route.provider.ambientCredential) return lastResort(route, own, mode);
+  return Promise.resolve(route.provider.ambientCredential(base)).then((found) => found ?? lastResort(route, own, mode));
+}
+
+/** No configured or ambient credential: the client's own key, none for a provider that needs none, or the 401. */
+function lastResort(route: ProviderRoute, own: string | undefined, mode: string): Credential {
   if (own && mode !== "never") return { kind: "key", value: own, source: "client" };
   if (!route.provider.needsCredential) return { kind: "none", source: "config" };
   if (route.provider.missingCredential) throw unauthorized(route.provider.missingCredential, "missing_provider_key");

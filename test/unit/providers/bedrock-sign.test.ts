@@ -163,7 +163,7 @@ describe("Bedrock SigV4 signing", () => {
     const signed = await authorizeBedrock(request("/model/m/converse"), c);
     expect(verify(signed)).toMatchObject({ accessKeyId: KEYS.accessKeyId });
     expect(c.credential).toMatchObject({ kind: "aws", source: "environment" });
-    const err = await gatewayError(credentialFor(route(), placeholder, ctx()));
+    const err = await gatewayError(Promise.resolve().then(() => credentialFor(route(), placeholder, ctx())));
     expect(err.status).toBe(401);
     expect((await gatewayError(authorizeBedrock(request("/model/m/converse"), ctx({ credential: { kind: "none", source: "config" } })))).status).toBe(401);
   });
