@@ -22,6 +22,7 @@ export class SSEDecoder {
   }
 
   pushText(chunk: string): SSEEvent[] {
+    if (!this.pendingCR && chunk.indexOf("\r") === -1) return this.pushLines(chunk);
     const out: SSEEvent[] = [];
     let start = 0;
     if (this.pendingCR && chunk.length > 0) {
@@ -41,6 +42,19 @@ export class SSEDecoder {
           this.pendingCR = true;
         }
       }
+      start = i + 1;
+    }
+    if (start < chunk.length) this.line += chunk.slice(start);
+    return out;
+  }
+
+  /** Text with "\n" line ends only (nearly every upstream's): lines found by indexOf, not char by char. */
+  private pushLines(chunk: string): SSEEvent[] {
+    const out: SSEEvent[] = [];
+    let start = 0;
+    for (let i = chunk.indexOf("\n"); i !== -1; i = chunk.indexOf("\n", start)) {
+      this.line += chunk.slice(start, i);
+      this.endLine(out);
       start = i + 1;
     }
     if (start < chunk.length) this.line += chunk.slice(start);

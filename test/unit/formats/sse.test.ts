@@ -18,6 +18,7 @@ const TRANSCRIPTS: Record<string, string> = {
   "LF framing": 'data: {"a":1}\n\ndata: {"b":"ü€😀"}\n\ndata: [DONE]\n\n',
   "CRLF framing": 'event: message_start\r\ndata: {"x":1}\r\n\r\nevent: ping\r\ndata: {}\r\n\r\n',
   "CR framing": "data: one\r\rdata: two\r\r",
+  "mixed line ends, LF then CRLF then CR": "data: a\n\ndata: b\r\n\r\ndata: c\r\rdata: d\n\n",
   "comments, ids and multi-line data": ": keep-alive\n\nid: 7\nevent: delta\ndata: line 1\ndata: line 2\n\ndata:no-space\n\n",
 };
 
