@@ -14,6 +14,7 @@ import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Agent, request } from "undici";
+import { cpuMicros } from "./cpu.js";
 import { buildTarget } from "../scripts/build.mjs";
 import { bareProxyScript, freePort, isMain, peakRssMb, ROOT, start, stop, waitForHealth, waitForPort } from "./processes.js";
 
@@ -32,6 +33,8 @@ export interface StreamsRun {
   peakRssMb: number;
   /** The process's event-loop delay, milliseconds. */
   delay: { p50: number; p99: number; max: number };
+  /** The process's CPU (user + system) over the run, per chunk it passed on, µs. */
+  cpuPerChunk: number;
   /** The first stream that did not end whole, if any. */
   failure?: string;
 }
@@ -49,8 +52,12 @@ export const streamsOptionsFromEnv = (): StreamsOptions => ({
 });
 
 /** An OpenAI-compatible upstream that answers every chat request with a slow stream. */
-async function slowUpstream({ streams, seconds, tokenMs }: StreamsOptions): Promise<{ port: number; close(): void }> {
-  const tokens = Math.round((seconds * 1000) / tokenMs);
+/** The tokens of one answer; the upstream writes each as a chunk, then the finish chunk and [DONE] in one. */
+const tokensOf = ({ seconds, tokenMs }: StreamsOptions) => Math.round((seconds * 1000) / tokenMs);
+
+async function slowUpstream(opts: StreamsOptions): Promise<{ port: number; close(): void }> {
+  const { streams } = opts;
+  const tokens = tokensOf(opts);
   const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "slow", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
   const server = createServer((req, res: ServerResponse) => {
     req.resume();
@@ -63,7 +70,7 @@ async function slowUpstream({ streams, seconds, tokenMs }: StreamsOptions): Prom
         if (++sent < tokens) return void res.write(chunk({ content: `t${sent} ` }));
         clearInterval(timer);
         res.end(`${chunk({}, "stop")}data: [DONE]\n\n`);
-      }, tokenMs);
+      }, opts.tokenMs);
     });
   });
   server.maxConnections = streams * 2;
@@ -78,6 +85,7 @@ async function drive(opts: StreamsOptions, port: number, pid: number, delay: () 
   const body = JSON.stringify({ model: "openai/slow", stream: true, messages: [{ role: "user", content: "Write slowly." }] });
   let failure: string | undefined;
   const started = performance.now();
+  const cpuBefore = cpuMicros(pid);
   const one = async (_: unknown, i: number): Promise<boolean> => {
     // Arrivals spread over the first token interval, so that the streams' tokens are not in
     // lockstep (independent agents are not): STREAMS_LOCKSTEP=1 starts them all at once.
@@ -90,10 +98,11 @@ async function drive(opts: StreamsOptions, port: number, pid: number, delay: () 
   };
   const results = await Promise.allSettled(Array.from({ length: streams }, one));
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpuPerChunk = (cpuMicros(pid) - cpuBefore) / (streams * (tokensOf(opts) + 1));
   const complete = results.filter((r) => r.status === "fulfilled" && r.value).length;
   await pool.close();
   if (complete !== streams && !failure) failure = String((results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined)?.reason);
-  return { complete, wallSeconds, peakRssMb: peakRssMb(pid), delay: await delay(), ...(failure ? { failure } : {}) };
+  return { complete, wallSeconds, peakRssMb: peakRssMb(pid), delay: await delay(), cpuPerChunk, ...(failure ? { failure } : {}) };
 }
 
 /** The slow streams through a fresh gateway process (the `npm start` bundle), then through a fresh bare proxy. */
@@ -132,9 +141,9 @@ export async function slowStreams(opts: StreamsOptions): Promise<StreamsResult> 
 
 export function streamsTable(r: StreamsResult): string {
   const row = (name: string, x: StreamsRun) =>
-    `| ${name} | ${r.streams} × ${r.seconds} s (a token every ${r.tokenMs} ms) | ${x.complete} | ${x.wallSeconds.toFixed(1)} s | ${x.peakRssMb.toFixed(0)} MB | ${x.delay.p50.toFixed(1)} ms | ${x.delay.p99.toFixed(1)} ms | ${x.delay.max.toFixed(1)} ms |`;
-  return `| through | streams | completed whole | wall time | peak RSS | event-loop delay p50 | p99 | max |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+    `| ${name} | ${r.streams} × ${r.seconds} s (a token every ${r.tokenMs} ms) | ${x.complete} | ${x.wallSeconds.toFixed(1)} s | ${x.peakRssMb.toFixed(0)} MB | ${x.delay.p50.toFixed(1)} ms | ${x.delay.p99.toFixed(1)} ms | ${x.delay.max.toFixed(1)} ms | ${x.cpuPerChunk.toFixed(1)} µs |`;
+  return `| through | streams | completed whole | wall time | peak RSS | event-loop delay p50 | p99 | max | CPU per chunk |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${row("gateway", r)}
 ${row("bare proxy", r.bare)}`;
 }
