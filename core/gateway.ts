@@ -134,7 +134,7 @@ export class Gateway {
   observe(record: CallRecord, call: FinishedCall) {
     const { defer, log } = this.runtime;
     defer(
-      Promise.resolve().then(() => {
+      this.prices.ready.then(() => {
         const missing = priceCall(this.prices, record, call.customCost);
         if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
           this.unpriced.add(missing);
