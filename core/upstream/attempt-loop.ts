@@ -1,6 +1,7 @@
 import type { Cancel } from "../cancel.js";
 import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest } from "../errors.js";
+import { isEventStream, loadEventStreamCodec } from "../formats/eventstream.js";
 import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import { newSpanId, traceparentOf } from "../telemetry/trace-context.js";
@@ -148,6 +149,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         }
         if (res.status < 300) {
           breakers.success(name);
+          if (isEventStream(res.headers["content-type"])) await loadEventStreamCodec();
           const body = new UpstreamBody(res, timer, gw.config.streamIdleTimeoutMs, route.name, plan.cancel);
           return { ctx, res, state: built.state, step, body, timer };
         }
