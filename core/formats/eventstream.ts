@@ -20,7 +20,8 @@ let loading: Promise<void> | undefined;
 /**
  * Loads the codec, once: it and the @smithy modules under it (CRCs, node:crypto, node:zlib) are
  * needed only by event-stream answers (Bedrock), so they load with the first one rather than at
- * module init. The attempt loop awaits this before handing such an answer on.
+ * module init. Awaited before such an answer is read: by the attempt loop for an upstream answer,
+ * by the log capture for any answer (a cached one too).
  */
 export function loadEventStreamCodec(): Promise<void> {
   return (loading ??= import("@smithy/eventstream-codec").then(({ EventStreamCodec }) => {
@@ -28,12 +29,13 @@ export function loadEventStreamCodec(): Promise<void> {
   }));
 }
 
-export const isEventStream = (contentType: string | undefined) => !!contentType?.toLowerCase().startsWith("application/vnd.amazon.eventstream");
+/** Whether a content type is AWS event stream's (application/vnd.amazon.eventstream). */
+export const isEventStream = (contentType: string | undefined) => /eventstream/i.test(contentType ?? "");
 
 /**
  * AWS event-stream frames, decoded from bytes cut anywhere. The codec checks both CRCs and parses
  * the headers; this class only finds frame boundaries: each frame starts with its own length.
- * Needs loadEventStreamCodec() done: an answer that did not say it is an event stream is refused.
+ * Needs loadEventStreamCodec() done.
  */
 export class EventStreamDecoder implements FrameDecoder<EventStreamMessage> {
   private readonly codec: EventStreamCodec;

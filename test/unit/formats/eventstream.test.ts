@@ -91,9 +91,10 @@ describe("the codec loads with the first event-stream answer", () => {
     expect(new fresh.EventStreamDecoder().push(fixtureBytes("bedrock/stream-text.bin")).length).toBeGreaterThan(0);
   });
 
-  it("isEventStream: the content type AWS sends, any case, with parameters", () => {
+  it("isEventStream: the content types AWS sends, any case, with parameters", () => {
     expect(isEventStream("application/vnd.amazon.eventstream")).toBe(true);
     expect(isEventStream("Application/VND.Amazon.EventStream; charset=binary")).toBe(true);
+    expect(isEventStream("application/x-amz-eventstream")).toBe(true);
     expect(isEventStream("text/event-stream")).toBe(false);
     expect(isEventStream(undefined)).toBe(false);
   });
