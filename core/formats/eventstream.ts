@@ -42,7 +42,7 @@ export class EventStreamDecoder implements FrameDecoder<EventStreamMessage> {
   private buffer: Uint8Array = new Uint8Array(0);
 
   constructor() {
-    if (!codec) throw upstreamError(502, "The upstream's answer is not an AWS event stream (its content-type says otherwise).", "bad_upstream_stream");
+    if (!codec) throw new Error("EventStreamDecoder: await loadEventStreamCodec() first.");
     this.codec = codec;
   }
 
