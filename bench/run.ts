@@ -181,7 +181,7 @@ async function run() {
   console.log("STRAIT_WORKERS=1 and =2, keyed path …");
   const workers = await workersBench(Number(process.env.BENCH_WORKERS_SECONDS ?? 6));
   console.log(`${workersTable(workers)}\n`);
-  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, init: lambda.init, runs: INIT_RUNS }, worker, workers };
+  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, whole: lambda.whole, init: lambda.init, runs: INIT_RUNS }, worker, workers };
 
   const bench = `${benchTable(rows, rssMb)}\n\n${chunkTable(all)}`;
   const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1, 5, 15 min) at the end.`;

@@ -15,7 +15,8 @@ export interface TargetInputs {
   events: number;
   rate: { rps: number; direct: RateResult; bare: RateResult; keyed: RateResult };
   streams: StreamsResult;
-  lambda: { size: number; init: number; runs: number };
+  /** size: what module init loads (entry + static chunks); whole: every chunk. */
+  lambda: { size: number; whole: number; init: number; runs: number };
   worker: { size: number };
   workers: WorkersResult;
 }
@@ -76,7 +77,12 @@ export function targetsTable(i: TargetInputs): string {
     [`${s.streams} slow streams (a token every ${s.tokenMs} ms for ${s.seconds} s), one process: completed whole`, `all ${s.streams}`, `**${s.complete}** (wall time ${f(s.wallSeconds, 1)} s)`, s.complete === s.streams],
     [`${s.streams} slow streams: gateway peak RSS`, "≤ 200 MB", `**${f(s.peakRssMb, 0)} MB** (bare proxy ${f(s.bare.peakRssMb, 0)} MB)`, s.peakRssMb <= 200],
     [`${s.streams} slow streams: event-loop delay p99`, "≤ 20 ms", `**${f(s.delay.p99, 1)} ms** (p50 ${f(s.delay.p50, 1)}, max ${f(s.delay.max, 1)} ms; bare proxy p99 ${f(s.bare.delay.p99, 1)}, p50 ${f(s.bare.delay.p50, 1)} ms. CPU per chunk: gateway ${f(s.cpuPerChunk, 1)}, bare proxy ${f(s.bare.cpuPerChunk, 1)} µs)`, s.delay.p99 <= 20],
-    ["Lambda bundle (AWS SDK bundled, the default), minified", "≤ 584 KB", `**${f(i.lambda.size / KB, 1)} KB**`, i.lambda.size <= 584 * KB],
+    [
+      "Lambda bundle (AWS SDK bundled, the default): loaded at module init, minified",
+      "≤ 584 KB",
+      `**${f(i.lambda.size / KB, 1)} KB** (index.mjs and the chunks it imports; ${f(i.lambda.whole / KB, 1)} KB with the chunks loaded on first use)`,
+      i.lambda.size <= 584 * KB,
+    ],
     [`Lambda module init (median of ${i.lambda.runs})`, "≤ ~46 ms", `**${f(i.lambda.init, 1)} ms**`, i.lambda.init <= 46],
     ["Worker bundle (`wrangler deploy --dry-run`, wrangler.toml), uncompressed", "≤ 1 MB", `**${f(i.worker.size / KB, 1)} KB**`, i.worker.size <= KB * KB],
     [

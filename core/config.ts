@@ -2,7 +2,8 @@ import * as v from "valibot";
 import { parseKeyList } from "./providers/key-pool.js";
 import type { ProviderConfig } from "./providers/types.js";
 import { checkGuardrails } from "./guardrails/check-config.js";
-import { GuardrailsSchema } from "./guardrails/schema.js";
+import { guardrailsSchema } from "./guardrails/schema.js";
+import { once } from "./once.js";
 import type { GuardrailsConfig } from "./guardrails/types.js";
 import { positiveInt, strict } from "./strict-schema.js";
 
@@ -137,16 +138,19 @@ export interface ModelPrice {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const url = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//, "must start with http:// or https://"));
-const keyList = v.union([v.string(), v.array(v.string())]);
+// The schemas below are functions: the config is read on the first request, not at module init.
 
-const TargetSchema = v.union([
-  v.pipe(v.string(), v.regex(/^[^/]+\/.+$/, 'must look like "provider/model"')),
-  v.strictObject({ provider: v.pipe(v.string(), v.minLength(1)), model: v.pipe(v.string(), v.minLength(1)), weight: v.optional(v.pipe(v.number(), v.minValue(0))) }),
-]);
+const url = () => v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//, "must start with http:// or https://"));
+const keyList = () => v.union([v.string(), v.array(v.string())]);
 
-const cacheTtl = v.pipe(v.number(), v.integer(), v.minValue(CACHE_TTL_MIN, `must be at least ${CACHE_TTL_MIN} seconds`), v.maxValue(CACHE_TTL_MAX, `must be at most ${CACHE_TTL_MAX} seconds (30 days)`));
-const statusCode = v.pipe(v.number(), v.integer(), v.minValue(400, "must be a status from 400 to 599"), v.maxValue(599, "must be a status from 400 to 599"));
+const targetSchema = () =>
+  v.union([
+    v.pipe(v.string(), v.regex(/^[^/]+\/.+$/, 'must look like "provider/model"')),
+    v.strictObject({ provider: v.pipe(v.string(), v.minLength(1)), model: v.pipe(v.string(), v.minLength(1)), weight: v.optional(v.pipe(v.number(), v.minValue(0))) }),
+  ]);
+
+const cacheTtl = () => v.pipe(v.number(), v.integer(), v.minValue(CACHE_TTL_MIN, `must be at least ${CACHE_TTL_MIN} seconds`), v.maxValue(CACHE_TTL_MAX, `must be at most ${CACHE_TTL_MAX} seconds (30 days)`));
+const statusCode = () => v.pipe(v.number(), v.integer(), v.minValue(400, "must be a status from 400 to 599"), v.maxValue(599, "must be a status from 400 to 599"));
 
 /**
  * Every setting a provider entry takes: the generic ones, then each provider's own (read by its
@@ -154,10 +158,10 @@ const statusCode = v.pipe(v.number(), v.integer(), v.minValue(400, "must be a st
  * typo such as "apiKey" or "baseURL" is not silently ignored. A provider that reads a new
  * setting adds it here.
  */
-export const PROVIDER_SETTINGS = {
+export const providerSettings = () => ({
   type: v.optional(v.string()), // generic
-  baseUrl: v.optional(url), // generic
-  apiKeys: v.optional(keyList), // generic
+  baseUrl: v.optional(url()), // generic
+  apiKeys: v.optional(keyList()), // generic
   passthrough: v.optional(v.picklist(["never", "fallback", "always"])), // generic
   models: v.optional(v.array(v.string())), // generic
   headers: v.optional(v.record(v.string(), v.string())), // generic
@@ -171,84 +175,91 @@ export const PROVIDER_SETTINGS = {
   secretAccessKey: v.optional(v.string()), // aws-bedrock
   sessionToken: v.optional(v.string()), // aws-bedrock
   anthropicVersion: v.optional(v.string()), // anthropic
-  defaultMaxTokens: v.optional(positiveInt), // anthropic
+  defaultMaxTokens: v.optional(positiveInt()), // anthropic
+});
+
+const aliasSchema = () => {
+  const target = targetSchema();
+  return v.union([
+    target,
+    v.array(target),
+    strict(
+      {
+        strategy: v.optional(v.picklist(["fallback", "loadbalance"])),
+        targets: v.pipe(v.array(target), v.minLength(1)),
+        onStatusCodes: v.optional(v.pipe(v.array(statusCode()), v.minLength(1))),
+        cacheTtlSeconds: v.optional(cacheTtl()),
+        strictTools: v.optional(v.boolean()),
+        promptCaching: v.optional(v.picklist(["auto"])),
+        guardrails: v.optional(v.array(v.string())),
+      },
+      "an alias's settings are",
+    ),
+  ]);
 };
 
-const ProviderSchema = strict(PROVIDER_SETTINGS, "a provider's settings are");
-const AliasSchema = v.union([
-  TargetSchema,
-  v.array(TargetSchema),
-  strict(
+const fileSchema = once(() => {
+  const price = v.pipe(v.number(), v.minValue(0));
+  return strict(
     {
-      strategy: v.optional(v.picklist(["fallback", "loadbalance"])),
-      targets: v.pipe(v.array(TargetSchema), v.minLength(1)),
-      onStatusCodes: v.optional(v.pipe(v.array(statusCode), v.minLength(1))),
-      cacheTtlSeconds: v.optional(cacheTtl),
-      strictTools: v.optional(v.boolean()),
-      promptCaching: v.optional(v.picklist(["auto"])),
-      guardrails: v.optional(v.array(v.string())),
+      $schema: v.optional(v.string()),
+      providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), strict(providerSettings(), "a provider's settings are"))),
+      models: v.optional(v.record(v.string(), aliasSchema())),
+      defaultProvider: v.optional(v.string()),
+      auth: v.optional(strict({ tokens: v.optional(keyList()) })),
+      cors: v.optional(strict({ origins: v.optional(v.array(v.string())) })),
+      maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
+      retry: v.optional(
+        strict({
+          attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
+          delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
+          backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
+          maxWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))),
+        }),
+      ),
+      requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
+      streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
+      keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
+      cache: v.optional(strict({ ttlSeconds: v.optional(cacheTtl()) })),
+      responses: v.optional(strict({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(365 * 86_400))) })),
+      breaker: v.optional(
+        strict({
+          failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+          windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
+          cooldownMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
+        }),
+      ),
+      keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
+      limits: v.optional(
+        strict({
+          window: v.optional(v.picklist(["fixed", "sliding"])),
+          rpm: v.optional(positiveInt()),
+          tpm: v.optional(positiveInt()),
+          providers: v.optional(v.record(v.string(), strict({ rpm: v.optional(positiveInt()), tpm: v.optional(positiveInt()) }))),
+        }),
+      ),
+      prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price), cacheWrite: v.optional(price), cacheWrite1h: v.optional(price), batchInput: v.optional(price), batchOutput: v.optional(price) }))),
+      logs: v.optional(
+        strict({
+          enabled: v.optional(v.boolean()),
+          bodies: v.optional(v.boolean()),
+          maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(256 * 1024))),
+          ttlDays: v.optional(v.pipe(v.number(), v.minValue(1 / 24), v.maxValue(3650))),
+        }),
+      ),
+      telemetry: v.optional(
+        strict({
+          otlp: v.optional(strict({ endpoint: url(), headers: v.optional(v.record(v.string(), v.string())), serviceName: v.optional(v.string()) })),
+          emf: v.optional(strict({ enabled: v.optional(v.boolean()), namespace: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))) })),
+          metrics: v.optional(strict({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) })),
+        }),
+      ),
+      guardrails: v.optional(guardrailsSchema()),
     },
-    "an alias's settings are",
-  ),
-]);
-const RateLimitSchema = strict({ rpm: v.optional(positiveInt), tpm: v.optional(positiveInt) });
-const price = v.pipe(v.number(), v.minValue(0));
-
-const FileSchema = strict({
-  $schema: v.optional(v.string()),
-  providers: v.optional(v.record(v.pipe(v.string(), v.regex(/^[a-z0-9][a-z0-9._-]*$/, "provider names are lower-case letters, digits, . _ -")), ProviderSchema)),
-  models: v.optional(v.record(v.string(), AliasSchema)),
-  defaultProvider: v.optional(v.string()),
-  auth: v.optional(strict({ tokens: v.optional(keyList) })),
-  cors: v.optional(strict({ origins: v.optional(v.array(v.string())) })),
-  maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024))),
-  retry: v.optional(
-    strict({
-      attempts: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10))),
-      delayMs: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(60_000))),
-      backoff: v.optional(v.picklist(["constant", "linear", "exponential"])),
-      maxWaitMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(60_000))),
-    }),
-  ),
-  requestTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
-  streamIdleTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1))),
-  keyCooldownMs: v.optional(v.pipe(v.number(), v.minValue(0))),
-  cache: v.optional(strict({ ttlSeconds: v.optional(cacheTtl) })),
-  responses: v.optional(strict({ ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(60), v.maxValue(365 * 86_400))) })),
-  breaker: v.optional(
-    strict({
-      failures: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-      windowMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
-      cooldownMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1000))),
-    }),
-  ),
-  keys: v.optional(strict({ cacheTtlMs: v.optional(v.pipe(v.number(), v.minValue(0))) })),
-  limits: v.optional(
-    strict({
-      window: v.optional(v.picklist(["fixed", "sliding"])),
-      rpm: v.optional(positiveInt),
-      tpm: v.optional(positiveInt),
-      providers: v.optional(v.record(v.string(), RateLimitSchema)),
-    }),
-  ),
-  prices: v.optional(v.record(v.string(), strict({ input: price, output: price, cachedInput: v.optional(price), cacheWrite: v.optional(price), cacheWrite1h: v.optional(price), batchInput: v.optional(price), batchOutput: v.optional(price) }))),
-  logs: v.optional(
-    strict({
-      enabled: v.optional(v.boolean()),
-      bodies: v.optional(v.boolean()),
-      maxBodyBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(256 * 1024))),
-      ttlDays: v.optional(v.pipe(v.number(), v.minValue(1 / 24), v.maxValue(3650))),
-    }),
-  ),
-  telemetry: v.optional(
-    strict({
-      otlp: v.optional(strict({ endpoint: url, headers: v.optional(v.record(v.string(), v.string())), serviceName: v.optional(v.string()) })),
-      emf: v.optional(strict({ enabled: v.optional(v.boolean()), namespace: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))) })),
-      metrics: v.optional(strict({ port: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))) })),
-    }),
-  ),
-  guardrails: v.optional(GuardrailsSchema),
-}, "the top-level settings are", true);
+    "the top-level settings are",
+    true,
+  );
+});
 
 export class ConfigError extends Error {}
 
@@ -263,13 +274,13 @@ export function configFileFromEnv(env: Env): unknown {
   }
 }
 
-function toTarget(t: v.InferOutput<typeof TargetSchema>): ModelTarget {
+function toTarget(t: v.InferOutput<ReturnType<typeof targetSchema>>): ModelTarget {
   if (typeof t !== "string") return t;
   const slash = t.indexOf("/");
   return { provider: t.slice(0, slash), model: t.slice(slash + 1) };
 }
 
-function toAlias(a: v.InferOutput<typeof AliasSchema>): ModelAlias {
+function toAlias(a: v.InferOutput<ReturnType<typeof aliasSchema>>): ModelAlias {
   if (typeof a === "string" || !("targets" in a) || Array.isArray(a)) {
     const list = Array.isArray(a) ? a : [a];
     return { strategy: "fallback", targets: list.map(toTarget) };
@@ -380,7 +391,7 @@ export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export function loadConfig(file: unknown, env: Env, opts: { allowOpen?: boolean; defaultMaxBodyBytes?: number } = {}): Config {
   const reserved = reservedKey(file);
   if (reserved) throw new ConfigError(`Config error at ${reserved.join(".")}: "${reserved.at(-1)}" can't be used as a name.`);
-  const parsed = v.safeParse(FileSchema, file ?? {});
+  const parsed = v.safeParse(fileSchema(), file ?? {});
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const path = v.getDotPath(issue) ?? "(top level)";

@@ -138,7 +138,7 @@ export class Gateway {
     const { defer, log } = this.runtime;
     const failed = (e: unknown) => log.error("observer failed", { requestId: record.requestId, error: String((e as Error)?.message ?? e) });
     defer(
-      Promise.resolve().then(() => {
+      this.prices.ready.then(() => {
         const missing = priceCall(this.prices, record, call.customCost);
         if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
           this.unpriced.add(missing);

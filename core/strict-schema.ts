@@ -2,7 +2,7 @@ import * as v from "valibot";
 
 /** Config objects that refuse unknown settings and name the nearest known one: a typo such as "apiKey" is an error, not a silent default. */
 
-export const positiveInt = v.pipe(v.number(), v.integer(), v.minValue(1));
+export const positiveInt = () => v.pipe(v.number(), v.integer(), v.minValue(1));
 
 /** The edit distance between two names, case ignored (baseURL and baseUrl are 0 apart). */
 export function editDistance(a: string, b: string): number {

@@ -1,16 +1,16 @@
 /**
  * Strait on AWS: the DynamoDB tables of core/store/dynamodb, the streaming Lambda function behind a
- * Function URL, its secret, its log group, and least-privilege IAM. `npx cdk deploy` after
- * `npm run build` (the function is bundled by the local esbuild; no Docker).
+ * Function URL, its secret, its log group, and least-privilege IAM. `npx cdk deploy` builds the
+ * function with the local esbuild (no Docker).
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { AssetHashType, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { buildSync } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lambdaOptions } from "../scripts/build.mjs";
@@ -90,7 +90,7 @@ export interface GatewayStackProps extends StackProps {
   bedrockResources?: string[];
   /**
    * "bundled" (default): the AWS SDK clients the function uses are bundled, minified and
-   * tree-shaken into index.mjs. "external": left to the SDK copy in the Lambda runtime.
+   * tree-shaken into the function's chunks. "external": left to the SDK copy in the Lambda runtime.
    * docs/performance.md ("Cold start") has the measurements behind the default.
    */
   sdk?: "bundled" | "external";
@@ -98,7 +98,7 @@ export interface GatewayStackProps extends StackProps {
 
 export class GatewayStack extends Stack {
   readonly tables: Record<Concern, dynamodb.Table>;
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly url: lambda.FunctionUrl;
   readonly secret: secretsmanager.Secret;
 
@@ -168,31 +168,16 @@ export class GatewayStack extends Stack {
     if (props.allowedOrigins?.length) environment.STRAIT_CORS_ORIGINS = props.allowedOrigins.join(",");
     if (props.gatewayConfig) environment.STRAIT_CONFIG_JSON = JSON.stringify(props.gatewayConfig);
 
-    // The same esbuild options as `npm run build` (scripts/build.mjs), so what the tests and the
-    // cold-start bench measure is what gets deployed.
-    const esbuild = lambdaOptions(props.sdk ?? "bundled") as { target: string; mainFields: string[]; banner: { js: string }; external: string[]; minify: boolean };
-    this.fn = new NodejsFunction(this, "Function", {
+    this.fn = new lambda.Function(this, "Function", {
       description: "Strait AI gateway (response streaming)",
-      entry: join(root, "functions/lambda.ts"),
-      handler: "streamHandler",
-      projectRoot: root,
-      depsLockFilePath: join(root, "package-lock.json"),
+      code: functionCode(props.sdk ?? "bundled"),
+      handler: "index.streamHandler",
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
       timeout,
       logGroup,
       environment,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: esbuild.target,
-        minify: esbuild.minify,
-        sourceMap: false,
-        mainFields: esbuild.mainFields,
-        banner: esbuild.banner.js,
-        externalModules: esbuild.external,
-      },
     });
 
     this.url = this.fn.addFunctionUrl({
@@ -232,4 +217,26 @@ export class GatewayStack extends Stack {
       new CfnOutput(this, `${concern[0]!.toUpperCase()}${concern.slice(1)}TableName`, { value: this.tables[concern].tableName });
     }
   }
+}
+
+/**
+ * The function's folder — index.mjs and the chunks it imports on first use — built by the same
+ * esbuild options as `npm run build` (scripts/build.mjs), so what the tests and the cold-start bench
+ * measure is what gets deployed. NodejsFunction writes one file and cannot split, hence a plain
+ * asset bundled locally; the image is required by the API and never pulled.
+ */
+function functionCode(sdk: "bundled" | "external"): lambda.Code {
+  return lambda.Code.fromAsset(root, {
+    // Hash what was built, not the source folder (node_modules included).
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: lambda.Runtime.NODEJS_22_X.bundlingImage,
+      local: {
+        tryBundle(outputDir: string) {
+          buildSync({ ...lambdaOptions(sdk), outdir: outputDir });
+          return true;
+        },
+      },
+    },
+  });
 }

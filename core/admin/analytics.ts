@@ -6,7 +6,7 @@ import { badRequest, notFound } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { AnalyticsRow } from "../store/types.js";
 import { guarded } from "./logs.js";
-import { AnalyticsQuerySchema, parse } from "./schemas.js";
+import { adminSchemas, parse } from "./schemas.js";
 
 type GroupBy = "key" | "model" | "provider" | "day" | "hour";
 
@@ -22,7 +22,7 @@ const MAX_RANGE_MS = 366 * 86_400_000;
  */
 export function analyticsRoutes(admin: Hono<AppEnv>, gw: Gateway) {
   admin.get("/analytics", async (c) => {
-    const q = parse(AnalyticsQuerySchema, c.req.query(), "query");
+    const q = parse(adminSchemas().AnalyticsQuerySchema, c.req.query(), "query");
     const store = gw.runtime.store?.analytics;
     if (!store) throw notFound("Analytics are off on this gateway: its store keeps no analytics.", "analytics_disabled");
     const to = q.to ?? Date.now();

@@ -10,7 +10,7 @@ import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
 import { cachePrefixOfKey } from "../store/cache-prefix.js";
 import type { LimitStore, UsageRow } from "../store/types.js";
-import { CachePurgeQuerySchema, CreateKeySchema, ListQuerySchema, UpdateKeySchema, UsageQuerySchema, parse } from "./schemas.js";
+import { adminSchemas, parse } from "./schemas.js";
 import { keyView } from "./view.js";
 import { logRoutes } from "./logs.js";
 import { analyticsRoutes } from "./analytics.js";
@@ -48,7 +48,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   const body = async (c: Context<AppEnv>) => parseJson(await c.req.text());
 
   admin.post("/keys", async (c) => {
-    const input = parse(CreateKeySchema, await body(c));
+    const input = parse(adminSchemas().CreateKeySchema, await body(c));
     knownPolicies(gw, input.guardrails);
     const settings = { ...input, credentials: canonicalProviders(gw, input.credentials) } as KeySettings;
     const { record, key } = await store(gw, () => service().create(settings));
@@ -56,7 +56,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   });
 
   admin.get("/keys", async (c) => {
-    const q = parse(ListQuerySchema, c.req.query(), "query");
+    const q = parse(adminSchemas().ListQuerySchema, c.req.query(), "query");
     const page = await store(gw, () => service().list(q.cursor, q.limit ?? 20));
     return c.json({ object: "list", data: page.items.map(keyView), nextCursor: page.cursor ?? null, hasMore: page.cursor !== undefined });
   });
@@ -69,7 +69,7 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   });
 
   admin.patch("/keys/:id", async (c) => {
-    const patch = parse(UpdateKeySchema, await body(c)) as KeyPatch;
+    const patch = parse(adminSchemas().UpdateKeySchema, await body(c)) as KeyPatch;
     knownPolicies(gw, patch.guardrails ?? undefined);
     if (patch.credentials) patch.credentials = canonicalProviders(gw, patch.credentials);
     const record = await store(gw, () => service().update(c.req.param("id"), patch));
@@ -90,14 +90,14 @@ export function adminApp(gw: Gateway): Hono<AppEnv> {
   });
 
   admin.get("/usage", async (c) => {
-    const q = parse(UsageQuerySchema, c.req.query(), "query");
+    const q = parse(adminSchemas().UsageQuerySchema, c.req.query(), "query");
     if (q.from && q.to && q.from > q.to) throw badRequest("Query parameter 'from' is after 'to'.", "from", "invalid_value");
     const rows = await store(gw, () => service().store.usage.query({ keyId: q.key, from: q.from, to: q.to }));
     return c.json({ object: "list", data: rows.map(usageView), totals: totals(rows) });
   });
 
   admin.delete("/cache", async (c) => {
-    const q = parse(CachePurgeQuerySchema, c.req.query(), "query");
+    const q = parse(adminSchemas().CachePurgeQuerySchema, c.req.query(), "query");
     if (q.key !== undefined && !KEY_ID.test(q.key)) throw missing(q.key, "key");
     const prefix = q.key === undefined ? undefined : cachePrefixOfKey(q.key);
     const deleted = await store(gw, () => gw.cache!.purge(prefix));

@@ -6,7 +6,7 @@ import { parseJson } from "../lifecycle/validate.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
 import type { LogStore } from "../store/types.js";
 import { logFilter, logView } from "./log-view.js";
-import { LogPatchSchema, LogsQuerySchema, parse } from "./schemas.js";
+import { adminSchemas, parse } from "./schemas.js";
 
 /** Log ids are ULIDs: anything else is answered without a store read. */
 export const LOG_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -21,7 +21,7 @@ export function logRoutes(admin: Hono<AppEnv>, gw: Gateway) {
   };
 
   admin.get("/logs", async (c) => {
-    const q = parse(LogsQuerySchema, c.req.query(), "query");
+    const q = parse(adminSchemas().LogsQuerySchema, c.req.query(), "query");
     const store = logs();
     const page = await guarded(gw, () => store.list(logFilter(q), q.cursor, q.limit ?? 50));
     return c.json({ object: "list", data: page.items.map((e) => logView(e, false)), nextCursor: page.cursor ?? null, hasMore: page.cursor !== undefined });
@@ -37,7 +37,7 @@ export function logRoutes(admin: Hono<AppEnv>, gw: Gateway) {
 
   admin.patch("/logs/:id", async (c) => {
     const id = c.req.param("id");
-    const patch = parse(LogPatchSchema, parseJson(await c.req.text()));
+    const patch = parse(adminSchemas().LogPatchSchema, parseJson(await c.req.text()));
     const store = logs();
     const entry = LOG_ID.test(id) ? await guarded(gw, () => store.patch(id, patch)) : null;
     if (!entry) throw missingLog(id);

@@ -1,4 +1,4 @@
-import { EventStreamCodec } from "@smithy/eventstream-codec";
+import type { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
 import { upstreamError } from "../errors.js";
 import type { FrameDecoder } from "./framing.js";
@@ -14,13 +14,37 @@ const OVERHEAD = 16;
 /** AWS caps an event-stream message at 16 MiB; a larger length prefix means a corrupt stream. */
 const MAX_MESSAGE = 16 * 1024 * 1024;
 
+let codec: EventStreamCodec | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the codec, once: it and the @smithy modules under it (CRCs, node:crypto, node:zlib) are
+ * needed only by event-stream answers (Bedrock), so they load with the first one rather than at
+ * module init. Awaited before such an answer is read: by the attempt loop for an upstream answer,
+ * by the log capture for any answer (a cached one too).
+ */
+export function loadEventStreamCodec(): Promise<void> {
+  return (loading ??= import("@smithy/eventstream-codec").then(({ EventStreamCodec }) => {
+    codec = new EventStreamCodec(toUtf8, fromUtf8);
+  }));
+}
+
+/** Whether a content type is AWS event stream's (application/vnd.amazon.eventstream). */
+export const isEventStream = (contentType: string | undefined) => /eventstream/i.test(contentType ?? "");
+
 /**
  * AWS event-stream frames, decoded from bytes cut anywhere. The codec checks both CRCs and parses
  * the headers; this class only finds frame boundaries: each frame starts with its own length.
+ * Needs loadEventStreamCodec() done.
  */
 export class EventStreamDecoder implements FrameDecoder<EventStreamMessage> {
-  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  private readonly codec: EventStreamCodec;
   private buffer: Uint8Array = new Uint8Array(0);
+
+  constructor() {
+    if (!codec) throw new Error("EventStreamDecoder: await loadEventStreamCodec() first.");
+    this.codec = codec;
+  }
 
   push(bytes: Uint8Array): EventStreamMessage[] {
     this.buffer = this.buffer.length === 0 ? bytes : concat(this.buffer, bytes);

@@ -47,7 +47,7 @@ export async function checkPieces(
       guard.hit(rule, stage, "SIZE");
       if (rule.action === "block") throw guard.blocked(rule, stage, "SIZE");
     }
-    if (rule.type === "json_schema" && answer !== undefined) checkJson(guard, rule, answer);
+    if (rule.type === "json_schema" && answer !== undefined) await checkJson(guard, rule, answer);
   }
 
   const external = rules.filter((r) => r.external);
@@ -85,9 +85,9 @@ export async function checkPieces(
 }
 
 /** The json_schema rule on an answer's text, when the request asked for JSON. */
-export function checkJson(guard: CallGuard, rule: CompiledRule, answer: string) {
+export async function checkJson(guard: CallGuard, rule: CompiledRule, answer: string) {
   if (!guard.json) return;
-  const why = jsonViolation(answer, guard.json);
+  const why = await jsonViolation(answer, guard.json);
   if (!why) return;
   guard.hit(rule, "output", "JSON_SCHEMA");
   if (rule.action === "block") throw guard.blocked(rule, "output", "JSON_SCHEMA", why);

@@ -1,4 +1,3 @@
-import { Validator } from "@cfworker/json-schema";
 import type { PromptFormat } from "./text-fields.js";
 
 /** JSON the request asked for: a schema (json_schema), or any JSON object (json_object). */
@@ -27,8 +26,11 @@ export function requestedJson(format: PromptFormat, body: unknown): RequestedJso
   return undefined;
 }
 
-/** Why `text` is not the JSON asked for; undefined when it is. The reason names the schema location, never the text. */
-export function jsonViolation(text: string, requested: RequestedJson): string | undefined {
+/**
+ * Why `text` is not the JSON asked for; undefined when it is. The reason names the schema location,
+ * never the text. The validator loads on the first answer checked against a schema.
+ */
+export async function jsonViolation(text: string, requested: RequestedJson): Promise<string | undefined> {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,6 +38,7 @@ export function jsonViolation(text: string, requested: RequestedJson): string | 
     return "the answer is not JSON";
   }
   if (!requested.schema) return isObj(value) ? undefined : "the answer is not a JSON object";
+  const { Validator } = await import("@cfworker/json-schema");
   try {
     const result = new Validator(requested.schema as never, "2020-12", true).validate(value);
     if (result.valid) return undefined;

@@ -1,3 +1,4 @@
+import { loadEventStreamCodec } from "../formats/eventstream.js";
 import { capBody } from "../logs/body.js";
 import { createAssembler, type StreamFormat } from "../logs/stream-assembler.js";
 import type { Call } from "./call.js";
@@ -48,7 +49,9 @@ export class BodyCapture {
       this.settle(body, truncated);
       return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
     }
-    const assembler = createAssembler(streamFormat(call.record.endpoint, call.record.provider, type), this.maxBytes);
+    const format = streamFormat(call.record.endpoint, call.record.provider, type);
+    if (format === "bedrock") await loadEventStreamCodec();
+    const assembler = createAssembler(format, this.maxBytes);
     const reader = res.body.getReader();
     const end = () => {
       try {

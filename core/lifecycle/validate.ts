@@ -1,59 +1,64 @@
 import * as v from "valibot";
 import { badRequest } from "../errors.js";
+import { once } from "../once.js";
 
 /**
- * The checks a request must pass before it costs an upstream call. Loose objects: fields the
- * gateway does not know travel on to the provider untouched.
+ * The checks a request must pass before it costs an upstream call, built on the first request.
+ * Loose objects: fields the gateway does not know travel on to the provider untouched.
  */
-const num = v.number();
-const int = v.pipe(v.number(), v.integer(), v.minValue(1));
-const stop = v.nullable(v.union([v.string(), v.array(v.string())]));
+export const requestSchemas = once(() => {
+  const num = v.number();
+  const int = v.pipe(v.number(), v.integer(), v.minValue(1));
+  const stop = v.nullable(v.union([v.string(), v.array(v.string())]));
 
-const Message = v.looseObject({
-  role: v.picklist(["system", "developer", "user", "assistant", "tool", "function"], 'must be one of "system", "developer", "user", "assistant", "tool"'),
-  content: v.optional(v.nullable(v.union([v.string(), v.array(v.looseObject({ type: v.string() }))]))),
-  tool_calls: v.optional(v.array(v.looseObject({ id: v.string(), type: v.optional(v.string()), function: v.looseObject({ name: v.string(), arguments: v.string() }) }))),
-  tool_call_id: v.optional(v.string()),
-});
+  const Message = v.looseObject({
+    role: v.picklist(["system", "developer", "user", "assistant", "tool", "function"], 'must be one of "system", "developer", "user", "assistant", "tool"'),
+    content: v.optional(v.nullable(v.union([v.string(), v.array(v.looseObject({ type: v.string() }))]))),
+    tool_calls: v.optional(v.array(v.looseObject({ id: v.string(), type: v.optional(v.string()), function: v.looseObject({ name: v.string(), arguments: v.string() }) }))),
+    tool_call_id: v.optional(v.string()),
+  });
 
-const Tool = v.looseObject({
-  type: v.string(),
-  function: v.optional(v.looseObject({ name: v.pipe(v.string(), v.minLength(1)), parameters: v.optional(v.record(v.string(), v.unknown())) })),
-});
+  const Tool = v.looseObject({
+    type: v.string(),
+    function: v.optional(v.looseObject({ name: v.pipe(v.string(), v.minLength(1)), parameters: v.optional(v.record(v.string(), v.unknown())) })),
+  });
 
-/** Model ids are short; a longer name is a mistake or an attack on whatever stores it. */
-const Model = v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"), v.maxLength(256, "must be at most 256 characters"));
+  /** Model ids are short; a longer name is a mistake or an attack on whatever stores it. */
+  const Model = v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"), v.maxLength(256, "must be at most 256 characters"));
 
-export const ChatSchema = v.looseObject({
-  model: Model,
-  messages: v.pipe(v.array(Message, "must be an array of messages"), v.minLength(1, "must hold at least one message")),
-  stream: v.optional(v.nullable(v.boolean())),
-  stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
-  temperature: v.optional(v.nullable(num)),
-  top_p: v.optional(v.nullable(num)),
-  n: v.optional(v.nullable(int)),
-  max_tokens: v.optional(v.nullable(int)),
-  max_completion_tokens: v.optional(v.nullable(int)),
-  stop: v.optional(stop),
-  tools: v.optional(v.nullable(v.array(Tool))),
-  tool_choice: v.optional(v.nullable(v.union([v.string(), v.looseObject({ type: v.string() })]))),
-  response_format: v.optional(v.nullable(v.looseObject({ type: v.string() }))),
-  user: v.optional(v.nullable(v.string())),
-});
+  const ChatSchema = v.looseObject({
+    model: Model,
+    messages: v.pipe(v.array(Message, "must be an array of messages"), v.minLength(1, "must hold at least one message")),
+    stream: v.optional(v.nullable(v.boolean())),
+    stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
+    temperature: v.optional(v.nullable(num)),
+    top_p: v.optional(v.nullable(num)),
+    n: v.optional(v.nullable(int)),
+    max_tokens: v.optional(v.nullable(int)),
+    max_completion_tokens: v.optional(v.nullable(int)),
+    stop: v.optional(stop),
+    tools: v.optional(v.nullable(v.array(Tool))),
+    tool_choice: v.optional(v.nullable(v.union([v.string(), v.looseObject({ type: v.string() })]))),
+    response_format: v.optional(v.nullable(v.looseObject({ type: v.string() }))),
+    user: v.optional(v.nullable(v.string())),
+  });
 
-export const CompletionSchema = v.looseObject({
-  model: Model,
-  prompt: v.union([v.string(), v.array(v.string()), v.array(v.number()), v.array(v.array(v.number()))], "must be a string or an array"),
-  stream: v.optional(v.nullable(v.boolean())),
-  stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
-  max_tokens: v.optional(v.nullable(int)),
-});
+  const CompletionSchema = v.looseObject({
+    model: Model,
+    prompt: v.union([v.string(), v.array(v.string()), v.array(v.number()), v.array(v.array(v.number()))], "must be a string or an array"),
+    stream: v.optional(v.nullable(v.boolean())),
+    stream_options: v.optional(v.nullable(v.looseObject({ include_usage: v.optional(v.boolean()) }))),
+    max_tokens: v.optional(v.nullable(int)),
+  });
 
-export const EmbeddingsSchema = v.looseObject({
-  model: Model,
-  input: v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.unknown()), v.minLength(1))], "must be a string or a non-empty array"),
-  dimensions: v.optional(int),
-  encoding_format: v.optional(v.picklist(["float", "base64"])),
+  const EmbeddingsSchema = v.looseObject({
+    model: Model,
+    input: v.union([v.pipe(v.string(), v.minLength(1)), v.pipe(v.array(v.unknown()), v.minLength(1))], "must be a string or a non-empty array"),
+    dimensions: v.optional(int),
+    encoding_format: v.optional(v.picklist(["float", "base64"])),
+  });
+
+  return { chat: ChatSchema, completions: CompletionSchema, embeddings: EmbeddingsSchema };
 });
 
 export function validate<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {

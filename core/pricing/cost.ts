@@ -1,6 +1,5 @@
 import type { ModelPrice } from "../config.js";
 import type { Usage } from "../types.js";
-import { DATASET, FALLBACKS } from "./dataset.js";
 
 /**
  * What a call costs, from the price table generated from @pydantic/genai-prices
@@ -19,6 +18,8 @@ export interface Price extends ModelPrice {
 export type PriceTier = Omit<Price, "tiers"> & { above: number };
 
 export interface PriceTable {
+  /** Settles once the built-in price list is loaded: find() needs it. */
+  readonly ready: Promise<void>;
   /** The price of a call to the model through this provider at `at` (ms; prices change on dates, some by time of day); undefined when unknown. */
   find(provider: string | undefined, model: string, at?: number): Price | undefined;
 }
@@ -74,12 +75,31 @@ interface Row {
   entry?: Entry;
 }
 
+let dataset: typeof import("./dataset.js") | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * The built-in price list (about 70 KB of text), imported once, on first need: module init does
+ * not parse it, and a request never waits for it (calls are priced after their answer).
+ */
+export function loadPriceList(): Promise<void> {
+  return (loading ??= import("./dataset.js").then((d) => {
+    dataset = d;
+  }));
+}
+
+function priceList(): typeof import("./dataset.js") {
+  if (!dataset) throw new Error("The price list is not loaded yet: await the price table's ready first.");
+  return dataset;
+}
+
 const rows = new Map<string, Row[]>();
 
 /** One provider's lines, parsed on first use. */
 function providerRows(id: string): Row[] | undefined {
   let out = rows.get(id);
   if (out) return out;
+  const { DATASET } = priceList();
   const text = Object.hasOwn(DATASET, id) ? DATASET[id] : undefined;
   if (text === undefined) return undefined;
   out = [];
@@ -205,6 +225,7 @@ function firstMatch(id: string, name: string): Row | undefined {
 
 /** The package's lookup: the provider's models, then those of the providers it falls back to; then the same with ISO dates. */
 function datasetEntry(id: string, name: string): Entry | undefined {
+  const { FALLBACKS } = priceList();
   const names = [name];
   const iso = isoDates(name);
   if (iso !== name) names.push(iso);
@@ -283,6 +304,7 @@ export function priceTable(overrides: Record<string, ModelPrice> = {}, typeOf?: 
   };
   const memo = new Map<string, Entry>();
   return {
+    ready: loadPriceList(),
     find(provider, model, at = Date.now()) {
       const id = `${provider ?? ""}\u0000${model}`;
       let entry = memo.get(id);

@@ -1,4 +1,3 @@
-import type * as v from "valibot";
 import { sseResponse } from "../streamed-response.js";
 import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
@@ -10,7 +9,7 @@ import { chunkGuard } from "../guardrails/stream-guards.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
-import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } from "../lifecycle/validate.js";
+import { parseJson, requestSchemas, validate } from "../lifecycle/validate.js";
 
 /**
  * The OpenAI API: POST /v1/chat/completions, /v1/completions, /v1/embeddings. Each reads OpenAI's
@@ -20,7 +19,6 @@ import { ChatSchema, CompletionSchema, EmbeddingsSchema, parseJson, validate } f
 
 export type Endpoint = "chat" | "completions" | "embeddings";
 
-const SCHEMAS: Record<Endpoint, v.GenericSchema> = { chat: ChatSchema, completions: CompletionSchema, embeddings: EmbeddingsSchema };
 const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings" };
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -37,7 +35,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
     endpoint,
     async read(c, call) {
       const body = parseJson(await c.req.text()) as OpenAIBody;
-      validate(SCHEMAS[endpoint], body);
+      validate(requestSchemas()[endpoint], body);
       call.model = body.model;
       const stream = endpoint !== "embeddings" && body.stream === true;
       return {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { guarded, LOG_ID, missingLog } from "../admin/logs.js";
 import { logView } from "../admin/log-view.js";
-import { OwnLogPatchSchema, parse } from "../admin/schemas.js";
+import { adminSchemas, parse } from "../admin/schemas.js";
 import type { AppEnv } from "../app-env.js";
 import { notFound, forbidden } from "../errors.js";
 import type { Gateway } from "../gateway.js";
@@ -32,7 +32,7 @@ export function ownLogsApp(gw: Gateway): Hono<AppEnv> {
   app.patch("/:id", async (c) => {
     const id = c.req.param("id");
     await own(c.req.raw.headers, id);
-    const patch = parse(OwnLogPatchSchema, parseJson(await c.req.text()));
+    const patch = parse(adminSchemas().OwnLogPatchSchema, parseJson(await c.req.text()));
     const entry = await guarded(gw, () => gw.logs!.patch(id, patch));
     if (!entry) throw missingLog(id);
     return c.json(logView(entry, true));

@@ -1,11 +1,12 @@
 import type { Cancel } from "../cancel.js";
 import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest } from "../errors.js";
+import { isEventStream, loadEventStreamCodec } from "../formats/eventstream.js";
 import type { Gateway } from "../gateway.js";
 import type { UpstreamRequest, UpstreamResponse } from "../http.js";
 import { newSpanId, traceparentOf } from "../telemetry/trace-context.js";
 import type { AttemptRecord, TraceContext } from "../types.js";
-import type { CallContext } from "../providers/types.js";
+import type { CallContext, Provider } from "../providers/types.js";
 import type { Target } from "../lifecycle/route.js";
 import { abortedError, attemptTimer, noAnswerError, retryPause, type AttemptTimer } from "./attempt.js";
 import { UpstreamBody } from "./body.js";
@@ -152,6 +153,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         }
         if (res.status < 300) {
           breakers.success(name);
+          if (isEventStream(res.headers["content-type"]) || (ctx.stream && framesEventStreams(route.provider))) await loadEventStreamCodec();
           const body = new UpstreamBody(res, timer, gw.config.streamIdleTimeoutMs, route.name, plan.cancel);
           return { ctx, res, state: built.state, step, body, timer };
         }
@@ -201,3 +203,6 @@ function propagate(req: UpstreamRequest, trace: { context: TraceContext; exporte
   req.headers.traceparent = traceparentOf(t.traceId, trace.exported ? spanId : (t.parentSpanId ?? t.spanId), t.sampled);
   if (t.tracestate) req.headers.tracestate = t.tracestate;
 }
+
+/** A provider whose streamed answers come as AWS event-stream frames (Bedrock), whatever their content type says. */
+const framesEventStreams = (p: Provider) => p.chat?.stream?.framing === "aws-eventstream" || p.messages?.framing === "aws-eventstream";

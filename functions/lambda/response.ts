@@ -2,7 +2,6 @@
  * The core's Response → Lambda: streamed through `awslambda.HttpResponseStream` (Function URLs in
  * RESPONSE_STREAM mode), or read whole into a result object (API Gateway, ALB, buffered URLs).
  */
-import { STATUS_CODES } from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { Writable } from "node:stream";
 import type { Logger } from "../../core/runtime.js";
@@ -124,7 +123,11 @@ export async function toBufferedResult(response: Response, event: HttpEvent): Pr
   const result: BufferedResult = { statusCode, body, isBase64Encoded: !textual };
 
   if (isV2(event)) return { ...result, headers, cookies };
-  if (isAlb(event)) result.statusDescription = `${statusCode} ${STATUS_CODES[statusCode] ?? ""}`.trim();
+  if (isAlb(event)) {
+    // node:http (and node:net with it) loads only for an ALB, the one integration that needs a reason phrase.
+    const { STATUS_CODES } = await import("node:http");
+    result.statusDescription = `${statusCode} ${STATUS_CODES[statusCode] ?? ""}`.trim();
+  }
   if (event.multiValueHeaders || !isAlb(event)) {
     // REST APIs merge both maps; an ALB with multi-value headers on reads only multiValueHeaders.
     const multi: Record<string, string[]> = {};

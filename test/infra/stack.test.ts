@@ -115,6 +115,12 @@ describe("function", () => {
     expect(() => synth({ timeout: Duration.seconds(5) })).toThrow(/10 seconds/);
   });
 
+  it("a plain Lambda function whose code is one zipped asset folder (index.mjs and its chunks)", () => {
+    const fns = Object.values(t.findResources("AWS::Lambda::Function"));
+    expect(fns).toHaveLength(1);
+    expect(fns[0]!.Properties.Code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
+  });
+
   it("environment: store, table names, secret ARN; origins and config from props", () => {
     const fn = Object.values(t.findResources("AWS::Lambda::Function"))[0]!;
     const env = fn.Properties.Environment.Variables;

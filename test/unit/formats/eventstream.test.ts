@@ -1,10 +1,12 @@
 import { toUtf8 } from "@smithy/util-utf8";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GatewayError } from "../../../core/errors.js";
-import { EventStreamDecoder, type EventStreamMessage } from "../../../core/formats/eventstream.js";
+import { EventStreamDecoder, isEventStream, loadEventStreamCodec, type EventStreamMessage } from "../../../core/formats/eventstream.js";
 import { framings } from "../../../core/formats/framing.js";
 import { fixtureBytes, fixtureJson } from "../../helpers/fixtures.js";
 import { cutAt } from "../../helpers/splits.js";
+
+beforeAll(loadEventStreamCodec);
 
 const summary = (messages: EventStreamMessage[]) =>
   messages.map((m) => ({ type: m.headers[":event-type"] ?? m.headers[":exception-type"], kind: m.headers[":message-type"], body: JSON.parse(toUtf8(m.body)) }));
@@ -75,5 +77,25 @@ describe("EventStreamDecoder", () => {
     const d = new EventStreamDecoder();
     expect(d.push(bytes.subarray(0, bytes.length - 5)).length).toBe(6);
     expect(() => d.flush()).toThrow(/ended inside a frame/);
+  });
+});
+
+describe("the codec loads with the first event-stream answer", () => {
+  it("loads once, and a decoder needs it loaded", async () => {
+    vi.resetModules();
+    const fresh = await import("../../../core/formats/eventstream.js");
+    expect(() => new fresh.EventStreamDecoder()).toThrow(/loadEventStreamCodec/);
+    const loading = fresh.loadEventStreamCodec();
+    expect(fresh.loadEventStreamCodec()).toBe(loading);
+    await loading;
+    expect(new fresh.EventStreamDecoder().push(fixtureBytes("bedrock/stream-text.bin")).length).toBeGreaterThan(0);
+  });
+
+  it("isEventStream: the content types AWS sends, any case, with parameters", () => {
+    expect(isEventStream("application/vnd.amazon.eventstream")).toBe(true);
+    expect(isEventStream("Application/VND.Amazon.EventStream; charset=binary")).toBe(true);
+    expect(isEventStream("application/x-amz-eventstream")).toBe(true);
+    expect(isEventStream("text/event-stream")).toBe(false);
+    expect(isEventStream(undefined)).toBe(false);
   });
 });

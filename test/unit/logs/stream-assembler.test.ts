@@ -1,6 +1,7 @@
 import { EventStreamCodec } from "@smithy/eventstream-codec";
 import { fromUtf8, toUtf8 } from "@smithy/util-utf8";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadEventStreamCodec } from "../../../core/formats/eventstream.js";
 import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 import { SSEDecoder } from "../../../core/formats/sse.js";
 import { createAssembler, type StreamFormat } from "../../../core/logs/stream-assembler.js";
@@ -9,6 +10,8 @@ import { encodeTranscript, type TranscriptFrame } from "../../fixtures/bedrock/g
 import { fixtureBytes, fixtureTranscript } from "../../helpers/fixtures.js";
 import { byteByByte, cutAt } from "../../helpers/splits.js";
 import { ctx, responsesSSE } from "../formats/responses/stream-helpers.js";
+
+beforeAll(loadEventStreamCodec);
 
 const encoder = new TextEncoder();
 const utf8 = (text: string) => encoder.encode(text);

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { costMicros, datasetName, priceTable } from "../../../core/pricing/cost.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { costMicros, datasetName, loadPriceList, priceTable } from "../../../core/pricing/cost.js";
 import type { Usage } from "../../../core/types.js";
 
 const NOW = Date.parse("2026-11-29T12:00:00Z");
@@ -10,6 +10,8 @@ const usage = (prompt: number, completion: number, details: Usage["prompt_tokens
   prompt_tokens_details: details,
   ...(reasoning === undefined ? {} : { completion_tokens_details: { reasoning_tokens: reasoning } }),
 });
+
+beforeAll(loadPriceList);
 
 describe("priceTable: the dataset", () => {
   const table = priceTable();
@@ -189,5 +191,21 @@ describe("costMicros", () => {
 
   it("the mock provider's calls cost nothing", () => {
     expect(costMicros(priceTable().find("mock", "echo", NOW)!, usage(1e6, 1e6))).toBe(0);
+  });
+});
+
+describe("the price list loads on first need", () => {
+  it("a table is ready once the list is loaded; every table shares the one import", async () => {
+    const [a, b] = [priceTable(), priceTable()];
+    await Promise.all([a.ready, b.ready]);
+    expect(a.ready).toBe(b.ready);
+    expect(a.find("openai", "gpt-4o", NOW)).toEqual(b.find("openai", "gpt-4o", NOW));
+  });
+
+  it("core/pricing/cost.ts does not import the list statically", async () => {
+    const { readFileSync } = await import("node:fs");
+    const src = readFileSync(new URL("../../../core/pricing/cost.ts", import.meta.url), "utf8");
+    expect(src).not.toMatch(/^import .*\.\/dataset\.js/m);
+    expect(src).toContain('import("./dataset.js")');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { calcPrice } from "@pydantic/genai-prices";
-import { describe, expect, it } from "vitest";
-import { costMicros, priceTable } from "../../../core/pricing/cost.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { costMicros, loadPriceList, priceTable } from "../../../core/pricing/cost.js";
 import { DATASET, SOURCE } from "../../../core/pricing/dataset.js";
 import { DATASET_PATH, INCLUDED, packageData, packageVersion, renderDataset } from "../../../scripts/generate-prices.js";
 
@@ -62,6 +62,7 @@ function names(model: { id: string; match: any }): string[] {
 }
 
 describe("prices as @pydantic/genai-prices computes them", () => {
+  beforeAll(loadPriceList);
   // Before and after dated changes, inside and outside DeepSeek's discount hours.
   const times = ["2025-01-01T12:00:00Z", "2026-06-01T02:00:00Z", "2026-09-01T08:00:00Z", "2027-02-01T20:00:00Z"].map(Date.parse);
   const table = priceTable();

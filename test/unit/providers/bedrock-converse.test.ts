@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayError } from "../../../core/errors.js";
-import { EventStreamDecoder } from "../../../core/formats/eventstream.js";
+import { EventStreamDecoder, loadEventStreamCodec } from "../../../core/formats/eventstream.js";
 import { toConverse, type ConverseCallState } from "../../../core/providers/bedrock/converse-request.js";
 import { bedrockException, finishReason, fromConverse, usageOf } from "../../../core/providers/bedrock/converse-response.js";
 import { converseStreamTranslator } from "../../../core/providers/bedrock/converse-stream.js";
@@ -9,6 +9,8 @@ import type { CallContext, StreamPart } from "../../../core/providers/types.js";
 import type { ChatRequest } from "../../../core/types.js";
 import { encodeTranscript } from "../../fixtures/bedrock/generate.js";
 import { fixtureBytes, fixtureJson } from "../../helpers/fixtures.js";
+
+beforeAll(loadEventStreamCodec);
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({
   providerName: "aws-bedrock",

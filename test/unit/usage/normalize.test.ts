@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fromAnthropic } from "../../../core/providers/anthropic/response.js";
 import { fromConverse } from "../../../core/providers/bedrock/converse-response.js";
 import { fromGemini } from "../../../core/providers/gemini/response.js";
 import { usageOf } from "../../../core/usage/normalize.js";
+import { loadEventStreamCodec } from "../../../core/formats/eventstream.js";
 import { EventStreamUsageScanner, SSEUsageScanner } from "../../../core/usage/scanners.js";
 import { fixtureBytes, fixtureJson, fixtureText, fixtureTranscript } from "../../helpers/fixtures.js";
+
+beforeAll(loadEventStreamCodec);
 
 describe("one call costs the same on every route", () => {
   it("the /v1 translators and the pass-through reader agree on each provider's usage", () => {
