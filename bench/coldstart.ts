@@ -12,11 +12,11 @@
  *   npx tsx bench/coldstart.ts [--runs 7] [--write]   --write updates docs/performance.md's table
  */
 import { execFile } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { builtFiles, buildTarget, loadedAtInit } from "../scripts/build.mjs";
 import { isMain } from "./processes.js";
 
@@ -58,16 +58,20 @@ const FIRST_CALL_ENV = {
   STRAIT_LOG_LEVEL: "silent",
 };
 
+/** What a probe measured, in a fresh process. */
+async function timeOnce(code: string, env: Record<string, string> = {}): Promise<number> {
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } });
+  const m = /@@([\d.]+)/.exec(stdout);
+  if (!m) throw new Error(`probe printed no time: ${stdout.slice(0, 300)}`);
+  return Number(m[1]);
+}
+
+const middle = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+
 async function median(code: string, env: Record<string, string> = {}, runs = RUNS): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", code], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } });
-    const m = /@@([\d.]+)/.exec(stdout);
-    if (!m) throw new Error(`probe printed no time: ${stdout.slice(0, 300)}`);
-    times.push(Number(m[1]));
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  for (let i = 0; i < runs; i++) times.push(await timeOnce(code, env));
+  return middle(times);
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
@@ -107,6 +111,48 @@ export async function measure(bundle: string, file: string, opts: { lambda: bool
 /** The default Lambda bundle (AWS SDK bundled), built afresh: its sizes and median module init of `runs`. */
 export async function lambdaColdStart(runs: number): Promise<Row> {
   return measure("Lambda (AWS SDK bundled, the default)", await buildTarget("lambda", { sdk: "bundled" }), { lambda: true, firstCall: false, runs });
+}
+
+/** The revision whose one-file Lambda bundle (584 KB) the issue's module-init target was measured on. */
+export const INIT_BASELINE_REV = "2233849";
+
+export interface InitComparison {
+  rev: string;
+  runs: number;
+  /** The baseline bundle's size, bytes. */
+  baselineSize: number;
+  /** Median module init, ms, of the baseline and of `file`, in alternating fresh processes. */
+  baseline: number;
+  now: number;
+}
+
+/**
+ * Module init of `file` against the Lambda bundle of an earlier revision, built by that revision's
+ * own build script in a temporary git worktree (this checkout's node_modules linked in), the two
+ * imported in turn by fresh processes: a ratio that holds on a machine whose absolute times move
+ * with its load. Undefined where the revision is not in this clone's history.
+ */
+export async function initAgainst(file: string, runs: number, rev = INIT_BASELINE_REV): Promise<InitComparison | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), "strait-init-baseline-"));
+  try {
+    await run("git", ["worktree", "add", "--detach", dir, rev], { cwd: root });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+    await run(process.execPath, ["scripts/build.mjs", "lambda"], { cwd: dir });
+    const old = join(dir, "dist/lambda/index.mjs");
+    const times = { baseline: [] as number[], now: [] as number[] };
+    for (let i = 0; i < runs; i++) {
+      times.baseline.push(await timeOnce(initProbe(old, AWSLAMBDA_STUB)));
+      times.now.push(await timeOnce(initProbe(file, AWSLAMBDA_STUB)));
+    }
+    return { rev, runs, baselineSize: statSync(old).size, baseline: middle(times.baseline), now: middle(times.now) };
+  } finally {
+    await run("git", ["worktree", "remove", "--force", dir], { cwd: root }).catch(() => rmSync(dir, { recursive: true, force: true }));
+  }
 }
 
 async function main() {

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTarget } from "../scripts/build.mjs";
-import { lambdaColdStart } from "./coldstart.js";
+import { initAgainst, lambdaColdStart } from "./coldstart.js";
 import { fixedRate } from "./fixed-rate.js";
 import { createKey } from "./keys.js";
 import { alternate, load, type Measured, sequential } from "./load.js";
@@ -26,6 +26,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const INIT_RUNS = 5;
+/** Runs of each bundle when today's Lambda init is set beside the issue's (coldstart.ts's INIT_BASELINE_REV), alternating. */
+const INIT_BASELINE_RUNS = 9;
 
 interface Row extends Measured {
   scenario: string;
@@ -177,11 +179,12 @@ async function run() {
   console.log(`${streamsTable(streams)}\n`);
   console.log("Bundles: Lambda size and module init, Worker size …");
   const lambda = await lambdaColdStart(INIT_RUNS);
+  const against = await initAgainst(join(ROOT, lambda.file), INIT_BASELINE_RUNS);
   const worker = await workerBundleSize();
   console.log("STRAIT_WORKERS=1 and =2, keyed path …");
   const workers = await workersBench(Number(process.env.BENCH_WORKERS_SECONDS ?? 6));
   console.log(`${workersTable(workers)}\n`);
-  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, whole: lambda.whole, init: lambda.init, runs: INIT_RUNS }, worker, workers };
+  const all: TargetInputs = { ...inputs, events: EVENTS, streams, lambda: { size: lambda.size, whole: lambda.whole, init: lambda.init, runs: INIT_RUNS, against }, worker, workers };
 
   const bench = `${benchTable(rows, rssMb)}\n\n${chunkTable(all)}`;
   const targets = `${targetsTable(all)}\n\nOne \`npm run bench\` run (${((performance.now() - started) / 60_000).toFixed(1)} min), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, a shared 2-core machine, load average ${loadavg().map((l) => l.toFixed(1)).join(" / ")} (1, 5, 15 min) at the end.`;
