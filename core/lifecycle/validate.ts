@@ -61,8 +61,13 @@ export const requestSchemas = once(() => {
   return { chat: ChatSchema, completions: CompletionSchema, embeddings: EmbeddingsSchema };
 });
 
-export function validate<S extends v.GenericSchema>(schema: S, body: unknown): v.InferOutput<S> {
+/**
+ * The body, checked against `schema`; a 400 naming the first field that fails. `passes` may vouch
+ * for a body first (chat-check.ts): valibot then runs only to word the error of one that fails.
+ */
+export function validate<S extends v.GenericSchema>(schema: S, body: unknown, passes?: (body: Record<string, unknown>) => boolean): v.InferOutput<S> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
+  if (passes?.(body as Record<string, unknown>)) return body as v.InferOutput<S>;
   const r = v.safeParse(schema, body, { abortEarly: true });
   if (r.success) return r.output;
   const issue = r.issues[0];

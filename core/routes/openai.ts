@@ -8,6 +8,7 @@ import { guardAnswer } from "../guardrails/answer.js";
 import { chunkGuard } from "../guardrails/stream-guards.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
+import { passesChatSchema } from "../lifecycle/chat-check.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { parseJson, requestSchemas, validate } from "../lifecycle/validate.js";
 
@@ -35,7 +36,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
     endpoint,
     async read(c, call) {
       const body = parseJson(await c.req.text()) as OpenAIBody;
-      validate(requestSchemas()[endpoint], body);
+      validate(requestSchemas()[endpoint], body, endpoint === "chat" ? passesChatSchema : undefined);
       call.model = body.model;
       const stream = endpoint !== "embeddings" && body.stream === true;
       return {
