@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { badRequest } from "../errors.js";
 import { once } from "../once.js";
+import { closingQuote } from "../formats/json-text.js";
 
 /**
  * The checks a request must pass before it costs an upstream call, built on the first request.
@@ -111,16 +112,4 @@ export function nestsDeeperThan(text: string, max: number): boolean {
     } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
   }
   return false;
-}
-
-/** Where the string opened at `open` ends: the next quote not escaped (an even run of backslashes before it), or -1. */
-function closingQuote(text: string, open: number): number {
-  let at = open;
-  for (;;) {
-    at = text.indexOf('"', at + 1);
-    if (at < 0) return -1;
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === 92 /* \ */) backslashes++;
-    if (backslashes % 2 === 0) return at;
-  }
 }

@@ -9,6 +9,7 @@ import { chunkGuard } from "../guardrails/stream-guards.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import { passesChatSchema } from "../lifecycle/chat-check.js";
+import { editedText } from "../formats/json-text.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { parseJson, requestSchemas, validate } from "../lifecycle/validate.js";
 
@@ -24,6 +25,8 @@ const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completi
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 type OpenAIBody = { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; [k: string]: unknown };
 
 export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
@@ -35,7 +38,10 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
   return {
     endpoint,
     async read(c, call) {
-      const body = parseJson(await c.req.text()) as OpenAIBody;
+      const text = await c.req.text();
+      const body = parseJson(text) as OpenAIBody;
+      // The body's text as it came, edited rather than serialised anew upstream; dropped once a guardrail rewrites the body.
+      let raw: string | undefined = text;
       validate(requestSchemas()[endpoint], body, endpoint === "chat" ? passesChatSchema : undefined);
       call.model = body.model;
       const stream = endpoint !== "embeddings" && body.stream === true;
@@ -45,16 +51,17 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         stream,
         clientWantsUsage: body.stream_options?.include_usage === true,
         cacheMaterial: jsonMaterial(body),
-        prompt: { format: endpoint, body },
+        prompt: { format: endpoint, body, changed: () => void (raw = undefined) },
         build(ctx) {
           const adapter = adapterOf(ctx.provider, ctx.providerName);
           if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");
+          const serialised = (out: unknown) => (raw !== undefined && isRecord(out) ? editedText(raw, body, out) : JSON.stringify(out));
           const toBuilt = (built: BuiltRequest): Built => ({
             req: {
               url: ctx.baseUrl + built.path,
               method: built.method ?? "POST",
               headers: { "content-type": "application/json", accept: stream ? "text/event-stream" : "application/json", ...ctx.config.headers, ...built.headers },
-              body: built.method === "GET" ? undefined : typeof built.body === "string" ? built.body : JSON.stringify(built.body),
+              body: built.method === "GET" ? undefined : typeof built.body === "string" ? built.body : serialised(built.body),
             },
             state: built.state,
           });
