@@ -1,5 +1,7 @@
 /** Reading JSON text without parsing it: where strings end, and a top-level member's place. */
 
+export const isJsonObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** Where the string opened at `open` ends: the next quote not escaped (an even run of backslashes before it), or -1. */
 export function closingQuote(text: string, open: number): number {
   let at = open;

@@ -7,6 +7,7 @@ import { ChatToMessagesStream } from "../formats/anthropic/chat-stream.js";
 import { messagesToChat } from "../formats/anthropic/to-chat.js";
 import { withCacheBreakpoints } from "../formats/anthropic/cache-breakpoints.js";
 import { withoutUnsignedThinking } from "../formats/anthropic/unsigned-thinking.js";
+import { editedText, isJsonObject } from "../formats/json-text.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
@@ -51,7 +52,10 @@ export function messagesRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "messages",
     async read(c, call) {
-      const body = validate(MessagesSchema, parseJson(await c.req.text())) as Record<string, unknown> & { model: string; stream?: boolean | null };
+      const text = await c.req.text();
+      const body = validate(MessagesSchema, parseJson(text)) as Record<string, unknown> & { model: string; stream?: boolean | null };
+      // The body's text as it came, edited rather than serialised anew for a native upstream; dropped once a guardrail rewrites the body.
+      let raw: string | undefined = text;
       call.model = body.model;
       const stream = body.stream === true;
       const targets = resolveTargets(gw, body.model, c.req.raw.headers);
@@ -75,12 +79,20 @@ export function messagesRoute(gw: Gateway): ApiRoute {
         // The usage chunk reaches the writer, which reports it in message_delta.
         clientWantsUsage: true,
         cacheMaterial: jsonMaterial(body),
-        prompt: { format: "anthropic", body, changed: derive },
+        prompt: {
+          format: "anthropic",
+          body,
+          changed: () => {
+            raw = undefined;
+            derive();
+          },
+        },
         async build(ctx) {
           const native = nativeAdapter(ctx.provider, ctx.model);
           if (native) {
             const built = native.request(nativeBody, ctx);
-            return { req: upstreamRequest(ctx, built.path, built.body, stream, built.headers), state: { native: true } satisfies CallState };
+            const sent = raw !== undefined && isJsonObject(built.body) ? editedText(raw, body, built.body) : built.body;
+            return { req: upstreamRequest(ctx, built.path, sent, stream, built.headers), state: { native: true } satisfies CallState };
           }
           const chat = chatAdapter(ctx, "/v1/messages");
           if (stream && !chat.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream.`, "stream", "unsupported_endpoint");

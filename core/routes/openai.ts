@@ -9,7 +9,7 @@ import { chunkGuard } from "../guardrails/stream-guards.js";
 import { jsonMaterial } from "../lifecycle/cache.js";
 import { resolveTargets } from "../lifecycle/route.js";
 import { passesChatSchema } from "../lifecycle/chat-check.js";
-import { editedText } from "../formats/json-text.js";
+import { editedText, isJsonObject } from "../formats/json-text.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { parseJson, requestSchemas, validate } from "../lifecycle/validate.js";
 
@@ -24,8 +24,6 @@ export type Endpoint = "chat" | "completions" | "embeddings";
 const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings" };
 
 const JSON_HEADERS = { "content-type": "application/json" };
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 type OpenAIBody = { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; [k: string]: unknown };
 
@@ -55,7 +53,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
         build(ctx) {
           const adapter = adapterOf(ctx.provider, ctx.providerName);
           if (stream && !adapter.stream) throw badRequest(`Provider "${ctx.providerName}" does not stream ${PATHS[endpoint]}.`, "stream", "unsupported_endpoint");
-          const serialised = (out: unknown) => (raw !== undefined && isRecord(out) ? editedText(raw, body, out) : JSON.stringify(out));
+          const serialised = (out: unknown) => (raw !== undefined && isJsonObject(out) ? editedText(raw, body, out) : JSON.stringify(out));
           const toBuilt = (built: BuiltRequest): Built => ({
             req: {
               url: ctx.baseUrl + built.path,

@@ -45,4 +45,14 @@ describe("thinking blocks without a signature", () => {
     const clean = { messages: [{ role: "user", content: "q" }] };
     expect(withoutUnsignedThinking(clean)).toBe(clean);
   });
+
+  it("look for an empty signature anywhere in the messages, as the serialised text would show it, and nowhere else", () => {
+    const missing = { role: "assistant", content: [{ type: "thinking", thinking: "t" }, { type: "text", text: "a" }] };
+    // An empty signature deep in a tool's input still sends the turns through the filter, which drops the unsigned block.
+    const nested = { messages: [missing, { role: "assistant", content: [{ type: "tool_use", id: "t", name: "n", input: { deep: [{ signature: "" }] } }] }] };
+    expect((withoutUnsignedThinking(nested).messages as Array<{ content: unknown }>)[0]!.content).toEqual([{ type: "text", text: "a" }]);
+    // Text that merely mentions it, or a signature elsewhere in the body, does not.
+    const mention = { messages: [missing, { role: "user", content: '{"signature":""}' }], metadata: { signature: "" } };
+    expect(withoutUnsignedThinking(mention)).toBe(mention);
+  });
 });
