@@ -1,5 +1,6 @@
 import { badRequest, upstreamError } from "../errors.js";
 import { SSE_HEADERS, sseResponse } from "../streamed-response.js";
+import { editedText, isJsonObject } from "../formats/json-text.js";
 import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
 import { chatAdapter, notAnAnswer, readJson, upstreamRequest } from "./chat-target.js";
@@ -46,7 +47,10 @@ export function responsesRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "responses",
     async read(c, call) {
-      const body = parseJson(await c.req.text()) as Body;
+      const text = await c.req.text();
+      const body = parseJson(text) as Body;
+      // The body's text as it came, edited rather than serialised anew for a native upstream; dropped once a guardrail rewrites the body.
+      let raw: string | undefined = text;
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
       if (typeof body.model !== "string" || !body.model || body.model.length > 256) throw badRequest("model must be a model name of 1 to 256 characters.", "model");
       call.model = body.model;
@@ -86,6 +90,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           format: "responses",
           body,
           changed() {
+            raw = undefined;
             if (translating) translated = responsesToChat(body, history);
             nativeBody = nativeOf();
             req.items = [...history, ...inputItems(body.input)];
@@ -95,7 +100,8 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           const native = ctx.provider.responses;
           if (native) {
             const built = native.request(nativeBody, ctx);
-            return { req: upstreamRequest(ctx, built.path, built.body, stream), state: { native: true } };
+            const sent = raw !== undefined && isJsonObject(built.body) ? editedText(raw, body, built.body) : built.body;
+            return { req: upstreamRequest(ctx, built.path, sent, stream), state: { native: true } };
           }
           const chat = chatAdapter(ctx, "/v1/responses");
           const chatBody = search && ctx.provider.webSearch ? { ...translated!.chat, web_search_options: search } : translated!.chat;
