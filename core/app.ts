@@ -1,29 +1,23 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { adminApp, adminCheck } from "./admin/index.js";
 import { uiRoutes } from "./admin/ui/serve.js";
 import type { AppEnv } from "./app-env.js";
-import { GatewayError, errorResponse, internalError, notFound } from "./errors.js";
+import { apiRoutes } from "./api-routes.js";
+import { errorAnswer } from "./error-answer.js";
+import { errorResponse, notFound } from "./errors.js";
 import type { Gateway } from "./gateway.js";
+import { honoApiRequest } from "./hono-request.js";
+import { ulid } from "./ids.js";
 import { visibleModels } from "./keys/models.js";
 import { selfRotate } from "./keys/self-rotate.js";
 import { authenticate } from "./lifecycle/auth.js";
 import { bodyGuard } from "./lifecycle/body-limit.js";
-import { cors } from "./lifecycle/cors.js";
-import { runCall } from "./lifecycle/stages.js";
+import { cors, corsPolicy } from "./lifecycle/cors.js";
+import { type ApiRoute, runCall } from "./lifecycle/stages.js";
 import { listModels } from "./routes/models.js";
-import { openAIRoute } from "./routes/openai.js";
-import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
-import { universalRoute } from "./routes/universal.js";
-import { countTokensRoute } from "./routes/count-tokens.js";
-import { messagesRoute } from "./routes/messages.js";
-import { responsesRoute } from "./routes/responses.js";
-import { responsesStateApp } from "./routes/responses-state.js";
-import { anthropicErrorResponse } from "./formats/anthropic/errors.js";
-import { ulid } from "./ids.js";
 import { ownLogsApp } from "./routes/own-logs.js";
-
-const RATE_LIMIT_HEADERS = ["requests", "tokens"].flatMap((k) => [`x-ratelimit-limit-${k}`, `x-ratelimit-remaining-${k}`, `x-ratelimit-reset-${k}`]);
-const EXPOSED_HEADERS = ["x-request-id", "cf-aig-log-id", "cf-aig-step", "cf-aig-cache-status", "x-strait-guardrails", "cf-aig-dlp", "retry-after", "retry-after-ms", ...RATE_LIMIT_HEADERS];
+import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
+import { responsesStateApp } from "./routes/responses-state.js";
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires
@@ -33,13 +27,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const { log } = gw.runtime;
 
-  app.onError((err, c) => {
-    // Each API answers errors in its own shape: Anthropic's on /v1/messages, OpenAI's everywhere else.
-    const render = c.req.path.startsWith("/v1/messages") ? anthropicErrorResponse : errorResponse;
-    if (err instanceof GatewayError) return render(err, { "x-request-id": c.get("requestId") ?? "" });
-    log.error("unhandled error", { requestId: c.get("requestId"), error: String((err as Error)?.message ?? err) });
-    return render(internalError(), { "x-request-id": c.get("requestId") ?? "" });
-  });
+  app.onError((err, c) => errorAnswer(log, err, c.req.path, { "x-request-id": c.get("requestId") ?? "" }));
   app.notFound((c) => errorResponse(notFound(`No route for ${c.req.method} ${new URL(c.req.url).pathname}.`, "unknown_url")));
 
   app.use("*", async (c, next) => {
@@ -54,25 +42,21 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.get("/health", (c) => c.json({ status: "ok" }));
 
   const passthroughs = passthroughNames(gw);
+  const corsHeaders = corsPolicy(gw.config.cors.origins);
   for (const path of ["/", "/v1/*", ...passthroughs.map((n) => `/${n}/*`)]) {
-    app.use(path, cors(gw.config.cors.origins, EXPOSED_HEADERS));
+    app.use(path, cors(corsHeaders));
     app.use(path, bodyGuard(gw.config.maxBodyBytes));
   }
 
   app.get("/v1/models", async (c) => c.json({ object: "list", data: visibleModels((await authenticate(gw, c.req.raw.headers)).key, listModels(gw)) }));
-  for (const endpoint of ["chat", "completions", "embeddings"] as const) {
-    const route = openAIRoute(gw, endpoint);
-    app.post(endpoint === "chat" ? "/v1/chat/completions" : `/v1/${endpoint}`, (c) => runCall(gw, c, route));
-  }
-  const messages = messagesRoute(gw);
-  const countTokens = countTokensRoute(gw);
-  app.post("/v1/messages", (c) => runCall(gw, c, messages));
-  app.post("/v1/messages/count_tokens", (c) => runCall(gw, c, countTokens));
-  const responses = responsesRoute(gw);
-  app.post("/v1/responses", (c) => runCall(gw, c, responses));
+  // Every API call runs the one lifecycle; its answer carries its own request id (and CORS headers).
+  const call = (route: ApiRoute) => (c: Context<AppEnv>) =>
+    runCall(gw, honoApiRequest(gw, c), route).then((res) => {
+      c.set("answered", true);
+      return res;
+    });
+  for (const [path, route] of apiRoutes(gw)) app.post(path, call(route));
   app.route("/v1/responses", responsesStateApp(gw));
-  const universal = universalRoute(gw);
-  app.post("/", (c) => runCall(gw, c, universal));
   app.route("/v1/logs", ownLogsApp(gw));
   app.post("/v1/key/rotate", async (c) => selfRotate(gw, c, await authenticate(gw, c.req.raw.headers)));
   // The dashboard's page and assets: open, ahead of the admin API (the page itself signs in).
@@ -89,8 +73,7 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   }
   // After the /v1 routes, so /v1/* always wins: only configured or built-in provider names match here.
   for (const name of passthroughs) {
-    const route = passthroughRoute(gw, name);
-    app.all(`/${name}/*`, (c) => runCall(gw, c, route));
+    app.all(`/${name}/*`, call(passthroughRoute(gw, name)));
   }
   return app;
 }

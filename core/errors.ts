@@ -1,3 +1,5 @@
+import { wholeResponse } from "./response-parts.js";
+
 /** Every error a client sees is OpenAI-shaped: {"error":{"message","type","code","param"}}. */
 export class GatewayError extends Error {
   constructor(
@@ -37,8 +39,5 @@ export const internalError = () =>
   new GatewayError(500, "The gateway failed to handle this request.", "api_error", "internal_error");
 
 export function errorResponse(err: GatewayError, extraHeaders?: Record<string, string>): Response {
-  return new Response(JSON.stringify(err), {
-    status: err.status,
-    headers: { "content-type": "application/json", ...err.headers, ...extraHeaders },
-  });
+  return wholeResponse(JSON.stringify(err), err.status, { "content-type": "application/json", ...err.headers, ...extraHeaders });
 }

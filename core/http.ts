@@ -4,6 +4,13 @@
  */
 import type { Cancel } from "./cancel.js";
 
+/**
+ * A client request's headers as the core reads them: a Web `Headers`, or on Node a view of
+ * node:http's own header object (functions/node/request-headers.ts), so no Headers is built per
+ * request. Names are case-insensitive, as in Headers.
+ */
+export type RequestHeaders = Pick<Headers, "get" | "has" | "forEach">;
+
 export interface UpstreamRequest {
   url: string;
   method: "GET" | "POST" | "PUT" | "DELETE";

@@ -5,6 +5,7 @@ import { isVirtualKey } from "../keys/generate.js";
 import type { VirtualKeyRecord } from "../store/types.js";
 import type { ClientCredentials } from "../upstream/credentials.js";
 import { storeFailure } from "./store-failure.js";
+import type { RequestHeaders } from "../http.js";
 
 export interface Principal {
   kind: "open" | "token" | "virtual-key";
@@ -26,7 +27,7 @@ export interface AuthResult {
  */
 const GATEWAY_HEADERS = ["cf-aig-authorization", "authorization", "x-api-key", "api-key", "x-goog-api-key"] as const;
 
-function presented(headers: Headers, name: (typeof GATEWAY_HEADERS)[number]): string | undefined {
+function presented(headers: RequestHeaders, name: (typeof GATEWAY_HEADERS)[number]): string | undefined {
   const v = headers.get(name);
   if (!v) return undefined;
   if (name !== "authorization" && name !== "cf-aig-authorization") return v.trim() || undefined;
@@ -51,7 +52,7 @@ function otherValue(values: Array<string | undefined>, used: number): string | u
  * admin token or any virtual key exist. Fails closed: with none of them, only an adapter that
  * knows it is private may run open.
  */
-export async function authenticate(gw: Gateway, headers: Headers): Promise<AuthResult> {
+export async function authenticate(gw: Gateway, headers: RequestHeaders): Promise<AuthResult> {
   const { tokens, allowOpen } = gw.config.auth;
   const values = GATEWAY_HEADERS.map((h) => presented(headers, h));
   const keys = gw.keys;

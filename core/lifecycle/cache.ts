@@ -7,6 +7,8 @@ import type { Gateway } from "../gateway.js";
 import type { Call } from "./call.js";
 import type { RouteRequest } from "./stages.js";
 import type { Target } from "./route.js";
+import type { RequestHeaders } from "../http.js";
+import { wholeResponse } from "../response-parts.js";
 
 export type CacheStatus = "HIT" | "MISS" | "BYPASS";
 
@@ -31,7 +33,7 @@ const PER_REQUEST = /^(?:x-request-id|x-upstream-request-id|request-id|x-amzn-re
  * Undefined when caching does not apply: no header, no store read. `options` holds the cf-aig-*
  * settings (the request's headers; a universal-endpoint request's first step's over them).
  */
-export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, targets: readonly Target[], options: Headers): Promise<CacheLookup | undefined> {
+export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, targets: readonly Target[], options: RequestHeaders): Promise<CacheLookup | undefined> {
   const skip = flag(options.get("cf-aig-skip-cache"));
   const ttlSeconds = ttlHeader(options.get("cf-aig-cache-ttl")) ?? call.auth?.key?.cacheTtlSeconds ?? aliasTtl(gw, req.model) ?? gw.config.cache.ttlSeconds;
   if (ttlSeconds === undefined && !skip) return undefined;
@@ -58,7 +60,7 @@ export function replay(hit: CachedAnswer, call: Call, headers: Record<string, st
   call.model = hit.model;
   call.record.stream = hit.stream;
   call.finish({ status: hit.status, usage: hit.usage });
-  return new Response(hit.body as BodyInit, { status: hit.status, headers: Object.assign(headers, hit.headers) });
+  return wholeResponse(hit.body, hit.status, Object.assign(headers, hit.headers));
 }
 
 /**

@@ -3,7 +3,7 @@ import { framings } from "../formats/framing.js";
 import type { StreamAdapter, StreamPart } from "../providers/types.js";
 import type { Usage } from "../types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
-import type { BodySource } from "../streamed-response.js";
+import type { BodySource } from "../response-parts.js";
 
 const DONE = "data: [DONE]\n\n";
 

@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import { badRequest } from "../errors.js";
 import type { MetadataValue, VirtualKeyRecord } from "../store/types.js";
+import type { RequestHeaders } from "../http.js";
 
 /** cf-aig-metadata's limits, as Cloudflare AI Gateway sets them. */
 const MAX_ENTRIES = 5;
@@ -21,7 +22,7 @@ export interface LogOptions {
  * cf-aig-collect-log-payload), then the virtual key (logBodies), then the gateway's settings.
  * cf-aig-metadata is checked even when nothing is logged: a bad one is the caller's mistake either way.
  */
-export function logOptions(config: Config, key: VirtualKeyRecord | undefined, headers: Headers, hasStore: boolean): LogOptions {
+export function logOptions(config: Config, key: VirtualKeyRecord | undefined, headers: RequestHeaders, hasStore: boolean): LogOptions {
   const metadata = mergeMetadata(key?.metadata, parseMetadata(headers.get("cf-aig-metadata")));
   const logged = hasStore && config.logs.enabled && flag(headers, "cf-aig-collect-log") !== false;
   const bodies = logged && (flag(headers, "cf-aig-collect-log-payload") ?? key?.logBodies ?? config.logs.bodies);
@@ -61,7 +62,7 @@ function mergeMetadata(key: Record<string, string> | undefined, request: Record<
   return Object.assign(Object.create(null), key, request);
 }
 
-function flag(headers: Headers, name: string): boolean | undefined {
+function flag(headers: RequestHeaders, name: string): boolean | undefined {
   const raw = headers.get(name);
   if (raw === null) return undefined;
   const v = raw.trim().toLowerCase();

@@ -4,6 +4,7 @@ import type { Gateway, ProviderRoute } from "../gateway.js";
 import type { Built } from "../upstream/attempt-loop.js";
 import type { ClientCredentials } from "../upstream/credentials.js";
 import type { CallContext } from "../providers/types.js";
+import type { RequestHeaders } from "../http.js";
 
 export interface Target {
   route: ProviderRoute;
@@ -13,7 +14,7 @@ export interface Target {
   /** This target's own settings (a universal-endpoint step's), over the request's. */
   retry?: RetryPolicy;
   timeoutMs?: number;
-  clientHeaders?: Headers;
+  clientHeaders?: RequestHeaders;
   client?: ClientCredentials;
   build?(ctx: CallContext): Built | Promise<Built>;
 }
@@ -22,7 +23,7 @@ export interface Target {
  * Where a request's `model` goes, first match wins: a configured alias, `provider/model`,
  * the x-provider header with a bare model, the default provider.
  */
-export function resolveTargets(gw: Gateway, model: string, headers: Headers, random = Math.random): Target[] {
+export function resolveTargets(gw: Gateway, model: string, headers: RequestHeaders, random = Math.random): Target[] {
   const alias = Object.hasOwn(gw.config.models, model) ? gw.config.models[model] : undefined;
   if (alias) {
     const targets = alias.targets.map((t) => ({ route: gw.route(t.provider)!, model: t.model, weight: t.weight ?? 1, fallbackOn: alias.onStatusCodes }));

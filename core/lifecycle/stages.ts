@@ -1,6 +1,4 @@
-import type { Context } from "hono";
-import type { AppEnv } from "../app-env.js";
-import { Cancel } from "../cancel.js";
+import type { ApiRequest } from "./api-request.js";
 import { GatewayError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import { type Answer, type Built, attemptLoop } from "../upstream/attempt-loop.js";
@@ -18,10 +16,12 @@ import { newTraceContext, parseTraceparent } from "../telemetry/trace-context.js
 import type { TraceContext } from "../types.js";
 import { CallGuard } from "../guardrails/call-guard.js";
 import { guardPrompt, type GuardedPrompt } from "../guardrails/prompt.js";
+import type { RequestHeaders } from "../http.js";
 
 /**
- * The request lifecycle every API route shares, in the order it runs. Before it, as middleware
- * on every API path (app.ts): CORS, the body size limit. Then, per request:
+ * The request lifecycle every API route shares, in the order it runs, on a request read as plain
+ * values (api-request.ts). Before it, on every API path: CORS, the body size limit (as middleware
+ * in app.ts; on Node's direct path in functions/node/direct-api.ts). Then, per request:
  *
  *   1. call record   opened here; finished exactly once (lifecycle/call.ts)
  *   2. auth          who is calling: gateway token, virtual key, or open (lifecycle/auth.ts)
@@ -46,10 +46,10 @@ export interface RouteRequest extends LimitsRequest {
   build(ctx: CallContext): Built | Promise<Built>;
   /** What identifies this request's answer besides route, targets and caller (its canonical body); absent = never cached. */
   cacheMaterial?(): string;
-  /** The route answers this request itself, with no upstream call (count_tokens' estimate). */
-  answer?(): Response | Promise<Response>;
+  /** The route answers this request itself, with no upstream call (count_tokens' estimate), with `headers` among its own. */
+  answer?(headers: Record<string, string>): Response | Promise<Response>;
   /** Where the cf-aig-* options are read (default: the request's headers); a universal-endpoint step's headers override them. */
-  options?: Headers;
+  options?: RequestHeaders;
   /** The request as guardrails read it; absent: the route can't be inspected, and a guarded request is refused. */
   prompt?: GuardedPrompt;
 }
@@ -57,7 +57,7 @@ export interface RouteRequest extends LimitsRequest {
 export interface ApiRoute {
   /** For the call record: "chat", "completions", "embeddings", "passthrough" … */
   endpoint: string;
-  read(c: Context<AppEnv>, call: Call): Promise<RouteRequest>;
+  read(req: ApiRequest, call: Call): Promise<RouteRequest>;
   /**
    * The answer as the route's response, with the gateway's `headers` among its own (given in the
    * Response's init: setting them afterwards makes Node build a Headers object per answer). The
@@ -69,10 +69,10 @@ export interface ApiRoute {
   upstreamError?(e: UpstreamHttpError, call: Call, headers: Record<string, string>): Response;
 }
 
-export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute): Promise<Response> {
-  const call = new Call(gw, c.get("requestId"), route.endpoint, c.get("startedAt"));
+export async function runCall(gw: Gateway, request: ApiRequest, route: ApiRoute): Promise<Response> {
+  const call = new Call(gw, request.requestId, route.endpoint, request.startedAt);
   const record = call.record;
-  const headers = c.req.raw.headers;
+  const headers = request.headers;
   let capture: BodyCapture | undefined;
   try {
     call.auth = await authenticate(gw, headers);
@@ -87,19 +87,18 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     const trace = traceOf(gw, headers);
     if (trace) record.trace = trace.context;
 
-    const req = await route.read(c, call);
+    const req = await route.read(request, call);
     record.stream = req.stream;
     if (log.bodies) {
       capture = new BodyCapture(gw.config.logs.maxBodyBytes);
-      capture.setRequest(await c.req.text()); // the route read it already: Hono keeps the text
+      capture.setRequest(await request.text()); // the route read it already: the text is kept
       call.bodies = capture.bodies;
     }
 
     const limits = await checkLimits(gw, call, req);
     const answerHeaders = limits.headers;
     answerHeaders["x-request-id"] = record.requestId;
-    const cors = c.get("cors");
-    if (cors) Object.assign(answerHeaders, cors);
+    if (request.cors) Object.assign(answerHeaders, request.cors);
     if (log.logged) answerHeaders["cf-aig-log-id"] = record.requestId;
     const options = req.options ?? headers;
     const guardSet = gw.guardrails.forCall(call.auth.key?.guardrails, aliasGuardrails(gw, req.model));
@@ -107,7 +106,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       call.guard = new CallGuard(guardSet, (record.guardrails = []), {
         clientHeaders: headers,
         client: call.auth.client,
-        cancel: clientCancel(gw, c),
+        cancel: request.clientCancel(),
         onCredential: (ctx) => call.holdsSecret(...credentialSecrets(ctx)),
       });
       if (!req.prompt) throw uninspectable(guardSet.policies, route.endpoint);
@@ -120,18 +119,15 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       answerHeaders["cf-aig-cache-status"] = cache.status;
       if (cache.hit) {
         call.answered();
-        c.set("answered", true);
         const res = replay(cache.hit, call, answerHeaders);
         return capture ? capture.answer(res, call) : res;
       }
     }
 
     if (req.answer) {
-      const res = await req.answer();
+      const res = await req.answer(answerHeaders);
       call.answered();
-      for (const name in answerHeaders) res.headers.set(name, answerHeaders[name]!);
       call.finish({ status: res.status });
-      c.set("answered", true);
       return capture ? capture.answer(res, call) : res;
     }
 
@@ -143,7 +139,7 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
         clientWantsUsage: req.clientWantsUsage,
         clientHeaders: headers,
         client: call.auth.client,
-        cancel: clientCancel(gw, c),
+        cancel: request.clientCancel(),
         retry: retryPolicy(gw.config, options, req.repeatable !== false),
         timeoutMs: requestTimeout(gw.config, options),
         build: req.build,
@@ -156,7 +152,6 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
       const res = route.upstreamError(e, call, answerHeaders);
       call.finish({ status: res.status, error: e.message, errorCode: e.code ?? e.type });
       capture?.settle();
-      c.set("answered", true);
       return res;
     }
     call.answered();
@@ -167,7 +162,6 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     // Set, not spread: spreading an object whose keys were added one by one takes V8's slow path (~10 µs for the rate headers).
     answerHeaders["cf-aig-step"] = String(answer.step);
     let res = await route.respond(answer, call, req, answerHeaders);
-    c.set("answered", true);
     if (cache?.status === "MISS") res = storeWhenComplete(gw, call, cache, res);
     return capture ? capture.answer(res, call) : res;
   } catch (e) {
@@ -178,13 +172,6 @@ export async function runCall(gw: Gateway, c: Context<AppEnv>, route: ApiRoute):
     if (!record.logged) throw scrubbed;
     throw new GatewayError(scrubbed.status, scrubbed.message, scrubbed.type, scrubbed.code, scrubbed.param, { ...scrubbed.headers, "cf-aig-log-id": record.requestId });
   }
-}
-
-/** Aborts when the client leaves: the runtime's own watch (Node: the response's close), else the request's signal. One per request. */
-function clientCancel(gw: Gateway, c: Context<AppEnv>): Cancel {
-  let cancel = c.get("clientCancel");
-  if (!cancel) c.set("clientCancel", (cancel = gw.runtime.watchClient?.(c.env) ?? Cancel.of(c.req.raw.signal)));
-  return cancel;
 }
 
 /** The policies a model alias adds. */
@@ -207,7 +194,7 @@ function uninspectable(policies: string[], endpoint: string): GatewayError {
  * This request's trace: the client's traceparent continued, or a new trace when spans are
  * exported. Undefined when there is neither (nothing to propagate, nothing to export).
  */
-function traceOf(gw: Gateway, headers: Headers): { context: TraceContext; exported: boolean } | undefined {
+function traceOf(gw: Gateway, headers: RequestHeaders): { context: TraceContext; exported: boolean } | undefined {
   const parent = parseTraceparent(headers.get("traceparent"), headers.get("tracestate"));
   const exported = gw.config.telemetry.otlp !== undefined;
   if (!parent && !exported) return undefined;

@@ -1,5 +1,5 @@
 import { badRequest } from "../errors.js";
-import type { UpstreamRequest } from "../http.js";
+import type { UpstreamRequest, RequestHeaders } from "../http.js";
 import { openAICompatibleProvider } from "./openai-compatible.js";
 import type { BuiltRequest, CallContext, EndpointAdapter, Provider, ProviderConfig } from "./types.js";
 
@@ -111,7 +111,7 @@ function authorize(req: UpstreamRequest, ctx: CallContext): UpstreamRequest {
 }
 
 /** The AzureOpenAI SDK sends its key as `api-key`: the caller's own Azure key, unless it is the gateway key sent twice. */
-function clientCredential(headers: Headers): ReturnType<NonNullable<Provider["clientCredential"]>> {
+function clientCredential(headers: RequestHeaders): ReturnType<NonNullable<Provider["clientCredential"]>> {
   const key = headers.get("api-key")?.trim();
   if (!key) return null;
   for (const h of ["authorization", "x-api-key", "cf-aig-authorization"]) {

@@ -1,4 +1,4 @@
-import type { HttpClient, UpstreamRequest } from "../http.js";
+import type { HttpClient, UpstreamRequest, RequestHeaders } from "../http.js";
 import type { ChatChunk, ChatRequest } from "../types.js";
 
 /** One provider's entry in the config file (`providers.<name>`). */
@@ -37,7 +37,7 @@ export interface CallContext {
   stream: boolean;
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
   clientWantsUsage: boolean;
-  clientHeaders: Headers;
+  clientHeaders: RequestHeaders;
   env: Readonly<Record<string, string | undefined>>;
 }
 
@@ -123,7 +123,7 @@ export interface Provider {
   /** Adds the credential to a built request: a bearer header, an api key header, a SigV4 signature. */
   authorize(req: UpstreamRequest, ctx: CallContext): UpstreamRequest | Promise<UpstreamRequest>;
   /** A credential the provider reads from the request itself (Bedrock's x-aws-* headers). */
-  clientCredential?(headers: Headers, ctx: Omit<CallContext, "credential">): Credential | null;
+  clientCredential?(headers: RequestHeaders, ctx: Omit<CallContext, "credential">): Credential | null;
   /** Whether a key the client sent can be this provider's credential (Bedrock takes only its own API keys). Default: any. */
   acceptsClientKey?(key: string): boolean;
   /** What a caller is told when no credential is found, if the generic message doesn't fit. */

@@ -8,12 +8,16 @@ import { readJson } from "./chat-target.js";
 import type { ApiRoute } from "../lifecycle/stages.js";
 import { parseJson, validate } from "../lifecycle/validate.js";
 import type { BuiltRequest, CallContext } from "../providers/types.js";
+import { wholeResponse } from "../response-parts.js";
 
 /**
  * POST /v1/messages/count_tokens: exact from Anthropic and from Claude on Bedrock (their own
  * counting APIs), an estimate for any other target (about four characters a token, answered by
  * the gateway with no upstream call and `x-strait-token-count: estimate`).
  */
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const ESTIMATE_HEADERS = { ...JSON_HEADERS, "x-strait-token-count": "estimate" };
 
 const CountSchema = v.looseObject({
   model: v.pipe(v.string(), v.minLength(1, "must not be empty"), v.maxLength(256, "is longer than 256 characters")),
@@ -36,10 +40,10 @@ function countRequest(body: Record<string, unknown>, ctx: CallContext): BuiltReq
 export function countTokensRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "count_tokens",
-    async read(c, call) {
-      const body = validate(CountSchema, parseJson(await c.req.text())) as Record<string, unknown> & { model: string };
+    async read(request, call) {
+      const body = validate(CountSchema, parseJson(await request.text())) as Record<string, unknown> & { model: string };
       call.model = body.model;
-      const targets = resolveTargets(gw, body.model, c.req.raw.headers);
+      const targets = resolveTargets(gw, body.model, request.headers);
       const first = targets[0]!;
       const counts = first.route.provider.id === "anthropic" || first.route.provider.messages?.accepts?.(first.model) === true;
       return {
@@ -49,7 +53,7 @@ export function countTokensRoute(gw: Gateway): ApiRoute {
         clientWantsUsage: false,
         prompt: { format: "anthropic", body },
         // No provider counts for this target: the gateway's estimate, with no upstream call.
-        answer: counts ? undefined : () => Response.json({ input_tokens: estimateTokens(body) }, { headers: { "x-strait-token-count": "estimate" } }),
+        answer: counts ? undefined : (headers) => wholeResponse(JSON.stringify({ input_tokens: estimateTokens(body) }), 200, Object.assign(headers, ESTIMATE_HEADERS)),
         async build(ctx) {
           const built = countRequest(body, ctx);
           if (!built) throw upstreamError(502, `Provider "${ctx.providerName}" has no token counting API.`, "unsupported_endpoint");
@@ -63,7 +67,7 @@ export function countTokensRoute(gw: Gateway): ApiRoute {
       const tokens = typeof json?.input_tokens === "number" ? json.input_tokens : json?.inputTokens;
       if (typeof tokens !== "number") throw upstreamError(502, `Provider "${answer.ctx.providerName}" answered with no token count.`, "bad_upstream_response");
       call.finish({});
-      return new Response(JSON.stringify({ input_tokens: tokens }), { status: 200, headers: Object.assign(headers, { "content-type": "application/json" }) });
+      return wholeResponse(JSON.stringify({ input_tokens: tokens }), 200, Object.assign(headers, JSON_HEADERS));
     },
   };
 }

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { SSE_HEADERS, sseResponse } from "../streamed-response.js";
+import { SSE_HEADERS, sseResponse, wholeResponse } from "../response-parts.js";
 import { badRequest, } from "../errors.js";
 import { anthropicErrorBody } from "../formats/anthropic/errors.js";
 import { chatToMessage } from "../formats/anthropic/from-chat.js";
@@ -51,14 +51,14 @@ type MessagesRequest = RouteRequest & { requestedModel: string };
 export function messagesRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "messages",
-    async read(c, call) {
-      const text = await c.req.text();
+    async read(request, call) {
+      const text = await request.text();
       const body = validate(MessagesSchema, parseJson(text)) as Record<string, unknown> & { model: string; stream?: boolean | null };
       // The body's text as it came, edited rather than serialised anew for a native upstream; dropped once a guardrail rewrites the body.
       let raw: string | undefined = text;
       call.model = body.model;
       const stream = body.stream === true;
-      const targets = resolveTargets(gw, body.model, c.req.raw.headers);
+      const targets = resolveTargets(gw, body.model, request.headers);
       const translating = targets.some((t) => !nativeAdapter(t.route.provider, t.model));
       const caching = promptCachingAuto(gw, call, body.model);
       // Translated once, when some target needs it: its 400s come before any upstream call. Again if a guardrail rewrote the body.
@@ -115,7 +115,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
         const usage = usageOf(json) ?? invokeModelHeaderUsage(answer.res.headers);
         await guardAnswer(gw, call, "anthropic", json, usage, headers);
         call.finish({ usage });
-        return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+        return wholeResponse(JSON.stringify(json), 200, Object.assign(headers, JSON_HEADERS));
       }
 
       const chat = chatAdapter(answer.ctx, "/v1/messages");
@@ -137,7 +137,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       const completion = json as ChatCompletion;
       await guardAnswer(gw, call, "chat", completion, completion.usage, headers);
       call.finish({ usage: completion.usage });
-      return new Response(JSON.stringify(chatToMessage(completion, model)), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+      return wholeResponse(JSON.stringify(chatToMessage(completion, model)), 200, Object.assign(headers, JSON_HEADERS));
     },
 
     upstreamError(e, call, headers) {
@@ -145,12 +145,12 @@ export function messagesRoute(gw: Gateway): ApiRoute {
       // Anthropic's own error body (native calls) goes back as it came, scrubbed; anything else in its shape.
       if (text.includes('"type":"error"')) {
         try {
-          if (JSON.parse(text)?.type === "error") return new Response(text, { status, headers: { ...headers, ...JSON_HEADERS } });
+          if (JSON.parse(text)?.type === "error") return wholeResponse(text, status, { ...headers, ...JSON_HEADERS });
         } catch {
           // not JSON: the gateway's own error below
         }
       }
-      return new Response(JSON.stringify(anthropicErrorBody(call.scrubbed(e))), { status: e.status, headers: { ...e.headers, ...headers, ...JSON_HEADERS } });
+      return wholeResponse(JSON.stringify(anthropicErrorBody(call.scrubbed(e))), e.status, { ...e.headers, ...headers, ...JSON_HEADERS });
     },
   };
 }

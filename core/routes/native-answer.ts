@@ -1,7 +1,7 @@
 import { openAIStreamTranslator } from "../formats/openai-stream.js";
 import type { Call } from "../lifecycle/call.js";
 import { clientStream } from "../lifecycle/chat-stream.js";
-import { readableOf } from "../streamed-response.js";
+import { readableOf } from "../response-parts.js";
 import type { Answer } from "../upstream/attempt-loop.js";
 import type { UpstreamHttpError } from "../upstream/failure.js";
 import { invokeModelHeaderUsage, usageOf } from "../usage/normalize.js";

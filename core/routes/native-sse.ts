@@ -1,5 +1,5 @@
 import { GatewayError, upstreamError } from "../errors.js";
-import { type BodySource, streamedResponse } from "../streamed-response.js";
+import { type BodySource, streamedResponse } from "../response-parts.js";
 import { SSEDecoder, type SSEEvent } from "../formats/sse.js";
 import type { Call } from "../lifecycle/call.js";
 import type { Answer } from "../upstream/attempt-loop.js";

@@ -1,4 +1,4 @@
-import { sseResponse } from "../streamed-response.js";
+import { sseResponse, wholeResponse } from "../response-parts.js";
 import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { BuiltRequest, EndpointAdapter } from "../providers/types.js";
@@ -35,8 +35,8 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
   };
   return {
     endpoint,
-    async read(c, call) {
-      const text = await c.req.text();
+    async read(request, call) {
+      const text = await request.text();
       const body = parseJson(text) as OpenAIBody;
       // The body's text as it came, edited rather than serialised anew upstream; dropped once a guardrail rewrites the body.
       let raw: string | undefined = text;
@@ -45,7 +45,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       const stream = endpoint !== "embeddings" && body.stream === true;
       return {
         model: body.model,
-        targets: resolveTargets(gw, body.model, c.req.raw.headers),
+        targets: resolveTargets(gw, body.model, request.headers),
         stream,
         clientWantsUsage: body.stream_options?.include_usage === true,
         cacheMaterial: jsonMaterial(body),
@@ -108,7 +108,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       if (guarded && (await guarded)) changed = true;
       if (changed) bytes = new TextEncoder().encode(JSON.stringify(json));
       call.finish({ usage: json?.usage ?? undefined });
-      return new Response(bytes as BodyInit, { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+      return wholeResponse(bytes, 200, Object.assign(headers, JSON_HEADERS));
     },
   };
 }

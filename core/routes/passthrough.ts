@@ -1,6 +1,6 @@
 import { GatewayError, badRequest } from "../errors.js";
 import type { Gateway, ProviderRoute } from "../gateway.js";
-import type { UpstreamRequest } from "../http.js";
+import type { UpstreamRequest, RequestHeaders } from "../http.js";
 import { canonicalJson } from "../cache/key.js";
 import type { Target } from "../lifecycle/route.js";
 import type { ApiRoute, RouteRequest } from "../lifecycle/stages.js";
@@ -113,15 +113,14 @@ export function passthroughRoute(gw: Gateway, name: string): ApiRoute {
   const route = gw.route(name)!;
   return {
     endpoint: "passthrough",
-    async read(c, call) {
-      const url = new URL(c.req.url);
-      const method = c.req.method.toUpperCase() as UpstreamRequest["method"];
+    async read(request, call) {
+      const method = request.method.toUpperCase() as UpstreamRequest["method"];
       if (!METHODS.has(method)) {
         throw new GatewayError(405, `Pass-through routes accept ${[...METHODS].join(", ")}.`, "invalid_request_error", "method_not_allowed", null, { allow: [...METHODS].join(", ") });
       }
-      const checked = clientPath(url.pathname, name);
-      const body = method === "GET" || method === "DELETE" ? undefined : new Uint8Array(await c.req.arrayBuffer());
-      const native = nativeCall(gw, route, method, checked, url.search, body, jsonBody(body, c.req.header("content-type")), c.req.raw.headers);
+      const checked = clientPath(request.path, name);
+      const body = method === "GET" || method === "DELETE" ? undefined : await request.bytes();
+      const native = nativeCall(gw, route, method, checked, request.search, body, jsonBody(body, request.headers.get("content-type") ?? undefined), request.headers);
       call.record.provider = route.name;
       call.model = native.target.model;
       const req: PassthroughRequest = {
@@ -160,7 +159,7 @@ export interface NativeCall extends NativeAnswerOptions {
  * A native call to `route` at the client's (checked) path. An OpenAI-shaped stream whose client
  * did not ask for the usage chunk gets it asked for (so limits can count it); the answer drops it.
  */
-export function nativeCall(gw: Gateway, route: ProviderRoute, method: UpstreamRequest["method"], checked: string, search: string, bytes: Uint8Array | undefined, json: any, clientHeaders: Headers): NativeCall {
+export function nativeCall(gw: Gateway, route: ProviderRoute, method: UpstreamRequest["method"], checked: string, search: string, bytes: Uint8Array | undefined, json: any, clientHeaders: RequestHeaders): NativeCall {
   const path = route.provider.passthroughPath?.(checked, route.config, gw.runtime.env) ?? checked;
   const url = upstreamUrl(gw.baseUrl(route), path, search);
   const openAIStream = json?.stream === true && OPENAI_STREAMING.test(path);
@@ -195,7 +194,7 @@ function unmeteredReason(method: string, path: string, unaskedStream: boolean, p
   return undefined;
 }
 
-export function forwardedHeaders(client: Headers, route: ProviderRoute): Record<string, string> {
+export function forwardedHeaders(client: RequestHeaders, route: ProviderRoute): Record<string, string> {
   const out: Record<string, string> = {};
   client.forEach((v, k) => {
     if (REQUEST_HEADERS.has(k) || REQUEST_HEADER_PREFIXES.some((p) => k.startsWith(p))) out[k] = v;

@@ -7,6 +7,7 @@ import type { Gateway } from "../gateway.js";
 import { authenticate, type AuthResult } from "../lifecycle/auth.js";
 import { storeFailure } from "../lifecycle/store-failure.js";
 import { type ResponseStore, ResponseTooLargeError, type StoredResponse } from "../store/types.js";
+import type { RequestHeaders } from "../http.js";
 
 /**
  * The Responses API's state: with `store` (the API's default) each response and the items that led
@@ -17,7 +18,7 @@ import { type ResponseStore, ResponseTooLargeError, type StoredResponse } from "
  */
 
 /** Whose responses these are: the same tenants as the cache's. */
-export async function responseTenant(gw: Gateway, auth: AuthResult, headers: Headers): Promise<string> {
+export async function responseTenant(gw: Gateway, auth: AuthResult, headers: RequestHeaders): Promise<string> {
   const own = auth.client.providerKey ?? headers.get("x-aws-access-key-id") ?? undefined;
   return cacheTenant(auth.principal, own ? await digestHex(gw.runtime, own) : undefined);
 }

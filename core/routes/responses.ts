@@ -1,5 +1,5 @@
 import { badRequest, upstreamError } from "../errors.js";
-import { SSE_HEADERS, sseResponse } from "../streamed-response.js";
+import { SSE_HEADERS, sseResponse, wholeResponse } from "../response-parts.js";
 import { editedText, isJsonObject } from "../formats/json-text.js";
 import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
@@ -46,15 +46,15 @@ interface ResponsesRequest extends RouteRequest {
 export function responsesRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "responses",
-    async read(c, call) {
-      const text = await c.req.text();
+    async read(request, call) {
+      const text = await request.text();
       const body = parseJson(text) as Body;
       // The body's text as it came, edited rather than serialised anew for a native upstream; dropped once a guardrail rewrites the body.
       let raw: string | undefined = text;
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw badRequest("The request body must be a JSON object.");
       if (typeof body.model !== "string" || !body.model || body.model.length > 256) throw badRequest("model must be a model name of 1 to 256 characters.", "model");
       call.model = body.model;
-      const headers = c.req.raw.headers;
+      const headers = request.headers;
       const tenant = await responseTenant(gw, call.auth!, headers);
       const history = await previousItems(gw, tenant, body.previous_response_id);
       const targets = resolveTargets(gw, body.model, headers);
@@ -126,7 +126,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
         await guardAnswer(gw, call, "responses", json, usageOf(json), headers);
         call.finish({ usage: usageOf(json) });
         if (keep) keepResponse(gw, req.tenant, json, req.items, call.record.requestId);
-        return new Response(JSON.stringify(json), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+        return wholeResponse(JSON.stringify(json), 200, Object.assign(headers, JSON_HEADERS));
       }
 
       const chat = chatAdapter(answer.ctx, "/v1/responses");
@@ -159,7 +159,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
       const response = chatToResponse(completion, context);
       call.finish({ usage: completion.usage });
       if (keep) keepResponse(gw, req.tenant, response, req.items, call.record.requestId);
-      return new Response(JSON.stringify(response), { status: 200, headers: Object.assign(headers, JSON_HEADERS) });
+      return wholeResponse(JSON.stringify(response), 200, Object.assign(headers, JSON_HEADERS));
     },
   };
 }

@@ -9,6 +9,7 @@ import { parseJson } from "../lifecycle/validate.js";
 import { canonicalJson } from "../cache/key.js";
 import { type NativeAnswerOptions, nativeError, relay } from "./native-answer.js";
 import { clientPath, nativeCall, type NativeCall } from "./passthrough.js";
+import type { RequestHeaders } from "../http.js";
 
 /**
  * Cloudflare AI Gateway's universal endpoint: `POST /` with a JSON array of steps
@@ -47,13 +48,13 @@ type UniversalRequest = RouteRequest & { calls: NativeCall[] };
 export function universalRoute(gw: Gateway): ApiRoute {
   return {
     endpoint: "universal",
-    async read(c, call) {
-      const steps = parseSteps(gw, parseJson(await c.req.text()));
+    async read(request, call) {
+      const steps = parseSteps(gw, parseJson(await request.text()));
       const calls: NativeCall[] = [];
       const targets: Target[] = [];
       let first: Headers | undefined;
       for (const [i, step] of steps.entries()) {
-        const options = stepOptions(c.req.raw.headers, step);
+        const options = stepOptions(request.headers, step);
         first ??= options;
         const [path, search = ""] = splitQuery(step.endpoint);
         const route = gw.route(step.provider)!;
@@ -123,8 +124,9 @@ function parseSteps(gw: Gateway, body: unknown): Step[] {
 }
 
 /** The request's headers with the step's over them, then its config over both. */
-function stepOptions(request: Headers, step: Step): Headers {
-  const out = new Headers(request);
+function stepOptions(request: RequestHeaders, step: Step): Headers {
+  const out = new Headers();
+  request.forEach((v, k) => out.set(k, v));
   for (const [k, v] of Object.entries(step.headers)) out.set(k, v);
   for (const [k, v] of Object.entries(step.config)) out.set(CONFIG_HEADERS[k]!, String(v));
   return out;

@@ -3,7 +3,7 @@ import type { RetryPolicy } from "../config.js";
 import { GatewayError, badRequest } from "../errors.js";
 import { isEventStream, loadEventStreamCodec } from "../formats/eventstream.js";
 import type { Gateway } from "../gateway.js";
-import type { UpstreamRequest, UpstreamResponse } from "../http.js";
+import type { UpstreamRequest, UpstreamResponse, RequestHeaders } from "../http.js";
 import { newSpanId, traceparentOf } from "../telemetry/trace-context.js";
 import type { AttemptRecord, TraceContext } from "../types.js";
 import type { CallContext, Provider } from "../providers/types.js";
@@ -25,7 +25,7 @@ export interface AttemptPlan {
   targets: Target[];
   stream: boolean;
   clientWantsUsage: boolean;
-  clientHeaders: Headers;
+  clientHeaders: RequestHeaders;
   client: ClientCredentials;
   /** Aborts when the client goes away. */
   cancel?: Cancel;

@@ -1,4 +1,4 @@
-import { type HttpBindings, serve } from "@hono/node-server";
+import { type HttpBindings, getRequestListener } from "@hono/node-server";
 import * as nodeCrypto from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,7 +10,8 @@ import { type App, buildGateway, DeferredWork } from "../boot.js";
 import { undiciClient } from "./http-client.js";
 import { watchClient } from "./client-watch.js";
 import { writeStreamed } from "./stream-writer.js";
-import { streamedParts } from "../../core/streamed-response.js";
+import { directApi } from "./direct-api.js";
+import { streamedParts } from "../../core/response-parts.js";
 import { MetricsRegistry } from "../../core/telemetry/prometheus.js";
 import { processMetrics } from "./process-metrics.js";
 
@@ -77,9 +78,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const work = new DeferredWork(opts.log);
   const { gateway, app } = buildGateway(opts.config, { http: undiciClient(), log: opts.log, env: opts.env ?? process.env, store: opts.store, defer: work.defer, sha256Hex, watchClient, ownsCounters: opts.ownsCounters, writeBehindMs: opts.writeBehindMs, metrics: new MetricsRegistry({ runtime: processMetrics() }) });
   const host = opts.host ?? "127.0.0.1";
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: (req, env) => answer(app, req, env as HttpBindings), hostname: host, port: opts.port ?? 8787 }, () => resolve(s));
-    s.once("error", reject);
+  // The API routes straight from node:http; the rest (admin, dashboard, pass-through, …) through the Hono app.
+  const server = createServer(directApi(gateway, getRequestListener((req, env) => answer(app, req, env as HttpBindings))));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 8787, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -91,12 +94,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     (closing ??= (async () => {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       metrics?.close();
-      (server as any).closeIdleConnections?.();
+      server.closeIdleConnections();
       const timeout = opts.shutdownTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([stopped, new Promise<void>((r) => (timer = setTimeout(r, timeout)))]);
       clearTimeout(timer);
-      (server as any).closeAllConnections?.();
+      server.closeAllConnections();
       gateway.flush();
       await work.drained();
     })());

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { StreamedParts } from "../../core/streamed-response.js";
+import type { StreamedParts } from "../../core/response-parts.js";
 
 const TURN = Symbol("turn");
 const nextTurn = () => new Promise<typeof TURN>((resolve) => setImmediate(() => resolve(TURN)));

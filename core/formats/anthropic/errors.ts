@@ -1,5 +1,6 @@
 import type { GatewayError } from "../../errors.js";
 import type { AnthropicErrorBody } from "./types.js";
+import { wholeResponse } from "../../response-parts.js";
 
 /** HTTP status → Anthropic's error type, as Anthropic's own API pairs them. */
 const TYPES: ReadonlyMap<number, string> = new Map([
@@ -30,8 +31,5 @@ export function anthropicErrorBody(e: GatewayError): AnthropicErrorBody {
 
 /** core/errors.ts errorResponse, in Anthropic's shape, for the /v1/messages routes. */
 export function anthropicErrorResponse(e: GatewayError, extraHeaders?: Record<string, string>): Response {
-  return new Response(JSON.stringify(anthropicErrorBody(e)), {
-    status: e.status,
-    headers: { "content-type": "application/json", ...e.headers, ...extraHeaders },
-  });
+  return wholeResponse(JSON.stringify(anthropicErrorBody(e)), e.status, { "content-type": "application/json", ...e.headers, ...extraHeaders });
 }

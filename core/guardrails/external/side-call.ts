@@ -8,13 +8,14 @@ import { attemptLoop, type Built } from "../../upstream/attempt-loop.js";
 import type { ClientCredentials } from "../../upstream/credentials.js";
 import { UpstreamHttpError } from "../../upstream/failure.js";
 import { ExternalCheckError } from "./errors.js";
+import type { RequestHeaders } from "../../http.js";
 
 /** How long a check may take when its rule doesn't say (`timeoutMs`). */
 export const DEFAULT_TIMEOUT_MS = 3000;
 
 /** What a check borrows from the request it guards: the same credential chain, the same client. */
 export interface SideCallContext {
-  clientHeaders: Headers;
+  clientHeaders: RequestHeaders;
   client: ClientCredentials;
   /** Aborts when the client goes away. */
   cancel?: Cancel;

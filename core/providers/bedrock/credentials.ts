@@ -1,5 +1,6 @@
 import { badRequest } from "../../errors.js";
 import type { CallContext, Credential } from "../types.js";
+import type { RequestHeaders } from "../../http.js";
 
 type Ctx = Omit<CallContext, "credential">;
 
@@ -7,7 +8,7 @@ type Ctx = Omit<CallContext, "credential">;
  * The caller's own AWS keys (MagicAPI convention). Both halves or neither: a request that sends
  * only one is a mistake the caller should hear about, not a silent switch to the gateway's keys.
  */
-export function clientAwsCredential(headers: Headers): Credential | null {
+export function clientAwsCredential(headers: RequestHeaders): Credential | null {
   const accessKeyId = headers.get("x-aws-access-key-id")?.trim();
   const secretAccessKey = headers.get("x-aws-secret-access-key")?.trim();
   const sessionToken = headers.get("x-aws-session-token")?.trim() || undefined;

@@ -4,7 +4,7 @@ import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 import type { Answer } from "../../../core/upstream/attempt-loop.js";
 import { clientStream, type StreamEnd } from "../../../core/lifecycle/chat-stream.js";
 import type { UpstreamResponse } from "../../../core/http.js";
-import { readableOf } from "../../../core/streamed-response.js";
+import { readableOf } from "../../../core/response-parts.js";
 import type { ChatAdapter } from "../../../core/providers/types.js";
 import { UpstreamBody } from "../../../core/upstream/body.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BodySource, readableOf, streamedParts, streamedResponse } from "../../core/streamed-response.js";
+import { type BodySource, readableOf, streamedParts, streamedResponse } from "../../core/response-parts.js";
 
 /** A source that hands out `pieces` in turn, counting reads, then ends. */
 function sourceOf(pieces: Array<string | Uint8Array>) {

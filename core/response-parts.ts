@@ -19,8 +19,15 @@ export interface StreamedParts {
   source: BodySource;
 }
 
+/** An answer whose body is all there (JSON, an error), as it was built. */
+export interface WholeParts {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
 const encoder = new TextEncoder();
-const built = new WeakMap<Response, StreamedParts>();
+const built = new WeakMap<Response, StreamedParts | WholeParts>();
 
 /** A body source as a Web stream, for whatever reads a Response's body: one piece a pull, none ahead. */
 export function readableOf(source: BodySource): ReadableStream<Uint8Array> {
@@ -55,7 +62,24 @@ export function sseResponse(source: BodySource, headers: Record<string, string>)
   return streamedResponse(source, 200, Object.assign(headers, SSE_HEADERS));
 }
 
+/**
+ * An answer whose body is all there, remembered with its parts: the Node adapter writes it to the
+ * socket as it is (functions/node/direct-api.ts) rather than read it back out of the Response.
+ * Its headers are final: set none on `res.headers` afterwards.
+ */
+export function wholeResponse(body: string | Uint8Array, status: number, headers: Record<string, string>): Response {
+  const res = new Response(body as BodyInit, { status, headers });
+  built.set(res, { status, headers, body });
+  return res;
+}
+
+/** The parts of an answer made by streamedResponse or wholeResponse, if `res` is one. */
+export function responseParts(res: Response): StreamedParts | WholeParts | undefined {
+  return built.get(res);
+}
+
 /** The parts of a streamed answer made by streamedResponse, if `res` is one. */
 export function streamedParts(res: Response): StreamedParts | undefined {
-  return built.get(res);
+  const parts = built.get(res);
+  return parts && "source" in parts ? parts : undefined;
 }
