@@ -1,12 +1,10 @@
 import type { CallObserver, Gateway } from "../gateway.js";
-import { addGuardrailCounters, GUARDRAIL_COUNTER } from "../store/log-rules.js";
+import { addAnalytics, addGuardrailCounters, emptyAnalytics, GUARDRAIL_COUNTER } from "../store/log-rules.js";
 import type { AnalyticsRow, AnalyticsStore } from "../store/types.js";
-import type { GuardHit } from "../types.js";
+import type { CallRecord, GuardHit } from "../types.js";
 import { Coalescer } from "../usage/coalesce.js";
 import { tokensOf } from "../usage/tokens.js";
-import { bucketOf, mergeHistogram } from "./histogram.js";
-
-const SUMMED = ["requests", "errors4xx", "errors5xx", "cacheHits", "tokensIn", "tokensOut", "tokensCached", "costMicros"] as const;
+import { bucketOf } from "./histogram.js";
 
 /**
  * Analytics counters, added as calls finish (never a scan of the log): one row per hour, caller,
@@ -15,42 +13,43 @@ const SUMMED = ["requests", "errors4xx", "errors5xx", "cacheHits", "tokensIn", "
  * counts under provider "-".
  */
 export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObserver {
-  const rows = new Coalescer<AnalyticsRow>(
-    (a, b) => {
-      for (const f of SUMMED) a[f] += b[f];
-      mergeHistogram(a.latency, b.latency);
-      mergeHistogram(a.ttfb, b.ttfb);
-      addGuardrailCounters(a, b);
-      return a;
-    },
-    (row) => store.add(row),
-    { behind: gw.behind, track: gw.runtime.defer },
-  );
+  const rows = new Coalescer<AnalyticsRow>(addAnalytics, (row) => store.add(row), { behind: gw.behind, track: gw.runtime.defer });
   // The batch's write is tracked as deferred work by the Coalescer: nothing to return.
   return (record) => {
-    if (!record.principal) return; // refused before it was known who called (no or a bad credential)
-    const hit = record.cache === "HIT";
-    const tokens = tokensOf(hit ? undefined : record.usage);
-    const row: AnalyticsRow = {
-      hour: hourOf(record.startedAt),
-      keyId: record.principal,
-      provider: record.provider ?? "-",
-      model: record.model ?? "-",
-      requests: 1,
-      errors4xx: record.status >= 400 && record.status < 500 ? 1 : 0,
-      errors5xx: record.status >= 500 ? 1 : 0,
-      cacheHits: hit ? 1 : 0,
-      tokensIn: tokens.in,
-      tokensOut: tokens.out,
-      tokensCached: tokens.cachedRead,
-      costMicros: record.costMicros ?? 0,
-      latency: { [bucketOf(record.durationMs)]: 1 },
-      ttfb: record.ttfbMs === undefined ? {} : { [bucketOf(record.ttfbMs)]: 1 },
-    };
-    const guardrails = guardrailCounters(record.guardrails);
-    if (guardrails) row.guardrails = guardrails;
-    void rows.add(`${row.hour}\u0000${row.keyId}\u0000${row.provider}\u0000${row.model}`, row);
+    const keyId = record.principal;
+    if (!keyId) return; // refused before it was known who called (no or a bad credential)
+    const hour = hourOf(record.startedAt);
+    const provider = record.provider ?? "-";
+    const model = record.model ?? "-";
+    void rows.addTo(
+      `${hour}\u0000${keyId}\u0000${provider}\u0000${model}`,
+      () => countCall(emptyAnalytics({ hour, keyId, provider, model }), record),
+      (row) => void countCall(row, record),
+    );
   };
+}
+
+/** Adds one call to a row. */
+function countCall(row: AnalyticsRow, record: CallRecord): AnalyticsRow {
+  const hit = record.cache === "HIT";
+  const tokens = tokensOf(hit ? undefined : record.usage);
+  row.requests++;
+  if (record.status >= 400 && record.status < 500) row.errors4xx++;
+  else if (record.status >= 500) row.errors5xx++;
+  if (hit) row.cacheHits++;
+  row.tokensIn += tokens.in;
+  row.tokensOut += tokens.out;
+  row.tokensCached += tokens.cachedRead;
+  row.costMicros += record.costMicros ?? 0;
+  const latency = bucketOf(record.durationMs);
+  row.latency[latency] = (row.latency[latency] ?? 0) + 1;
+  if (record.ttfbMs !== undefined) {
+    const ttfb = bucketOf(record.ttfbMs);
+    row.ttfb[ttfb] = (row.ttfb[ttfb] ?? 0) + 1;
+  }
+  const guardrails = guardrailCounters(record.guardrails);
+  if (guardrails) addGuardrailCounters(row, { guardrails } as AnalyticsRow);
+  return row;
 }
 
 /**

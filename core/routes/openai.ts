@@ -24,6 +24,7 @@ export type Endpoint = "chat" | "completions" | "embeddings";
 const PATHS: Record<Endpoint, string> = { chat: "/v1/chat/completions", completions: "/v1/completions", embeddings: "/v1/embeddings" };
 
 const JSON_HEADERS = { "content-type": "application/json" };
+const decoder = new TextDecoder();
 
 type OpenAIBody = { model: string; stream?: boolean | null; stream_options?: { include_usage?: boolean } | null; [k: string]: unknown };
 
@@ -92,7 +93,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
       }
       let json: any;
       try {
-        json = JSON.parse(new TextDecoder().decode(bytes));
+        json = JSON.parse(decoder.decode(bytes));
       } catch {
         throw upstreamError(502, `Provider "${ctx.providerName}" sent a response that is not JSON.`, "bad_upstream_response");
       }

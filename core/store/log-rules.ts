@@ -224,6 +224,6 @@ export function addAnalytics(a: AnalyticsRow, b: AnalyticsRow): AnalyticsRow {
 }
 
 /** A row of the same hour, key, provider and model with nothing counted yet. */
-export function emptyAnalytics(row: AnalyticsRow): AnalyticsRow {
+export function emptyAnalytics(row: Pick<AnalyticsRow, "hour" | "keyId" | "provider" | "model">): AnalyticsRow {
   return { hour: row.hour, keyId: row.keyId, provider: row.provider, model: row.model, ...Object.fromEntries(ANALYTICS_COUNTERS.map((c) => [c, 0])), latency: {}, ttfb: {} } as AnalyticsRow;
 }

@@ -40,6 +40,17 @@ export class Coalescer<T> {
     return this.tracked(fresh.pending.done);
   }
 
+  /**
+   * The same as add(id, fresh()), but a batch already waiting for `id` is added to in place by
+   * `into`: a call under load builds no value of its own only to have it merged.
+   */
+  addTo(id: string, fresh: () => T, into: (pending: T) => void): Promise<void> {
+    const pending = this.slots.get(id)?.pending;
+    if (!pending) return this.add(id, fresh());
+    into(pending.value);
+    return pending.done;
+  }
+
   private tracked(p: Promise<void>): Promise<void> {
     this.opts.track?.(p);
     return p;

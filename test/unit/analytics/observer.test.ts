@@ -78,6 +78,45 @@ describe("analytics observer", () => {
     expect(written[1]).toMatchObject({ requests: 3, guardrails: { "pii:redact": 2, "secrets:block": 1 } });
   });
 
+  it("calls merged into a waiting batch add up every counter, their tokens and both histograms", async () => {
+    const written: AnalyticsRow[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const store: AnalyticsStore = {
+      add: async (row) => {
+        written.push(structuredClone(row));
+        if (written.length === 1) await held;
+      },
+      query: async () => [],
+    };
+    const observe = analyticsObserver(gw, store);
+    const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
+    observe(record(), call);
+    observe({ ...record(), status: 429, durationMs: 2 }, call);
+    observe({ ...record(), status: 502, durationMs: 100, ttfbMs: 40, usage, costMicros: 7 }, call);
+    observe({ ...record(), cache: "HIT", durationMs: 1, usage, costMicros: 0 }, call);
+    observe({ ...record(), ttfbMs: 40, usage, costMicros: 3 }, call);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(written).toHaveLength(2);
+    expect(written[1]).toEqual({
+      hour: HOUR,
+      keyId: "key_a",
+      provider: "openai",
+      model: "gpt-4o-mini",
+      requests: 4,
+      errors4xx: 1,
+      errors5xx: 1,
+      cacheHits: 1,
+      tokensIn: 20,
+      tokensOut: 10,
+      tokensCached: 0,
+      costMicros: 10,
+      latency: { 0: 1, 4: 1, 27: 2 } as Record<string, number>,
+      ttfb: { 22: 2 } as Record<string, number>,
+    });
+  });
+
   it("through a store, counters of calls in one hour add up across policies", async () => {
     const store = memoryStore().analytics!;
     const observe = analyticsObserver(gw, store);
