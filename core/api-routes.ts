@@ -2,6 +2,7 @@ import type { Gateway } from "./gateway.js";
 import { errorAnswer } from "./error-answer.js";
 import type { ApiRequest } from "./lifecycle/api-request.js";
 import { type ApiRoute, runCall } from "./lifecycle/stages.js";
+import type { ApiAnswer } from "./response-parts.js";
 import { countTokensRoute } from "./routes/count-tokens.js";
 import { messagesRoute } from "./routes/messages.js";
 import { openAIRoute } from "./routes/openai.js";
@@ -33,7 +34,7 @@ export function apiRoutes(gw: Gateway): ReadonlyMap<string, ApiRoute> {
 }
 
 /** One API call's answer, its failure included (in the route's own error shape, with the request id and CORS headers): never throws. */
-export async function answerCall(gw: Gateway, route: ApiRoute, request: ApiRequest): Promise<Response> {
+export async function answerCall(gw: Gateway, route: ApiRoute, request: ApiRequest): Promise<ApiAnswer> {
   try {
     return await runCall(gw, request, route);
   } catch (e) {

@@ -18,6 +18,7 @@ import { listModels } from "./routes/models.js";
 import { ownLogsApp } from "./routes/own-logs.js";
 import { passthroughNames, passthroughRoute } from "./routes/passthrough.js";
 import { responsesStateApp } from "./routes/responses-state.js";
+import { asResponse } from "./response-parts.js";
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires
@@ -51,9 +52,9 @@ export function createApp(gw: Gateway): Hono<AppEnv> {
   app.get("/v1/models", async (c) => c.json({ object: "list", data: visibleModels((await authenticate(gw, c.req.raw.headers)).key, listModels(gw)) }));
   // Every API call runs the one lifecycle; its answer carries its own request id (and CORS headers).
   const call = (route: ApiRoute) => (c: Context<AppEnv>) =>
-    runCall(gw, honoApiRequest(gw, c), route).then((res) => {
+    runCall(gw, honoApiRequest(gw, c), route).then((answer) => {
       c.set("answered", true);
-      return res;
+      return asResponse(answer);
     });
   for (const [path, route] of apiRoutes(gw)) app.post(path, call(route));
   app.route("/v1/responses", responsesStateApp(gw));

@@ -45,21 +45,33 @@ export function readableOf(source: BodySource): ReadableStream<Uint8Array> {
 }
 
 /**
- * A streamed answer, remembered with its parts: the Node adapter writes such an answer to the
- * socket itself (functions/node/stream-writer.ts), reading the source directly — no Web stream
- * between, no encoding of the text, and its headers with the first chunk in one write. Elsewhere
- * it is a plain Response. A wrapper that builds a new Response around it (the cache, the body
- * capture) is not remembered, and reads the Response's body like any other runtime.
+ * A streamed answer, as its parts: no Response and no Web stream is made for it until something
+ * asks for one (asResponse). The Node adapter never does: it writes the source to the socket
+ * itself (functions/node/answer-writer.ts) — no Web stream between (whose constructor alone costs
+ * Node about 30 µs), no encoding of the text, and its headers with the first chunk in one write.
  */
-export function streamedResponse(source: BodySource, status: number, headers: Record<string, string>): Response {
-  const res = new Response(readableOf(source), { status, headers });
-  built.set(res, { status, headers, source });
-  return res;
+export function streamedAnswer(source: BodySource, status: number, headers: Record<string, string>): StreamedParts {
+  return { status, headers, source };
 }
 
 /** An SSE answer (`headers` gains the SSE headers). */
-export function sseResponse(source: BodySource, headers: Record<string, string>): Response {
-  return streamedResponse(source, 200, Object.assign(headers, SSE_HEADERS));
+export function sseAnswer(source: BodySource, headers: Record<string, string>): StreamedParts {
+  return streamedAnswer(source, 200, Object.assign(headers, SSE_HEADERS));
+}
+
+/** What an API call answers: a Response, or a streamed answer's parts. */
+export type ApiAnswer = Response | StreamedParts;
+
+/**
+ * An answer as a Response: a streamed one's body a Web stream over its source. It is remembered
+ * with its parts, so a runtime that writes parts itself still can. A wrapper that builds a new
+ * Response around it (the cache, the body capture) is not remembered, and is read like any other.
+ */
+export function asResponse(answer: ApiAnswer): Response {
+  if (!("source" in answer)) return answer;
+  const res = new Response(readableOf(answer.source), { status: answer.status, headers: answer.headers });
+  built.set(res, answer);
+  return res;
 }
 
 /**
@@ -73,13 +85,13 @@ export function wholeResponse(body: string | Uint8Array, status: number, headers
   return res;
 }
 
-/** The parts of an answer made by streamedResponse or wholeResponse, if `res` is one. */
-export function responseParts(res: Response): StreamedParts | WholeParts | undefined {
-  return built.get(res);
+/** The parts of an answer: a streamed one's own, or those a Response was made with by asResponse or wholeResponse. */
+export function responseParts(answer: ApiAnswer): StreamedParts | WholeParts | undefined {
+  return "source" in answer ? answer : built.get(answer);
 }
 
-/** The parts of a streamed answer made by streamedResponse, if `res` is one. */
-export function streamedParts(res: Response): StreamedParts | undefined {
-  const parts = built.get(res);
+/** The parts of a streamed answer, if `answer` is one (as itself, or as a Response made by asResponse). */
+export function streamedParts(answer: ApiAnswer): StreamedParts | undefined {
+  const parts = responseParts(answer);
   return parts && "source" in parts ? parts : undefined;
 }

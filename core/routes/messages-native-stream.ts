@@ -6,6 +6,7 @@ import { invokeFrameToSSE } from "../providers/bedrock/invoke-messages.js";
 import type { MessagesAdapter } from "../providers/types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
 import { type EventFilter, relayNativeSSE } from "./native-sse.js";
+import type { StreamedParts } from "../response-parts.js";
 
 const encoder = new TextEncoder();
 
@@ -14,7 +15,7 @@ const encoder = new TextEncoder();
  * event-stream frames turned into the same events. It must end with `message_stop`; a failure
  * (an exception frame included) ends it with an Anthropic `error` event.
  */
-export function nativeMessagesStream(answer: Answer, framing: MessagesAdapter["framing"], call: Call, headers: Record<string, string>, guard?: EventFilter): Response {
+export function nativeMessagesStream(answer: Answer, framing: MessagesAdapter["framing"], call: Call, headers: Record<string, string>, guard?: EventFilter): StreamedParts {
   const frames = framing === "aws-eventstream" ? new EventStreamDecoder() : undefined;
   const toSSE = (messages: ReturnType<EventStreamDecoder["push"]>) => {
     let text = "";

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { SSE_HEADERS, sseResponse, wholeResponse } from "../response-parts.js";
+import { SSE_HEADERS, sseAnswer, wholeResponse } from "../response-parts.js";
 import { badRequest, } from "../errors.js";
 import { anthropicErrorBody } from "../formats/anthropic/errors.js";
 import { chatToMessage } from "../formats/anthropic/from-chat.js";
@@ -129,7 +129,7 @@ export function messagesRoute(gw: Gateway): ApiRoute {
           anthropicWriter(model),
           chunkGuard(gw, call),
         );
-        return sseResponse(source, headers);
+        return sseAnswer(source, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/messages");

@@ -1,5 +1,5 @@
 import { GatewayError, upstreamError } from "../errors.js";
-import { type BodySource, streamedResponse } from "../response-parts.js";
+import { type BodySource, streamedAnswer, type StreamedParts } from "../response-parts.js";
 import { SSEDecoder, type SSEEvent } from "../formats/sse.js";
 import type { Call } from "../lifecycle/call.js";
 import type { Answer } from "../upstream/attempt-loop.js";
@@ -41,7 +41,7 @@ function encodeEvent(ev: SSEEvent): string {
  * reset, a silent upstream, an error event, a stream cut before its final event — ends it with the
  * route's error event, so a cut answer never looks whole.
  */
-export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, headers: Record<string, string>, guard?: EventFilter): Response {
+export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, headers: Record<string, string>, guard?: EventFilter): StreamedParts {
   answer.timer.settle();
   const upstream = answer.body;
   const events = new SSEDecoder();
@@ -111,5 +111,5 @@ export function relayNativeSSE(answer: Answer, call: Call, route: NativeSSE, hea
       await upstream.return();
     },
   };
-  return streamedResponse(source, 200, headers);
+  return streamedAnswer(source, 200, headers);
 }

@@ -1,4 +1,4 @@
-import { sseResponse, wholeResponse } from "../response-parts.js";
+import { sseAnswer, wholeResponse } from "../response-parts.js";
 import { badRequest, upstreamError } from "../errors.js";
 import type { Gateway } from "../gateway.js";
 import type { BuiltRequest, EndpointAdapter } from "../providers/types.js";
@@ -82,7 +82,7 @@ export function openAIRoute(gw: Gateway, endpoint: Endpoint): ApiRoute {
           undefined,
           chunkGuard(gw, call),
         );
-        return sseResponse(source, headers);
+        return sseAnswer(source, headers);
       }
 
       let bytes: Uint8Array;

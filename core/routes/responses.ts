@@ -1,5 +1,5 @@
 import { badRequest, upstreamError } from "../errors.js";
-import { SSE_HEADERS, sseResponse, wholeResponse } from "../response-parts.js";
+import { SSE_HEADERS, sseAnswer, wholeResponse, type StreamedParts } from "../response-parts.js";
 import { editedText, isJsonObject } from "../formats/json-text.js";
 import { ChatToResponsesStream, builtInToolNames, chatToResponse, type NamespaceMap, type ResponseItem, responsesToChat } from "../formats/responses/index.js";
 import type { Gateway } from "../gateway.js";
@@ -149,7 +149,7 @@ export function responsesRoute(gw: Gateway): ApiRoute {
           writer,
           chunkGuard(gw, call),
         );
-        return sseResponse(source, headers);
+        return sseAnswer(source, headers);
       }
       let json = await readJson(answer);
       if (!chat.isAnswer(json)) throw notAnAnswer(answer.ctx, "/v1/responses");
@@ -178,7 +178,7 @@ function webSearchOptions(body: Body): Record<string, unknown> | undefined {
 }
 
 /** A native stream passed on as it came; the final response (in `response.completed`) is kept. */
-function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesRequest, keep: boolean, headers: Record<string, string>): Response {
+function nativeStream(gw: Gateway, answer: Answer, call: Call, req: ResponsesRequest, keep: boolean, headers: Record<string, string>): StreamedParts {
   let completed: Record<string, unknown> | undefined;
   const guard = eventGuard(gw, call, "responses") as ResponsesEventGuard | undefined;
   return relayNativeSSE(

@@ -1,17 +1,18 @@
 import type { ServerResponse } from "node:http";
-import { type BodySource, responseParts } from "../../core/response-parts.js";
+import { type ApiAnswer, type BodySource, responseParts } from "../../core/response-parts.js";
 import { writeStreamed } from "./stream-writer.js";
 
 /**
- * Any answer the core made, written to a node:http response. One built with its parts (a route's
- * JSON, an error, a stream: core/response-parts.ts) is written from them, with no Web Response
- * read; any other (a cache or body-capture wrapper, a pass-through's) through its body stream,
- * never buffered.
+ * Any answer the core made, written to a node:http response. A streamed answer's parts, or a
+ * Response built with its parts (a route's JSON, an error: core/response-parts.ts), are written
+ * from them, with no Web stream or Response read; any other Response (a cache or body-capture
+ * wrapper, a pass-through's) through its body stream, never buffered.
  */
-export function writeAnswer(res: Response, out: ServerResponse): Promise<void> | void {
-  const parts = responseParts(res);
+export function writeAnswer(answer: ApiAnswer, out: ServerResponse): Promise<void> | void {
+  const parts = responseParts(answer);
   if (parts && "source" in parts) return writeStreamed(parts, out);
   if (parts) return writeWhole(parts.status, parts.headers, parts.body, out);
+  const res = answer as Response;
   const headers: Record<string, string> = {};
   res.headers.forEach((v, k) => (headers[k] = v));
   if (!res.body) return writeWhole(res.status, headers, undefined, out);
