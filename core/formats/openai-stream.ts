@@ -4,8 +4,10 @@ import type { ChatChunk } from "../types.js";
 import type { SSEEvent } from "./sse.js";
 import { parseStreamJson } from "./stream-json.js";
 
-/** A chunk that may carry an error, the usage or a finish reason; any other is a plain delta. */
-const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{|finish_reason"\s*:\s*")/;
+/** A chunk that may carry an error or the usage: parsed. Any other goes on as a plain delta. */
+const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{)/;
+/** A finish reason that is not null: the answer is complete. (In a JSON string a quote is escaped, so only a key matches.) */
+const FINISHED = /"finish_reason"\s*:\s*"/;
 
 /** A plain delta, passed on as `raw`: its `chunk` is parsed only if something reads it (a guardrail). */
 class PlainPart implements StreamPart {
@@ -41,7 +43,10 @@ export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
         sawDone = true;
         return [];
       }
-      if (ev.event !== "error" && !NOTEWORTHY.test(data)) return [plainPart(data)];
+      if (ev.event !== "error" && !NOTEWORTHY.test(data)) {
+        if (!sawFinish && FINISHED.test(data)) sawFinish = true;
+        return [plainPart(data)];
+      }
       const chunk: ChatChunk & { error?: { message?: string; code?: unknown } } = parseStreamJson(data, "The upstream");
       if (chunk.error || ev.event === "error") {
         const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";
