@@ -34,10 +34,6 @@ export function apiRoutes(gw: Gateway): ReadonlyMap<string, ApiRoute> {
 }
 
 /** One API call's answer, its failure included (in the route's own error shape, with the request id and CORS headers): never throws. */
-export async function answerCall(gw: Gateway, route: ApiRoute, request: ApiRequest): Promise<ApiAnswer> {
-  try {
-    return await runCall(gw, request, route);
-  } catch (e) {
-    return errorAnswer(gw.runtime.log, e, request.path, { ...request.cors, "x-request-id": request.requestId });
-  }
+export function answerCall(gw: Gateway, route: ApiRoute, request: ApiRequest): Promise<ApiAnswer> {
+  return runCall(gw, request, route).catch((e) => errorAnswer(gw.runtime.log, e, request.path, { ...request.cors, "x-request-id": request.requestId }));
 }
