@@ -32,7 +32,7 @@ const STAGES: Array<[stage: string, sources: RegExp]> = [
   ["usage, spend and cost", /^core\/(usage\/|pricing\/)/],
   ["request log", /^(core\/logs\/|core\/store\/memory-logs|functions\/node\/journal-logs)/],
   ["metrics and analytics", /^core\/(telemetry\/|analytics\/)/],
-  ["lifecycle glue (call record, stages, app)", /^(core\/|functions\/)/],
+  ["lifecycle glue (call record, stages, app, Node adapter)", /^(core\/|functions\/)/],
 ];
 
 /** Source file of each line of the bundle, from esbuild's `// path` markers. */
@@ -64,7 +64,7 @@ function stageOf(frame: ProfileNode["callFrame"], bundleUrl: string, sourceOf: (
   if (url.endsWith(bundleUrl)) {
     const source = sourceOf(frame.lineNumber);
     for (const [stage, sources] of STAGES) if (sources.test(source)) return stage;
-    return "lifecycle glue (call record, stages, app)";
+    return "lifecycle glue (call record, stages, app, Node adapter)";
   }
   if (functionName === "(program)") return "V8 itself (compiling, inline caches)";
   if (/node:internal\/(modules|deps\/cjs-module-lexer|bootstrap)/.test(url)) return "start-up (loading modules), spread over the run";
