@@ -42,6 +42,21 @@ describe("guardrail counters", () => {
   });
 });
 
+/** A store that holds its first write until released: what arrives meanwhile waits in one batch. */
+function heldStore() {
+  const written: AnalyticsRow[] = [];
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const store: AnalyticsStore = {
+    add: async (row) => {
+      written.push(structuredClone(row));
+      if (written.length === 1) await held;
+    },
+    query: async () => [],
+  };
+  return { written, store, release };
+}
+
 describe("analytics observer", () => {
   it("a call with hits adds one to each of its policy:action counters; a call without adds none", async () => {
     const rows: AnalyticsRow[] = [];
@@ -54,16 +69,7 @@ describe("analytics observer", () => {
   });
 
   it("calls merged while a write is in flight add their counters together", async () => {
-    const written: AnalyticsRow[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const store: AnalyticsStore = {
-      add: async (row) => {
-        written.push(structuredClone(row));
-        if (written.length === 1) await held;
-      },
-      query: async () => [],
-    };
+    const { written, store, release } = heldStore();
     const observe = analyticsObserver(gw, store);
     const first = observe(record(), call);
     const later = [
@@ -79,16 +85,7 @@ describe("analytics observer", () => {
   });
 
   it("calls merged into a waiting batch add up every counter, their tokens and both histograms", async () => {
-    const written: AnalyticsRow[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const store: AnalyticsStore = {
-      add: async (row) => {
-        written.push(structuredClone(row));
-        if (written.length === 1) await held;
-      },
-      query: async () => [],
-    };
+    const { written, store, release } = heldStore();
     const observe = analyticsObserver(gw, store);
     const usage = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
     observe(record(), call);
