@@ -1,6 +1,6 @@
 /** The OpenAI stream translator: chunks go on verbatim; it notices errors, the usage, the finish and a stream cut short. */
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../../core/errors.js";
+import type { GatewayError } from "../../../core/errors.js";
 import { openAIStreamTranslator } from "../../../core/formats/openai-stream.js";
 
 const chunk = (choice: object, extra = "") => `{"id":"c","object":"chat.completion.chunk","choices":[${JSON.stringify(choice)}]${extra}}`;
