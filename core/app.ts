@@ -22,7 +22,9 @@ import { asResponse } from "./response-parts.js";
 
 /**
  * The whole gateway as one Hono app: Web-standard Request in, Response out. This file only wires
- * routes; every API call runs the one lifecycle in lifecycle/stages.ts.
+ * routes; every API call runs the one lifecycle in lifecycle/stages.ts. The API routes at fixed
+ * paths are listed in api-routes.ts: the Node adapter serves those same routes straight from
+ * node:http too (functions/node/direct-api.ts), and everything else through this app.
  */
 export function createApp(gw: Gateway): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
