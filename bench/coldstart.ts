@@ -12,13 +12,13 @@
  *   npx tsx bench/coldstart.ts [--runs 7] [--write]   --write updates docs/performance.md's table
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { loadavg, tmpdir } from "node:os";
+import { loadavg } from "node:os";
 import { builtFiles, buildTarget, loadedAtInit } from "../scripts/build.mjs";
-import { isMain } from "./processes.js";
+import { atRevision, isMain } from "./processes.js";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -133,15 +133,7 @@ export interface InitComparison {
  * with its load. Undefined where the revision is not in this clone's history.
  */
 export async function initAgainst(file: string, runs: number, rev = INIT_BASELINE_REV): Promise<InitComparison | undefined> {
-  const dir = mkdtempSync(join(tmpdir(), "strait-init-baseline-"));
-  try {
-    await run("git", ["worktree", "add", "--detach", dir, rev], { cwd: root });
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  try {
-    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  return atRevision(rev, async (dir) => {
     await run(process.execPath, ["scripts/build.mjs", "lambda"], { cwd: dir });
     const old = join(dir, "dist/lambda/index.mjs");
     const times = { baseline: [] as number[], now: [] as number[] };
@@ -150,9 +142,7 @@ export async function initAgainst(file: string, runs: number, rev = INIT_BASELIN
       times.now.push(await timeOnce(initProbe(file, AWSLAMBDA_STUB)));
     }
     return { rev, runs, baselineSize: statSync(old).size, baseline: middle(times.baseline), now: middle(times.now) };
-  } finally {
-    await run("git", ["worktree", "remove", "--force", dir], { cwd: root }).catch(() => rmSync(dir, { recursive: true, force: true }));
-  }
+  });
 }
 
 async function main() {

@@ -1,6 +1,8 @@
 /** What the benchmarks share: their child processes (upstream, gateway, bare proxy), ports and memory. */
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { promisify } from "node:util";
 import { connect, createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
@@ -84,4 +86,27 @@ export function stop(child: ChildProcess): Promise<void> {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
   });
+}
+
+const run = promisify(execFile);
+
+/**
+ * `use` run in a temporary git worktree of `rev` with this checkout's node_modules linked in (to
+ * build an earlier revision with its own build script), removed afterwards. Undefined when the
+ * revision is not in this clone's history.
+ */
+export async function atRevision<T>(rev: string, use: (dir: string) => Promise<T>): Promise<T | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), "strait-revision-"));
+  try {
+    await run("git", ["worktree", "add", "--detach", dir, rev], { cwd: ROOT });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  try {
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+    return await use(dir);
+  } finally {
+    await run("git", ["worktree", "remove", "--force", dir], { cwd: ROOT }).catch(() => rmSync(dir, { recursive: true, force: true }));
+  }
 }
