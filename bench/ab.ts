@@ -1,7 +1,8 @@
 /**
  * `npm run bench:ab -- <revision>`: the keyed gateway (a virtual key with rpm, tpm and a daily
  * budget, the embedded store, request log on) built from an earlier revision against this
- * checkout's, with the bare proxy beside them, in alternating rounds: the CPU a keyed request
+ * checkout's, with the bare proxy beside them (on undici's `request`, and on its dispatcher as the
+ * gateway calls upstreams: BARE_CLIENT in bench/bare-proxy.ts), in alternating rounds: the CPU a keyed request
  * costs each process, and requests/s. On a shared machine whose speed moves from minute to minute,
  * two builds measured in turn in the same run are the fair comparison; a figure from another run
  * is not. The revision is built by its own build script in a temporary git worktree. Loopback
@@ -48,12 +49,16 @@ async function main() {
       await promisify(execFile)(process.execPath, ["scripts/build.mjs", "node"], { cwd: dir });
       const before = await keyedGateway(join(dir, "dist/node/index.mjs"), configPath);
       children.push(before.child);
-      const barePort = await freePort();
-      const bare = await start([await bareProxyScript()], { PORT: String(barePort), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
-      children.push(bare.child);
-      await waitForPort(barePort);
+      const bareProxy = async (client: string): Promise<Target> => {
+        const port = await freePort();
+        const { child } = await start([await bareProxyScript()], { PORT: String(port), UPSTREAM: `http://127.0.0.1:${upstream.port}`, BARE_CLIENT: client }, () => undefined);
+        children.push(child);
+        await waitForPort(port);
+        return { url: `http://127.0.0.1:${port}/v1/chat/completions`, pid: child.pid } as Target;
+      };
       const targets: Array<[string, Target]> = [
-        ["bare proxy", { url: `http://127.0.0.1:${barePort}/v1/chat/completions`, pid: bare.child.pid }],
+        ["bare proxy", await bareProxy("request")],
+        ["bare proxy, undici dispatcher", await bareProxy("dispatch")],
         [rev, before.target],
         ["this checkout", now.target],
       ];
@@ -61,7 +66,7 @@ async function main() {
       const sums = targets.map(() => ({ cpu: 0, requests: 0, rps: [] as number[], errors: 0 }));
       for (let round = 0; round < ROUNDS; round++) {
         // Each round in the other order, so neither build always runs right after the other.
-        const order = round % 2 ? [2, 1, 0] : [0, 1, 2];
+        const order = round % 2 ? [3, 2, 1, 0] : [0, 1, 2, 3];
         for (const i of order) {
           const m = await load(targets[i]![1], STREAM, CONNECTIONS, SECONDS);
           const s = sums[i]!;

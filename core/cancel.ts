@@ -1,8 +1,8 @@
 /**
  * A cancellation for one request or one upstream attempt. On Node an AbortSignal costs about 5 µs to
  * make and 13 µs more for its first listener (EventTarget), and a proxied call needs two or three:
- * a tenth of the gateway's own CPU per request. A Cancel is a plain object with an EventEmitter's
- * shape, which undici takes as its `signal` as it is; `signal` makes a real AbortSignal (for fetch,
+ * a tenth of the gateway's own CPU per request. A Cancel is a plain object that the Node upstream
+ * client listens to (functions/node/http-client.ts); `signal` makes a real AbortSignal (for fetch,
  * on Workers and Lambda) only when something asks for one.
  */
 export class Cancel {
@@ -47,21 +47,6 @@ export class Cancel {
     }
     (this.listeners ??= []).push(fn);
     return () => this.off(fn);
-  }
-
-  // EventEmitter's shape, as undici's request reads a `signal` that is not an EventTarget.
-  on(_event: "abort", fn: () => void): this {
-    this.onAbort(fn);
-    return this;
-  }
-
-  once(event: "abort", fn: () => void): this {
-    return this.on(event, fn);
-  }
-
-  removeListener(_event: "abort", fn: () => void): this {
-    this.off(fn);
-    return this;
   }
 
   private off(fn: () => void) {

@@ -1,6 +1,6 @@
 /**
  * How the core talks to upstreams. Each runtime hands in its fastest client: Workers and Lambda
- * use the platform fetch (fetchClient below); the Node adapter uses undici's pooled request.
+ * use the platform fetch (fetchClient below); the Node adapter uses undici's dispatcher (functions/node/http-client.ts).
  */
 import type { Cancel } from "./cancel.js";
 
