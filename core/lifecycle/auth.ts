@@ -52,8 +52,7 @@ function otherValue(values: Array<string | undefined>, used: number): string | u
  * admin token or any virtual key exist. Fails closed: with none of them, only an adapter that
  * knows it is private may run open.
  */
-export async function authenticate(gw: Gateway, headers: RequestHeaders): Promise<AuthResult> {
-  const { tokens, allowOpen } = gw.config.auth;
+export function authenticate(gw: Gateway, headers: RequestHeaders): AuthResult | Promise<AuthResult> {
   const values = GATEWAY_HEADERS.map((h) => presented(headers, h));
   const keys = gw.keys;
 
@@ -61,17 +60,28 @@ export async function authenticate(gw: Gateway, headers: RequestHeaders): Promis
     const value = values[i];
     if (!value || !isVirtualKey(value)) continue;
     if (!keys) throw unauthorized("This gateway has no store configured, so it accepts no virtual keys.", "invalid_api_key");
-    let record: VirtualKeyRecord | null;
+    const asKey = (record: VirtualKeyRecord | null): AuthResult => {
+      const key = keys.check(record);
+      return { principal: { kind: "virtual-key", id: key.id }, client: { providerKey: otherValue(values, i), bound: key.credentials }, key };
+    };
+    let found: VirtualKeyRecord | null | Promise<VirtualKeyRecord | null>;
     try {
-      const found = keys.lookup(value);
-      record = found instanceof Promise ? await found : found;
+      found = keys.lookup(value);
     } catch (e) {
       throw storeFailure(gw, e, "auth");
     }
-    const key = keys.check(record);
-    return { principal: { kind: "virtual-key", id: key.id }, client: { providerKey: otherValue(values, i), bound: key.credentials }, key };
+    // A cached key is answered at once, without a promise: the hot path of every keyed request.
+    if (!(found instanceof Promise)) return asKey(found);
+    return found.then(asKey, (e) => {
+      throw storeFailure(gw, e, "auth");
+    });
   }
+  return withoutKey(gw, values);
+}
 
+/** Who is calling, when no virtual key was presented: a gateway token, or no one on an open gateway. */
+async function withoutKey(gw: Gateway, values: Array<string | undefined>): Promise<AuthResult> {
+  const { tokens, allowOpen } = gw.config.auth;
   if (tokens.length > 0) {
     const known = await gw.tokenDigests();
     for (let i = 0; i < values.length; i++) {

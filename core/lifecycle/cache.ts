@@ -33,19 +33,23 @@ const PER_REQUEST = /^(?:x-request-id|x-upstream-request-id|request-id|x-amzn-re
  * Undefined when caching does not apply: no header, no store read. `options` holds the cf-aig-*
  * settings (the request's headers; a universal-endpoint request's first step's over them).
  */
-export async function lookupCache(gw: Gateway, call: Call, req: RouteRequest, targets: readonly Target[], options: RequestHeaders): Promise<CacheLookup | undefined> {
+export function lookupCache(gw: Gateway, call: Call, req: RouteRequest, targets: readonly Target[], options: RequestHeaders): CacheLookup | undefined | Promise<CacheLookup | undefined> {
   const skip = flag(options.get("cf-aig-skip-cache"));
   const ttlSeconds = ttlHeader(options.get("cf-aig-cache-ttl")) ?? call.auth?.key?.cacheTtlSeconds ?? aliasTtl(gw, req.model) ?? gw.config.cache.ttlSeconds;
+  // Decided without the store: answered at once, no promise.
   if (ttlSeconds === undefined && !skip) return undefined;
   if (skip || !gw.cache || !req.cacheMaterial) return { status: "BYPASS" };
+  return readCache(gw, call, req, req.cacheMaterial, targets, options, ttlSeconds!);
+}
 
+async function readCache(gw: Gateway, call: Call, req: RouteRequest, material: () => string, targets: readonly Target[], options: RequestHeaders, ttlSeconds: number): Promise<CacheLookup> {
   const auth = call.auth!;
   const own = auth.client.providerKey ?? options.get("x-aws-access-key-id") ?? undefined;
   const ownHash = own ? await digestHex(gw.runtime, own) : undefined;
   const custom = options.get("cf-aig-cache-key");
   if (custom !== null && (custom.length === 0 || custom.length > MAX_CUSTOM_KEY)) throw badRequest(`cf-aig-cache-key must be 1 to ${MAX_CUSTOM_KEY} characters.`, "cf-aig-cache-key");
   // A custom key stands for the request, but a streamed and a JSON answer never share an entry.
-  const identity = custom !== null ? `custom\n${custom}` : `${targetsName(targets)}\n${req.cacheMaterial()}`;
+  const identity = custom !== null ? `custom\n${custom}` : `${targetsName(targets)}\n${material()}`;
   // An answer is replayed only under the guardrail policies it was checked by.
   const guarded = call.guard ? `guardrails:${call.guard.set.id}\n` : "";
   const key = `${cacheTenant(auth.principal, ownHash)}/${await digestHex(gw.runtime, `${call.record.endpoint}\n${req.stream ? "stream" : "json"}\n${ownHash ?? ""}\n${guarded}${identity}`)}`;

@@ -89,13 +89,25 @@ export interface LimitsRequest {
  * answer (the tightest limit of each kind); the in-flight slot is released when the call finishes.
  * With no limits at all it does nothing (no store call).
  */
-export async function checkLimits(gw: Gateway, call: Call, req: LimitsRequest): Promise<{ targets: Target[]; headers: Record<string, string> }> {
+export function checkLimits(gw: Gateway, call: Call, req: LimitsRequest): LimitsResult | Promise<LimitsResult> {
   const key = call.auth?.key;
   if (req.passthrough !== undefined && key?.models) for (const p of req.passthrough) checkPassthrough(key, p);
   const targets = req.passthrough !== undefined ? req.targets : allowedTargets(key, req.model ?? "", req.targets);
   if (req.unmetered) refuseUnmetered(gw, key, targets, req.unmetered);
-  const headers = await keyLimits(gw, call, key);
-  return { targets: await providerLimits(gw, targets), headers };
+  // The key's limits first: a request it refuses counts toward no provider's. Each stage answers
+  // at once when it needs no store read (this process's own counters, no provider limits).
+  const headers = keyLimits(gw, call, key);
+  return headers instanceof Promise ? headers.then((h) => withProviderLimits(gw, targets, h)) : withProviderLimits(gw, targets, headers);
+}
+
+export interface LimitsResult {
+  targets: Target[];
+  headers: Record<string, string>;
+}
+
+function withProviderLimits(gw: Gateway, targets: Target[], headers: Record<string, string>): LimitsResult | Promise<LimitsResult> {
+  const left = providerLimits(gw, targets);
+  return left instanceof Promise ? left.then((t) => ({ targets: t, headers })) : { targets: left, headers };
 }
 
 /** A key or gateway whose limits count tokens can't be served where tokens can't be counted. */
@@ -108,7 +120,7 @@ function refuseUnmetered(gw: Gateway, key: VirtualKeyRecord | undefined, targets
   throw forbidden(`${who}, and the gateway can't count the tokens of this request: ${why}. Use a route that reports usage (the /v1 API, or a non-streamed call), or a key without token limits.`, "unmetered_route");
 }
 
-async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefined): Promise<Record<string, string>> {
+function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefined): Record<string, string> | Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   const { requests, tokens } = requestChecks(gw, key);
   const budget = key?.budget;
@@ -125,18 +137,40 @@ async function keyLimits(gw: Gateway, call: Call, key: VirtualKeyRecord | undefi
   if (full !== undefined) throw inFlightRefusal(full, headers);
   const slot = parallel && key && state.shared ? takeSharedSlot(state, key.id, parallel, now) : undefined;
 
-  let counts: Counts;
-  let slotTaken: SharedSlot | undefined;
+  let known: Counts | undefined;
   try {
-    // Counted in memory (this process owns the counters, no shared slot): no store call, no await.
-    const known = countsNow(state, requests, tokens, key, now, sliding);
-    if (known && !slot) counts = known;
-    else [counts, slotTaken] = await Promise.all([known ?? readCounts(state, requests, tokens, key, now, sliding), slot]);
+    // Counted in memory (this process owns the counters, no shared slot): no store call, no promise.
+    known = countsNow(state, requests, tokens, key, now, sliding);
   } catch (e) {
-    // A slot taken while another count failed is given back.
     slot?.then((s) => s.allowed && s.release(), () => {});
     throw storeFailure(gw, e, "limits");
   }
+  const check: KeyCheck = { call, key, requests, tokens, now, headers };
+  if (known && !slot) return judge(check, known, undefined);
+  return Promise.all([known ?? readCounts(state, requests, tokens, key, now, sliding), slot]).then(
+    ([counts, slotTaken]) => judge(check, counts, slotTaken),
+    (e) => {
+      // A slot taken while another count failed is given back.
+      slot?.then((s) => s.allowed && s.release(), () => {});
+      throw storeFailure(gw, e, "limits");
+    },
+  );
+}
+
+/** One key's limits being checked: what `judge` weighs the counts against. */
+interface KeyCheck {
+  call: Call;
+  key: VirtualKeyRecord | undefined;
+  requests: Check[];
+  tokens: Check[];
+  now: number;
+  /** The answer's x-ratelimit-* headers, filled in by `judge`. */
+  headers: Record<string, string>;
+}
+
+/** The limits against the counts: the x-ratelimit-* headers of the answer, or the refusal. */
+function judge({ call, key, requests, tokens, now, headers }: KeyCheck, counts: Counts, slotTaken: SharedSlot | undefined): Record<string, string> {
+  const budget = key?.budget;
   const { hits, tokenViews, spent } = counts;
   if (slotTaken?.allowed) call.onFinish(slotTaken.release);
 
@@ -260,7 +294,14 @@ function checkPassthrough(key: VirtualKeyRecord, provider: string) {
  * The per-provider limits from config: a target whose provider is at its limit is skipped for the
  * next one (a fallback chain moves on); when none is left, 429.
  */
-async function providerLimits(gw: Gateway, targets: Target[]): Promise<Target[]> {
+function providerLimits(gw: Gateway, targets: Target[]): Target[] | Promise<Target[]> {
+  const limits = gw.config.limits.providers;
+  const first = targets[0];
+  const lim: RateLimit | undefined = first && Object.hasOwn(limits, first.route.name) ? limits[first.route.name] : undefined;
+  return lim && (lim.rpm || lim.tpm) ? providerLimitsRead(gw, targets) : targets.slice();
+}
+
+async function providerLimitsRead(gw: Gateway, targets: Target[]): Promise<Target[]> {
   const limits = gw.config.limits.providers;
   let refused: GatewayError | undefined;
   for (let i = 0; i < targets.length; i++) {

@@ -76,7 +76,9 @@ export async function runCall(gw: Gateway, request: ApiRequest, route: ApiRoute)
   const headers = request.headers;
   let capture: BodyCapture | undefined;
   try {
-    call.auth = await authenticate(gw, headers);
+    // Auth, limits and the cache answer at once when no store read is needed: no await, no promise.
+    const auth = authenticate(gw, headers);
+    call.auth = auth instanceof Promise ? await auth : auth;
     record.principal = call.auth.principal.id;
     const key = call.auth.key;
     if (key) record.keyName = key.name;
@@ -96,7 +98,8 @@ export async function runCall(gw: Gateway, request: ApiRequest, route: ApiRoute)
       call.bodies = capture.bodies;
     }
 
-    const limits = await checkLimits(gw, call, req);
+    const checked = checkLimits(gw, call, req);
+    const limits = checked instanceof Promise ? await checked : checked;
     const answerHeaders = limits.headers;
     answerHeaders["x-request-id"] = record.requestId;
     if (request.cors) Object.assign(answerHeaders, request.cors);
@@ -114,7 +117,8 @@ export async function runCall(gw: Gateway, request: ApiRequest, route: ApiRoute)
       await guardPrompt(gw, call.guard, req.prompt);
       Object.assign(answerHeaders, call.guard.headers());
     }
-    const cache = await lookupCache(gw, call, req, limits.targets, options);
+    const looked = lookupCache(gw, call, req, limits.targets, options);
+    const cache = looked instanceof Promise ? await looked : looked;
     if (cache) {
       record.cache = cache.status;
       answerHeaders["cf-aig-cache-status"] = cache.status;
