@@ -19,6 +19,11 @@ export class Coalescer<T> {
       behind?: WriteBehind;
       /** Told of each write's promise once (Runtime.defer), so a caller need not await its addition. */
       track?: (work: Promise<unknown>) => void;
+      /**
+       * A waiting batch this says is full goes at once rather than after the WriteBehind's delay:
+       * the work of one write (the request log's, per entry) stays bounded however busy the server.
+       */
+      full?: (value: T) => boolean;
     } = {},
   ) {}
 
@@ -28,7 +33,9 @@ export class Coalescer<T> {
     if (slot) {
       if (slot.pending) {
         slot.pending.value = this.merge(slot.pending.value, value);
-        return slot.pending.done;
+        const { done } = slot.pending;
+        this.goIfFull(id, slot);
+        return done;
       }
       return this.tracked((slot.pending = batch(value)).done);
     }
@@ -36,8 +43,9 @@ export class Coalescer<T> {
     this.slots.set(id, fresh);
     if (!this.opts.behind?.ms) return this.tracked(this.run(id, fresh, value));
     fresh.pending = batch(value);
-    this.opts.behind.wait().then(() => this.next(id, fresh));
-    return this.tracked(fresh.pending.done);
+    const { done } = fresh.pending;
+    this.later(id, fresh);
+    return this.tracked(done);
   }
 
   /**
@@ -45,9 +53,11 @@ export class Coalescer<T> {
    * `into`: a call under load builds no value of its own only to have it merged.
    */
   addTo(id: string, fresh: () => T, into: (pending: T) => void): Promise<void> {
-    const pending = this.slots.get(id)?.pending;
+    const slot = this.slots.get(id);
+    const pending = slot?.pending;
     if (!pending) return this.add(id, fresh());
     into(pending.value);
+    this.goIfFull(id, slot!);
     return pending.done;
   }
 
@@ -62,12 +72,26 @@ export class Coalescer<T> {
     } finally {
       if (!slot.pending) this.slots.delete(id);
       // What arrived during the write goes next: at once, or after the next delay (more may join it meanwhile).
-      else if (this.opts.behind?.ms) this.opts.behind.wait().then(() => this.next(id, slot));
+      else if (this.opts.behind?.ms) this.later(id, slot);
       else this.next(id, slot);
     }
   }
 
+  /** The slot's batch goes after the write-behind delay, or now if it is full already. */
+  private later(id: string, slot: Slot<T>) {
+    if (this.opts.full?.(slot.pending!.value)) return this.next(id, slot);
+    const wait = (slot.waiting = {});
+    // A batch that went early, being full, leaves this wait with nothing to do.
+    this.opts.behind!.wait().then(() => slot.waiting === wait && this.next(id, slot));
+  }
+
+  /** A batch waiting out the delay goes now once it is full; one behind a write in flight goes when that returns. */
+  private goIfFull(id: string, slot: Slot<T>) {
+    if (slot.waiting && this.opts.full?.(slot.pending!.value)) this.next(id, slot);
+  }
+
   private next(id: string, slot: Slot<T>) {
+    slot.waiting = undefined;
     const b = slot.pending!;
     slot.pending = undefined;
     this.run(id, slot, b.value).then(b.ok, b.fail);
@@ -83,6 +107,8 @@ interface Batch<T> {
 
 interface Slot<T> {
   pending?: Batch<T>;
+  /** Set while `pending` waits out the write-behind delay: that wait's token. */
+  waiting?: object;
 }
 
 function batch<T>(value: T): Batch<T> {

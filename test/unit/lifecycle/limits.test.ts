@@ -6,7 +6,7 @@ import type { KeyService } from "../../../core/keys/service.js";
 import { effective, formatDuration, periodWindow, retryAfterMs, windowStart, type WindowView } from "../../../core/lifecycle/windows.js";
 import { silentLogger } from "../../../core/runtime.js";
 import { memoryStore } from "../../../core/store/memory.js";
-import { Coalescer } from "../../../core/usage/coalesce.js";
+import { Coalescer, WriteBehind } from "../../../core/usage/coalesce.js";
 
 const view = (v: Partial<WindowView>): WindowView => ({ start: 0, ms: 60_000, prev: 0, current: 0, weight: 0, ...v });
 
@@ -119,6 +119,26 @@ describe("coalescing counter writes", () => {
     expect(settled).toBe(10);
     await c.add("k", 5);
     expect(writes).toEqual([1, 100, 54, 5]);
+  });
+
+  it("a batch waiting out the write-behind delay goes at once when it is full, and only once", async () => {
+    const writes: number[][] = [];
+    const behind = new WriteBehind(60_000);
+    const c = new Coalescer<number[]>(
+      (a, b) => (a.push(...b), a),
+      async (batch) => void writes.push([...batch]),
+      { behind, full: (batch) => batch.length >= 3 },
+    );
+    const first = [c.add("log", [1]), c.add("log", [2])];
+    await Promise.resolve();
+    expect(writes).toEqual([]); // waiting for the delay
+    first.push(c.add("log", [3]));
+    await Promise.all(first);
+    expect(writes).toEqual([[1, 2, 3]]); // full: written without the delay
+    const later = c.add("log", [4]);
+    behind.close(); // the delay ends: the first batch's wait finds nothing left to do
+    await later;
+    expect(writes).toEqual([[1, 2, 3], [4]]);
   });
 
   it("a failed write fails exactly the additions it carried", async () => {
