@@ -34,6 +34,8 @@ interface Row extends Measured {
   target: string;
 }
 
+/** The bare proxy on undici's dispatcher (bench/bare-proxy.ts, BARE_CLIENT=dispatch). */
+const BARE_DISPATCHER = "bare proxy, undici dispatcher";
 /** The keyed target's name in the table. */
 const KEYED = "gateway, virtual key (rpm, tpm, budget)";
 /** The keyed gateway with its request log off (STRAIT_LOGS=false): what the log costs is the difference. */
@@ -78,14 +80,18 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
 
   const bareProxy = await start([await bareProxyScript()], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}` }, () => undefined);
   await waitForPort(bareProxy.port);
+  // The same on undici's dispatcher, as the gateway calls upstreams: the lower floor, for the record (the targets use the one above).
+  const bareDispatcher = await start([await bareProxyScript()], { PORT: String(await freePort()), UPSTREAM: `http://127.0.0.1:${upstream.port}`, BARE_CLIENT: "dispatch" }, () => undefined);
+  await waitForPort(bareDispatcher.port);
 
   // A child that dies mid-run (killed from outside, out of memory) shows as refused connections: say which.
   let stopping = false;
-  const children = { upstream, gateway, keyed, unlogged, "bare proxy": bareProxy };
+  const children = { upstream, gateway, keyed, unlogged, "bare proxy": bareProxy, "bare proxy on the dispatcher": bareDispatcher };
   for (const [name, p] of Object.entries(children)) p.child.once("exit", (code, signal) => stopping || console.error(`the ${name} process exited during the bench (${signal ?? `code ${code}`})`));
   const chat = (p: number) => `http://127.0.0.1:${p}/v1/chat/completions`;
   const direct = { url: chat(upstream.port), pid: upstream.child.pid };
   const bare = { url: chat(bareProxy.port), pid: bareProxy.child.pid };
+  const bareOnDispatcher = { url: chat(bareDispatcher.port), pid: bareDispatcher.child.pid };
   const open = { url: chat(gateway.port), pid: gateway.child.pid };
   const withKey = { url: chat(keyedPort), key, pid: keyed.child.pid };
   const withoutLog = { url: chat(unloggedPort), key: unloggedKey, pid: unlogged.child.pid };
@@ -96,8 +102,8 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
   try {
     for (const stream of [false, true]) {
       const scenario = `${stream ? "chat, streamed" : "chat, JSON"}, ${CONNECTIONS} conn`;
-      for (const t of [open, withKey, withoutLog, guarded, bare]) await load(t, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
-      for (const [target, t] of [["direct", direct], ["bare proxy", bare]] as const) rows.push({ scenario, target, ...(await load(t, stream, CONNECTIONS, SECONDS)) });
+      for (const t of [open, withKey, withoutLog, guarded, bare, bareOnDispatcher]) await load(t, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
+      for (const [target, t] of [["direct", direct], ["bare proxy", bare], [BARE_DISPATCHER, bareOnDispatcher]] as const) rows.push({ scenario, target, ...(await load(t, stream, CONNECTIONS, SECONDS)) });
       // The gateways take turns in short runs, so the ratio between them does not depend on which
       // ran while the machine was busier.
       const measured = await alternate([open, withKey, withoutLog, guarded], stream, CONNECTIONS, SECONDS);
