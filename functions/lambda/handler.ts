@@ -3,6 +3,7 @@
  * the first invoke and cached for the life of the execution environment; module scope stays small.
  */
 import type { Writable } from "node:stream";
+import { Cancel } from "../../core/cancel.js";
 import { configFileFromEnv, loadConfig } from "../../core/config.js";
 
 /**
@@ -67,20 +68,28 @@ const DEADLINE_MARGIN_MS = 1_000;
  */
 const CUT_BEFORE_DEADLINE_MS = 3_000;
 
+/** What the app is handed with each request (Hono's env): the invocation's cancellation. */
+interface InvocationEnv {
+  cancel?: Cancel;
+}
+
 /**
- * A signal that aborts the request CUT_BEFORE_DEADLINE_MS before the function's deadline. A
+ * A Cancel that aborts the request CUT_BEFORE_DEADLINE_MS before the function's deadline. A
  * streaming function is never told that its client left, so the deadline is the one end Lambda
  * offers a call whose answer runs long; the core stops the upstream call with the reason given.
+ * It reaches the core as the app's env (the runtime's watchClient), not as the Request's signal:
+ * that one follows the signal it was made with through a weak reference, and a collection while
+ * the answer streams (the Request no longer held) lost the cut.
  */
-function deadlineSignal(context: LambdaContext | undefined): { signal?: AbortSignal; clear(): void } {
+function deadlineCancel(context: LambdaContext | undefined): { cancel?: Cancel; clear(): void } {
   const left = context?.getRemainingTimeInMillis?.();
   if (left === undefined) return { clear() {} };
-  const ac = new AbortController();
+  const cancel = new Cancel();
   const timer = setTimeout(
-    () => ac.abort(new GatewayError(504, "The answer was cut short: the gateway's Lambda function reached its time limit. Raise the function's timeout for longer answers.", "api_error", "function_timeout")),
+    () => cancel.abort(new GatewayError(504, "The answer was cut short: the gateway's Lambda function reached its time limit. Raise the function's timeout for longer answers.", "api_error", "function_timeout")),
     Math.max(0, left - CUT_BEFORE_DEADLINE_MS),
   );
-  return { signal: ac.signal, clear: () => clearTimeout(timer) };
+  return { cancel, clear: () => clearTimeout(timer) };
 }
 
 export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
@@ -102,7 +111,8 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
       const namespace = config.telemetry.emf.namespace;
       observers.push((record) => emit(emfLine(record, { namespace })));
     }
-    const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store }, observers);
+    const watchClient = (invocation: unknown) => (invocation as InvocationEnv | undefined)?.cancel;
+    const { gateway, app } = buildGateway(config, { http: opts.http ?? fetchClient, defer, log, env, store, watchClient }, observers);
     defer(announceAccess(gateway, "lambda"));
     return app;
   }
@@ -114,7 +124,7 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
       throw e;
     }));
 
-  async function respond(request: Request): Promise<Response> {
+  async function respond(request: Request, cancel: Cancel | undefined): Promise<Response> {
     if (opts.fetch) return opts.fetch(request, defer);
     let a;
     try {
@@ -124,13 +134,13 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
       log.error("gateway initialisation failed", { error: String((e as Error)?.message ?? e) });
       return errorResponse(new GatewayError(500, "The gateway is not configured correctly; see the function's logs.", "api_error", "gateway_misconfigured"));
     }
-    return a.fetch(request);
+    return a.fetch(request, { cancel } satisfies InvocationEnv);
   }
 
   /** The gateway's answer to one event; an event that can't be read as a request gets a 400. */
-  async function answer(event: HttpEvent, signal?: AbortSignal): Promise<Response> {
+  async function answer(event: HttpEvent, cancel?: Cancel): Promise<Response> {
     try {
-      return await respond(toRequest(event, signal));
+      return await respond(toRequest(event, cancel?.signal), cancel);
     } catch (e) {
       log.error("request failed", { error: String((e as Error)?.message ?? e) });
       return errorResponse(new GatewayError(400, "The request could not be read.", "invalid_request_error", "bad_request"));
@@ -150,9 +160,9 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     },
 
     async streaming(event, responseStream, context, from) {
-      const deadline = deadlineSignal(context);
+      const deadline = deadlineCancel(context);
       try {
-        const response = await answer(event, deadline.signal);
+        const response = await answer(event, deadline.cancel);
         await sendStreaming(response, responseStream, from, log);
       } finally {
         deadline.clear();
@@ -161,9 +171,9 @@ export function createLambdaGateway(opts: LambdaGatewayOptions): LambdaGateway {
     },
 
     async buffered(event, context) {
-      const deadline = deadlineSignal(context);
+      const deadline = deadlineCancel(context);
       try {
-        const response = await answer(event, deadline.signal);
+        const response = await answer(event, deadline.cancel);
         try {
           return await toBufferedResult(response, event);
         } catch (e) {

@@ -4,6 +4,8 @@
  * runs the bundled handler in runtime.test.ts.
  */
 import type { CallRecord } from "../../core/types.js";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { toRequest, type HttpEventV1, type HttpEventV2 } from "../../functions/lambda/event.js";
 import { createLambdaGateway, type LambdaGatewayOptions } from "../../functions/lambda/handler.js";
@@ -356,6 +358,24 @@ describe("createLambdaGateway", () => {
     const last = JSON.parse(out.body.trimEnd().split("\n\n").at(-1)!.slice(6));
     expect(last.error).toMatchObject({ code: "function_timeout", type: "api_error" });
     expect(records.at(-1)?.error).toContain("time limit");
+  });
+
+  it("the deadline cut still arrives when garbage is collected while the answer streams", async () => {
+    // The Request is no longer held once its answer streams: a cut that travelled through its
+    // signal (which follows the one it was made with through a weak reference) was lost here.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const gw = gateway();
+    const out = new ResponseStreamDouble();
+    const t0 = Date.now();
+    const collect = setInterval(gc, 50);
+    try {
+      await gw.streaming(chat({ model: "mock/slow-200", stream: true, messages: [{ role: "user", content: "a b c d e f g h i j k l m n" }] }), out, { getRemainingTimeInMillis: () => 3_600 - (Date.now() - t0) }, out.from);
+    } finally {
+      clearInterval(collect);
+    }
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(out.body).toContain("function_timeout");
   });
 
   it("deferred work never holds the handler past the deadline", async () => {
