@@ -1,4 +1,5 @@
 import type { FrameDecoder } from "./framing.js";
+import { Utf8Stream } from "./utf8-stream.js";
 
 const OPEN_OBJECT = 123; // {
 const CLOSE_OBJECT = 125; // }
@@ -13,7 +14,7 @@ const BACKSLASH = 92;
  * that are not objects or arrays are skipped; so is anything after the array's closing bracket.
  */
 export class JsonArrayDecoder implements FrameDecoder<string> {
-  private readonly text = new TextDecoder();
+  private readonly text = new Utf8Stream();
   /** The unfinished element's text so far. */
   private element = "";
   /** Nesting inside the outer array: 0 between elements. */
@@ -23,12 +24,12 @@ export class JsonArrayDecoder implements FrameDecoder<string> {
   private escaped = false;
 
   push(bytes: Uint8Array): string[] {
-    return this.scan(this.text.decode(bytes, { stream: true }));
+    return this.scan(this.text.decode(bytes));
   }
 
   /** An element still open at the end was cut: it is dropped. */
   flush(): string[] {
-    const out = this.scan(this.text.decode());
+    const out = this.scan(this.text.end());
     this.element = "";
     return out;
   }

@@ -1,3 +1,5 @@
+import { Utf8Stream } from "./utf8-stream.js";
+
 /**
  * Server-sent events, decoded incrementally. Bytes may be cut anywhere by the network: a
  * multi-byte character, a "\r\n" pair or a field name can arrive in two pieces.
@@ -9,7 +11,7 @@ export interface SSEEvent {
 }
 
 export class SSEDecoder {
-  private readonly text = new TextDecoder();
+  private readonly text = new Utf8Stream();
   private line = "";
   private pendingCR = false;
   private data: string[] = [];
@@ -18,7 +20,7 @@ export class SSEDecoder {
 
   /** Feed bytes; returns the events completed by them. */
   push(bytes: Uint8Array): SSEEvent[] {
-    return this.pushText(this.text.decode(bytes, { stream: true }));
+    return this.pushText(this.text.decode(bytes));
   }
 
   pushText(chunk: string): SSEEvent[] {
@@ -64,7 +66,7 @@ export class SSEDecoder {
   /** At the end of the stream: an event that lacked its closing blank line is still delivered. */
   flush(): SSEEvent[] {
     const out: SSEEvent[] = [];
-    const rest = this.text.decode();
+    const rest = this.text.end();
     if (rest) this.pushText(rest).forEach((e) => out.push(e));
     if (this.line) this.endLine(out);
     this.dispatch(out);

@@ -1,5 +1,6 @@
 import { EventStreamDecoder, type EventStreamMessage } from "../formats/eventstream.js";
 import { SSEDecoder } from "../formats/sse.js";
+import { Utf8Stream } from "../formats/utf8-stream.js";
 import type { Usage } from "../types.js";
 import { findRawUsage, normalizeUsage, usageOf } from "./normalize.js";
 
@@ -97,11 +98,11 @@ export class EventStreamUsageScanner {
  * object after it is read at the end.
  */
 export class JsonArrayUsageScanner {
-  private readonly text = new TextDecoder();
+  private readonly text = new Utf8Stream();
   private tail = "";
 
   push(bytes: Uint8Array) {
-    this.tail += this.text.decode(bytes, { stream: true });
+    this.tail += this.text.decode(bytes);
     const at = this.tail.lastIndexOf('"usageMetadata"');
     // Keep a little before the mark (it may arrive split) and nothing older than the last one.
     if (at > 0) this.tail = this.tail.slice(at);
@@ -109,7 +110,7 @@ export class JsonArrayUsageScanner {
   }
 
   end(): Usage | undefined {
-    this.tail += this.text.decode();
+    this.tail += this.text.end();
     const at = this.tail.lastIndexOf('"usageMetadata"');
     if (at < 0) return undefined;
     const open = this.tail.indexOf("{", at);
