@@ -103,7 +103,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         if (probing) breakers.release(name);
         throw e;
       });
-      const tried = new Set<string>();
+      let tried: Set<string> | undefined; // the config keys that refused this attempt, made when one does
       let again = false;
       for (;;) {
         let ctx: CallContext;
@@ -165,7 +165,7 @@ export async function attemptLoop(gw: Gateway, plan: AttemptPlan): Promise<Answe
         const key = ctx.credential.kind === "key" && ctx.credential.source === "config" ? ctx.credential.value : undefined;
         if (key && (res.status === 401 || res.status === 403 || res.status === 429)) {
           route.pool.cool(key, retryAfterMs(res) ?? gw.config.keyCooldownMs);
-          tried.add(key);
+          (tried ??= new Set()).add(key);
           if (route.pool.size > tried.size) continue;
         }
         again = RETRYABLE(res.status);
