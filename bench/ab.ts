@@ -10,6 +10,7 @@
  *
  *   BENCH_AB_ROUNDS (default 6)  BENCH_SECONDS (default 3, per target and round)
  *   BENCH_CONNECTIONS (default 32)  BENCH_AB_STREAM=1 (streamed chat)
+ *   BENCH_WARMUP (default 4, seconds per target before the rounds)
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const STREAM = process.env.BENCH_AB_STREAM === "1";
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 4);
 
 async function keyedGateway(bundle: string, configPath: string) {
   const port = await freePort();
@@ -62,7 +64,7 @@ async function main() {
         [rev, before.target],
         ["this checkout", now.target],
       ];
-      for (const [, t] of targets) await load(t, STREAM, CONNECTIONS, 1); // warm up
+      for (const [, t] of targets) await load(t, STREAM, CONNECTIONS, WARMUP); // warm up: a fresh gateway's JIT takes several thousand requests to settle
       const sums = targets.map(() => ({ cpu: 0, requests: 0, rps: [] as number[], errors: 0 }));
       for (let round = 0; round < ROUNDS; round++) {
         // Each round in the other order, so neither build always runs right after the other.

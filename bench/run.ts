@@ -4,7 +4,8 @@
  * then the issue's other targets (fixed-rate latency, a thousand slow streams, bundle sizes and
  * module init), ending with a targets table. Loopback only; about six minutes.
  *
- *   BENCH_SECONDS (default 8)  BENCH_CONNECTIONS (default 32)  BENCH_SEQUENTIAL (default 2000)
+ *   BENCH_SECONDS (default 8)  BENCH_WARMUP (default 6, seconds per target before each pass)
+ *   BENCH_CONNECTIONS (default 32)  BENCH_SEQUENTIAL (default 2000)
  *   BENCH_RATE (default 500)   STREAMS, STREAMS_SECONDS, STREAMS_TOKEN_MS (as bench:streams)
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -23,6 +24,10 @@ import { workerBundleSize } from "./worker-size.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+// A fresh gateway needs several thousand requests before its JIT settles (a keyed one's first
+// 1.5 s runs: 1739, 901, 491, 459 µs of CPU a request; the bare proxy's: 1136, 320, 322, 272).
+// Warmed for 2 s, its first measured run still paid for compiling.
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 6);
 const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 2000);
 const RATE = Number(process.env.BENCH_RATE ?? 500);
 const INIT_RUNS = 5;
@@ -102,7 +107,7 @@ async function loadBench(): Promise<{ rows: Row[]; rssMb: number; inputs: Pick<T
   try {
     for (const stream of [false, true]) {
       const scenario = `${stream ? "chat, streamed" : "chat, JSON"}, ${CONNECTIONS} conn`;
-      for (const t of [open, withKey, withoutLog, guarded, bare, bareOnDispatcher]) await load(t, stream, CONNECTIONS, 2); // warm up the JIT and the connection pool
+      for (const t of [open, withKey, withoutLog, guarded, bare, bareOnDispatcher]) await load(t, stream, CONNECTIONS, WARMUP); // warm up the JIT and the connection pool
       for (const [target, t] of [["direct", direct], ["bare proxy", bare], [BARE_DISPATCHER, bareOnDispatcher]] as const) rows.push({ scenario, target, ...(await load(t, stream, CONNECTIONS, SECONDS)) });
       // The gateways take turns in short runs, so the ratio between them does not depend on which
       // ran while the machine was busier.
