@@ -40,6 +40,14 @@ export type CallObserver = (record: CallRecord, call: FinishedCall) => Promise<v
 /** Answers the local server keeps in memory, in front of its embedded store. */
 const MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Resolves on the event loop's next turn, after the calls finishing in this one: setImmediate
+ * where there is one (Node, Lambda: a timer waits a millisecond at least, which a Lambda
+ * invocation would be billed for), else a zero timer (Workers).
+ */
+const nextTurn: () => Promise<void> =
+  typeof globalThis.setImmediate === "function" ? () => new Promise((resolve) => globalThis.setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** Provider settings that hold a credential: scrubbed from every text that leaves, like the keys. */
 const SECRET_SETTING = /key|secret|token|password/i;
 
@@ -52,6 +60,8 @@ export class Gateway {
   private readonly byName = new Map<string, ProviderRoute>();
   /** Told of every finished call, after the response (usage and spend first, then any the runtime adds). */
   readonly observers: CallObserver[] = [];
+  /** Calls finished since the last batch was observed, waiting for the next turn. */
+  private finished: Array<{ record: CallRecord; call: FinishedCall }> | undefined;
   /** Virtual keys; absent when the runtime has no store. */
   readonly keys: KeyService | undefined;
   /** Where limit windows and spend are counted: the store, or this process when it owns them. */
@@ -132,32 +142,47 @@ export class Gateway {
 
   /**
    * A finished call, after its response: priced once, then handed to every observer (usage and
-   * spend, the log, analytics, telemetry), all as one piece of deferred work.
+   * spend, the log, analytics, telemetry). Calls that finish close together are observed as one
+   * batch on the next turn of the event loop, one piece of deferred work: each observer then runs
+   * over the whole batch in a row, rather than every observer's code once per call between the
+   * requests' own: 416 → 376 and 398 → 372 µs of CPU a keyed JSON call, in alternating runs of the
+   * two builds (docs/performance.md).
    */
   observe(record: CallRecord, call: FinishedCall) {
-    const { defer, log } = this.runtime;
-    const failed = (e: unknown) => log.error("observer failed", { requestId: record.requestId, error: String((e as Error)?.message ?? e) });
-    defer(
-      this.prices.ready.then(() => {
-        const missing = priceCall(this.prices, record, call.customCost);
-        if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
-          this.unpriced.add(missing);
-          log.warn('no price for model: its cost is counted as 0 (add it under "prices" in the config)', { model: missing });
+    if (this.finished) return void this.finished.push({ record, call });
+    const batch = (this.finished = [{ record, call }]);
+    // Waited for here, as the first call finishes: the price list loads in the background, and a
+    // load that fails must have a handler before it does.
+    const observed = this.prices.ready
+      .then(nextTurn)
+      .finally(() => (this.finished = undefined))
+      .then(() => this.observeAll(batch));
+    this.runtime.defer(observed);
+  }
+
+  private observeAll(batch: Array<{ record: CallRecord; call: FinishedCall }>): Promise<unknown> | undefined {
+    const { log } = this.runtime;
+    const failed = (record: CallRecord) => (e: unknown) => log.error("observer failed", { requestId: record.requestId, error: String((e as Error)?.message ?? e) });
+    for (const { record, call } of batch) {
+      const missing = priceCall(this.prices, record, call.customCost);
+      if (missing && !this.unpriced.has(missing) && this.unpriced.size < 1000) {
+        this.unpriced.add(missing);
+        log.warn('no price for model: its cost is counted as 0 (add it under "prices" in the config)', { model: missing });
+      }
+    }
+    // Most observers only add to a batch of their own (whose write is deferred work of its own).
+    let waiting: Promise<unknown>[] | undefined;
+    for (const observe of this.observers) {
+      for (const { record, call } of batch) {
+        try {
+          const done = observe(record, call);
+          if (done) (waiting ??= []).push(done.catch(failed(record)));
+        } catch (e) {
+          failed(record)(e);
         }
-        // All in this one turn: most observers only add to a batch (whose write is deferred work of
-        // its own), and a promise or two per observer per call was a measurable share of the CPU.
-        let waiting: Promise<unknown>[] | undefined;
-        for (const observe of this.observers) {
-          try {
-            const done = observe(record, call);
-            if (done) (waiting ??= []).push(done.catch(failed));
-          } catch (e) {
-            failed(e);
-          }
-        }
-        return waiting && Promise.all(waiting);
-      }),
-    );
+      }
+    }
+    return waiting && Promise.all(waiting);
   }
 
   /** Shutting down: the writes waiting behind the answers go now, later ones at once. Then await the deferred work. */

@@ -44,7 +44,8 @@ export function useProviderHarness<U extends Upstream>(opts: {
     await h.gw?.close();
     await h.upstream?.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    await h.gw.settled(); // the calls of the test before are observed (one turn after they finish), so none lands in this one's records
     h.upstream.requests.length = 0;
     h.records.length = 0;
   });

@@ -82,7 +82,8 @@ afterAll(async () => {
   await bedrock.close();
   await openai.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
+  await gw.settled(); // the calls of the test before are observed (one turn after they finish), so none lands in this one's records
   anthropic.requests.length = 0;
   bedrock.requests.length = 0;
   openai.requests.length = 0;

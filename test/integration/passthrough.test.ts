@@ -81,7 +81,8 @@ describe("pass-through routes against mock upstreams, through the real local ser
     await anthropic?.close();
     await openai?.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
+    await gw.settled(); // the calls of the test before are observed (one turn after they finish), so none lands in this one's records
     anthropic.requests.length = 0;
     openai.requests.length = 0;
     records.length = 0;
@@ -466,6 +467,7 @@ describe("pass-through: credentials, limits, timeouts, raw bytes", () => {
       // Streamed with alt=sse: Gemini's bytes as they were, usage from the last usageMetadata.
       const geminiStream = httpFixture("gemini/stream-text.http");
       upstream.handle((_req, res) => sendStream(res, [geminiStream.body], { headers: geminiStream.headers }));
+      await settle(); // the call above observed first: calls are observed in batches, on the next turn
       const records: CallRecord[] = [];
       gw.gateway.observers.push((r) => void records.push(r));
       const streamed = await fetch(`${gw.url}/gemini/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"contents":[]}' });

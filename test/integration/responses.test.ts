@@ -89,7 +89,8 @@ afterAll(async () => {
   await anthropicUp.close();
   await bedrock.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
+  await gw.settled(); // the calls of the test before are observed (one turn after they finish), so none lands in this one's records
   openaiUp.requests.length = 0;
   anthropicUp.requests.length = 0;
   bedrock.requests.length = 0;

@@ -37,7 +37,8 @@ afterAll(async () => {
   await openai.close();
   await bedrock.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
+  await gw.settled(); // the calls of the test before are observed (one turn after they finish), so none lands in this one's records
   openai.requests.length = 0;
   bedrock.requests.length = 0;
   records.length = 0;
