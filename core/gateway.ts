@@ -145,8 +145,7 @@ export class Gateway {
    * spend, the log, analytics, telemetry). Calls that finish close together are observed as one
    * batch on the next turn of the event loop, one piece of deferred work: each observer then runs
    * over the whole batch in a row, rather than every observer's code once per call between the
-   * requests' own: 416 → 376 and 398 → 372 µs of CPU a keyed JSON call, in alternating runs of the
-   * two builds (docs/performance.md).
+   * requests' own (measured in docs/performance.md, "What this issue removed").
    */
   observe(record: CallRecord, call: FinishedCall) {
     if (this.finished) return void this.finished.push({ record, call });
