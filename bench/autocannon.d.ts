@@ -14,6 +14,10 @@ declare module "autocannon" {
     body?: string;
     connections?: number;
     duration?: number;
+    /** Stop after this many requests rather than after `duration`. */
+    amount?: number;
+    /** Seconds a request may take before it counts as a timeout (default 10). */
+    timeout?: number;
     /** Requests a second from all connections together (a fixed rate; the default is as fast as possible). */
     overallRate?: number;
   }
