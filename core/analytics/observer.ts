@@ -2,6 +2,7 @@ import type { CallObserver, Gateway } from "../gateway.js";
 import { addAnalytics, addGuardrailCounters, emptyAnalytics, GUARDRAIL_COUNTER } from "../store/log-rules.js";
 import type { AnalyticsRow, AnalyticsStore } from "../store/types.js";
 import type { CallRecord, GuardHit } from "../types.js";
+import { batchKeys } from "../usage/batch-key.js";
 import { Coalescer } from "../usage/coalesce.js";
 import { tokensOf } from "../usage/tokens.js";
 import { bucketOf } from "./histogram.js";
@@ -14,6 +15,7 @@ import { bucketOf } from "./histogram.js";
  */
 export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObserver {
   const rows = new Coalescer<AnalyticsRow>(addAnalytics, (row) => store.add(row), { behind: gw.behind, track: gw.runtime.defer });
+  const rowKey = batchKeys();
   // The batch's write is tracked as deferred work by the Coalescer: nothing to return.
   return (record) => {
     const keyId = record.principal;
@@ -22,7 +24,7 @@ export function analyticsObserver(gw: Gateway, store: AnalyticsStore): CallObser
     const provider = record.provider ?? "-";
     const model = record.model ?? "-";
     void rows.addTo(
-      `${hour}\u0000${keyId}\u0000${provider}\u0000${model}`,
+      rowKey(hour, keyId, provider, model),
       () => countCall(emptyAnalytics({ hour, keyId, provider, model }), record),
       (row) => void countCall(row, record),
     );

@@ -1,6 +1,7 @@
 import type { CallObserver, Gateway } from "../gateway.js";
 import type { UsageRow, VirtualKeyRecord } from "../store/types.js";
 import type { CallRecord } from "../types.js";
+import { batchKeys } from "./batch-key.js";
 import { Coalescer } from "./coalesce.js";
 import { keyCounters, MINUTE_MS, periodWindow, spendCounter, windowStart, type Period } from "../lifecycle/windows.js";
 
@@ -46,17 +47,30 @@ export function usageObserver(gw: Gateway): CallObserver {
       }
     : (key: string, start: number, ms: number, n: number) => void counters.add(`${key}\u0000${start}`, { key, start, ms, n });
 
+  const rowKey = batchKeys();
+  /** One call added to its key's row for the day and model: in place, when a batch for it is waiting already. */
+  const addRow = (principal: string, provider: string, model: string, at: number, cacheHits: number, tokensIn: number, tokensOut: number, costMicros: number) => {
+    const day = dayOf(at);
+    void rows.addTo(
+      rowKey(principal, day, provider, model),
+      () => ({ keyId: principal, day, model: `${provider}/${model}`, requests: 1, cacheHits, tokensIn, tokensOut, costMicros }),
+      (row) => {
+        row.requests++;
+        row.cacheHits += cacheHits;
+        row.tokensIn += tokensIn;
+        row.tokensOut += tokensOut;
+        row.costMicros += costMicros;
+      },
+    );
+  };
+
   /** The call's usage row, token counters and spend, once its key (if any) is known. */
   const add = (record: CallRecord, provider: string, principal: string | undefined, key: VirtualKeyRecord | undefined) => {
     const usage = record.usage;
     const model = record.model || "unknown";
-    const name = `${provider}/${model}`;
     // A cache hit spent no provider tokens: it counts as a request (and a cache hit), not toward tokens or spend.
     if (record.cache === "HIT") {
-      if (principal) {
-        const day = dayOf(record.startedAt);
-        rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, cacheHits: 1, tokensIn: 0, tokensOut: 0, costMicros: 0 });
-      }
+      if (principal) addRow(principal, provider, model, record.startedAt, 1, 0, 0, 0);
       return;
     }
     const tokensIn = Number(usage?.prompt_tokens) || 0;
@@ -65,10 +79,7 @@ export function usageObserver(gw: Gateway): CallObserver {
     const cost = record.costMicros ?? 0;
     const now = Date.now();
     const minute = windowStart(now, MINUTE_MS);
-    if (principal) {
-      const day = dayOf(record.startedAt);
-      rows.add(`${principal}\u0000${day}\u0000${name}`, { keyId: principal, day, model: name, requests: 1, cacheHits: 0, tokensIn, tokensOut, costMicros: cost });
-    }
+    if (principal) addRow(principal, provider, model, record.startedAt, 0, tokensIn, tokensOut, cost);
     if (tokens > 0) {
       if (key?.tpm) count(keyCounters(key.id).tpm, minute, MINUTE_MS, tokens);
       if (limits.tpm) count("tpm:gateway", minute, MINUTE_MS, tokens);

@@ -4,6 +4,18 @@ import type { RequestHeaders } from "../../core/http.js";
 /** The headers of which node:http keeps only the first when one is repeated (its `headers` object's rules). */
 const FIRST_ONLY = new Set(["age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host", "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards", "proxy-authorization", "referer", "retry-after", "server", "user-agent"]);
 
+/** Names as asked for, lowercased: the core asks for the same few constants on every request. */
+const lowered = new Map<string, string>();
+
+function lower(name: string): string {
+  let key = lowered.get(name);
+  if (key === undefined) {
+    key = name.toLowerCase();
+    if (lowered.size < 1024) lowered.set(name, key);
+  }
+  return key;
+}
+
 /**
  * A node:http request's headers read as a Web `Headers` reads them (names in any case, a repeated
  * header's values joined with ", "), without building one: node:http's own header object, with
@@ -17,7 +29,7 @@ export class NodeRequestHeaders implements RequestHeaders {
   ) {}
 
   get(name: string): string | null {
-    const key = name.toLowerCase();
+    const key = lower(name);
     if (!Object.hasOwn(this.headers, key)) return null;
     const value = this.headers[key]!;
     if (typeof value !== "string") return value.join(", ");
@@ -25,7 +37,7 @@ export class NodeRequestHeaders implements RequestHeaders {
   }
 
   has(name: string): boolean {
-    return Object.hasOwn(this.headers, name.toLowerCase());
+    return Object.hasOwn(this.headers, lower(name));
   }
 
   forEach(callback: (value: string, name: string, parent: Headers) => void): void {
@@ -39,7 +51,7 @@ export class NodeRequestHeaders implements RequestHeaders {
     const raw = this.raw;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
-      if (name.length !== key.length || name.toLowerCase() !== key) continue;
+      if (name.length !== key.length || (name !== key && name.toLowerCase() !== key)) continue;
       all = seen++ === 0 ? raw[i + 1]! : `${all}, ${raw[i + 1]}`;
     }
     return seen > 1 ? all : first;
