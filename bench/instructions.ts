@@ -1,21 +1,20 @@
 /**
  * `npm run bench:instructions [-- <revision>]`: the machine instructions a request costs each
- * process, counted by valgrind's callgrind rather than timed — the same count on a busy machine as
- * on a quiet one, so two builds compare to within 1 % where `npm run bench:ab` resolves only 7–13 %.
+ * process, counted by valgrind's callgrind rather than timed — about the same count on a busy
+ * machine as on a quiet one, where `npm run bench:ab` moves 7–13 % between runs of one build.
  * Each target runs under callgrind with counting off while it warms up (BENCH_INSTR_WARMUP
- * requests, default 8000), counts BENCH_INSTR_REQUESTS (default 2000; JSON chat, 8 connections),
- * and exits. Targets: the keyed gateway (virtual key with rpm, tpm and a daily budget, request log
- * on), the same built from <revision> when one is given, and the two bare proxies.
+ * requests, default 12000), counts BENCH_INSTR_REQUESTS (default 3000; JSON chat, 8 connections),
+ * and exits; callgrind's output stays in dist/bench/callgrind.<target>.out for callgrind_annotate.
+ * Targets: the keyed gateway (virtual key with rpm, tpm and a daily budget, request log on), the
+ * same built from <revision> when one is given, and the two bare proxies.
  *
- * What is counted is the request path: V8's optimising compiler is left out (under callgrind, time
- * runs about a hundred times slower and the compiler's timing-driven work is counted as if
- * requests caused it), and the gateway runs on the memory store (the embedded store's writes wait
- * five seconds behind the answers: at valgrind's speed they would be counted a hundred times too
- * often). Needs valgrind (`apt-get install valgrind`). Loopback only; about five minutes.
+ * Set aside, being lumps rather than per-request work at valgrind's hundredfold slowdown: V8's
+ * optimising compiler (timing-driven), its major collections (printed apart), and the embedded
+ * store's writes (five seconds behind the answers: the gateway runs on the memory store). Needs
+ * valgrind (`apt-get install valgrind`). Loopback only; about eight minutes.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import autocannon from "autocannon";
@@ -44,8 +43,9 @@ interface Counted {
 
 async function underCallgrind(name: string, script: string, env: Record<string, string>, withKey: boolean): Promise<Counted> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "strait-instr-"));
-  const out = join(dir, "callgrind.out");
+  // Kept for callgrind_annotate: which functions a change touched.
+  mkdirSync(join(ROOT, "dist", "bench"), { recursive: true });
+  const out = join(ROOT, "dist", "bench", `callgrind.${name.replace(/[^a-z0-9]+/gi, "-")}.out`);
   const child = spawn("valgrind", ["--tool=callgrind", "--instr-atstart=no", "--smc-check=all-non-file", `--callgrind-out-file=${out}`, "-q", process.execPath, ...NODE_FLAGS, script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
@@ -76,7 +76,6 @@ async function underCallgrind(name: string, script: string, env: Record<string, 
     return { name, perRequest: (total - compiler - majorGc) / REQUESTS, compilerPerRequest: compiler / REQUESTS, majorGcPerRequest: majorGc / REQUESTS };
   } finally {
     child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
