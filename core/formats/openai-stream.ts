@@ -5,7 +5,7 @@ import type { SSEEvent } from "./sse.js";
 import { parseStreamJson } from "./stream-json.js";
 
 /** A chunk that may carry an error or the usage: parsed. Any other goes on as a plain delta. */
-const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{)/;
+export const NOTEWORTHY = /"(?:error"\s*:|usage"\s*:\s*\{)/;
 /** A finish reason that is not null: the answer is complete. (In a JSON string a quote is escaped, so only a key matches.) */
 const FINISHED = /"finish_reason"\s*:\s*"/;
 
@@ -33,31 +33,39 @@ function plainPart(raw: string): StreamPart {
  * only notices errors sent inside the stream, the usage, the end marker, and a stream cut short.
  * Plain content deltas — nearly every chunk — are not even parsed.
  */
-export function openAIStreamTranslator(): StreamTranslator<SSEEvent> {
-  let sawDone = false;
-  let sawFinish = false;
-  return {
-    push(ev) {
-      const data = ev.data;
-      if (data === "[DONE]") {
-        sawDone = true;
-        return [];
-      }
-      if (ev.event !== "error" && !NOTEWORTHY.test(data)) {
-        if (!sawFinish && FINISHED.test(data)) sawFinish = true;
-        return [plainPart(data)];
-      }
-      const chunk: ChatChunk & { error?: { message?: string; code?: unknown } } = parseStreamJson(data, "The upstream");
-      if (chunk.error || ev.event === "error") {
-        const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";
-        throw upstreamError(502, message, "upstream_stream_error");
-      }
-      if (!sawFinish && chunk.choices?.some((c) => c.finish_reason)) sawFinish = true;
-      return [{ chunk, raw: data }];
-    },
-    end(): StreamPart[] {
-      if (!sawDone && !sawFinish) throw upstreamError(502, "The upstream stream ended before the answer was complete.", "upstream_truncated");
+export class OpenAIStreamTranslator implements StreamTranslator<SSEEvent> {
+  sawDone = false;
+  /** A chunk with a finish reason went by: the answer is complete even without [DONE]. */
+  sawFinish = false;
+
+  push(ev: SSEEvent): StreamPart[] {
+    const data = ev.data;
+    if (data === "[DONE]") {
+      this.sawDone = true;
       return [];
-    },
-  };
+    }
+    if (ev.event !== "error" && !NOTEWORTHY.test(data)) {
+      if (!this.sawFinish) this.noteFinish(data);
+      return [plainPart(data)];
+    }
+    const chunk: ChatChunk & { error?: { message?: string; code?: unknown } } = parseStreamJson(data, "The upstream");
+    if (chunk.error || ev.event === "error") {
+      const message = chunk.error?.message ?? "The upstream reported an error inside the stream.";
+      throw upstreamError(502, message, "upstream_stream_error");
+    }
+    if (!this.sawFinish && chunk.choices?.some((c) => c.finish_reason)) this.sawFinish = true;
+    return [{ chunk, raw: data }];
+  }
+
+  /** Plain chunks' text (one or several) that goes on without `push`: notes a finish reason in it. */
+  noteFinish(text: string) {
+    if (FINISHED.test(text)) this.sawFinish = true;
+  }
+
+  end(): StreamPart[] {
+    if (!this.sawDone && !this.sawFinish) throw upstreamError(502, "The upstream stream ended before the answer was complete.", "upstream_truncated");
+    return [];
+  }
 }
+
+export const openAIStreamTranslator = (): StreamTranslator<SSEEvent> => new OpenAIStreamTranslator();

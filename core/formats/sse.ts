@@ -18,6 +18,11 @@ export class SSEDecoder {
   private event: string | undefined;
   private id: string | undefined;
 
+  /** Holds no part of an event: the next bytes start a new one (and the stream's start has been seen). */
+  get idle(): boolean {
+    return this.line === "" && this.data.length === 0 && this.event === undefined && !this.pendingCR && this.text.clean;
+  }
+
   /** Feed bytes; returns the events completed by them. */
   push(bytes: Uint8Array): SSEEvent[] {
     return this.pushText(this.text.decode(bytes));

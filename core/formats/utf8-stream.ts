@@ -13,6 +13,11 @@ export class Utf8Stream {
   /** The streaming decoder may hold the start of a character, or has not seen the stream's start yet. */
   private pending = true;
 
+  /** Past the stream's start, with no character half-read: the next piece may be decoded on its own. */
+  get clean(): boolean {
+    return !this.pending;
+  }
+
   decode(bytes: Uint8Array): string {
     const last = bytes.length - 1;
     if (last < 0) return "";

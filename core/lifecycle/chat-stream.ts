@@ -1,11 +1,22 @@
 import { GatewayError, upstreamError } from "../errors.js";
+import { concatBytes } from "../formats/bytes.js";
 import { framings } from "../formats/framing.js";
+import { OpenAISSERelay } from "../formats/openai-sse-relay.js";
+import { OpenAIStreamTranslator } from "../formats/openai-stream.js";
+import { SSEDecoder } from "../formats/sse.js";
 import type { StreamAdapter, StreamPart } from "../providers/types.js";
 import type { Usage } from "../types.js";
 import type { Answer } from "../upstream/attempt-loop.js";
 import type { BodySource } from "../response-parts.js";
 
 const DONE = "data: [DONE]\n\n";
+const encoder = new TextEncoder();
+
+/** What one read sends: the upstream's bytes that go on unchanged, then the text translated after them. */
+function piece(verbatim: Uint8Array | undefined, text: string): string | Uint8Array {
+  if (!verbatim?.length) return text;
+  return text ? concatBytes([verbatim, encoder.encode(text)]) : verbatim;
+}
 
 /**
  * What the client's stream says, in its API's wire format, given the OpenAI chunks the provider's
@@ -59,7 +70,7 @@ export function clientStream(
   adapter: StreamAdapter,
   scrub: (text: string) => string,
   onEnd: (end: StreamEnd) => void,
-  writer: StreamWriter = openAIWriter(),
+  customWriter?: StreamWriter,
   guard?: ChunkFilter,
 ): BodySource {
   const { ctx, body: upstream } = answer;
@@ -67,6 +78,9 @@ export function clientStream(
   answer.timer.settle();
   const decoder = framings[adapter.framing]!();
   const translator = adapter.translator(ctx, answer.state);
+  const writer = customWriter ?? openAIWriter();
+  // OpenAI's SSE in, OpenAI's SSE out, nothing to hold back: plain deltas go on as the upstream's bytes.
+  const relay = !customWriter && !guard && decoder instanceof SSEDecoder && translator instanceof OpenAIStreamTranslator ? new OpenAISSERelay(decoder, translator) : undefined;
   let usage: Usage | undefined;
   let finished = false;
 
@@ -95,6 +109,7 @@ export function clientStream(
       if (closed) return undefined;
       // What this read translated before a failure still reaches the client, ahead of the error event.
       let text = "";
+      let verbatim: Uint8Array | undefined;
       try {
         for (;;) {
           const { done, value } = await upstream.next();
@@ -110,9 +125,11 @@ export function clientStream(
             finish({});
             return text || undefined;
           }
-          for (const ev of decoder.push(value)) text += encode(translator.push(ev));
+          const relayed = relay?.split(value);
+          if (relayed) verbatim = relayed.verbatim;
+          for (const ev of relayed ? relayed.rest : decoder.push(value)) text += encode(translator.push(ev));
           // An upstream read that completed no event produces nothing; read on rather than send "".
-          if (text) return text;
+          if (text || verbatim?.length) return piece(verbatim, text);
         }
       } catch (e) {
         closed = true;
@@ -122,7 +139,7 @@ export function clientStream(
         answer.timer.abort();
         upstream.stop();
         finish({ error: clean });
-        return text + writer.fail(clean);
+        return piece(verbatim, text + writer.fail(clean));
       }
     },
     async cancel() {
