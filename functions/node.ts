@@ -1,4 +1,5 @@
 /** `npm start`: the gateway as a local Node server; STRAIT_WORKERS > 1 runs it on several processes (node/cluster.ts). */
+import "./node/v8-flags.js";
 import cluster from "node:cluster";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
