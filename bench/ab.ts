@@ -65,7 +65,7 @@ async function main() {
         ["this checkout", now.target],
       ];
       for (const [, t] of targets) await load(t, STREAM, CONNECTIONS, WARMUP); // warm up: a fresh gateway's JIT takes several thousand requests to settle
-      const sums = targets.map(() => ({ cpu: 0, requests: 0, rps: [] as number[], errors: 0 }));
+      const sums = targets.map(() => ({ cpu: 0, mainCpu: 0, requests: 0, rps: [] as number[], errors: 0 }));
       for (let round = 0; round < ROUNDS; round++) {
         // Each round in the other order, so neither build always runs right after the other.
         const order = round % 2 ? [3, 2, 1, 0] : [0, 1, 2, 3];
@@ -73,6 +73,7 @@ async function main() {
           const m = await load(targets[i]![1], STREAM, CONNECTIONS, SECONDS);
           const s = sums[i]!;
           s.cpu += (m.cpuPerRequest ?? 0) * (m.requests ?? 0);
+          s.mainCpu += (m.mainCpuPerRequest ?? 0) * (m.requests ?? 0);
           s.requests += m.requests ?? 0;
           s.rps.push(Math.round(m.rps));
           s.errors += m.errors;
@@ -82,9 +83,9 @@ async function main() {
     });
     if (!result) throw new Error(`"${rev}" is not a revision in this clone's history.`);
     const bare = result[0]!;
-    console.log(`| keyed ${STREAM ? "streamed" : "JSON"} chat, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s | CPU µs/request | req/s per round | ÷ bare proxy (requests) | errors |`);
-    console.log("| --- | ---: | --- | ---: | ---: |");
-    for (const r of result) console.log(`| ${r.name} | ${(r.cpu / r.requests).toFixed(0)} | ${r.rps.join(" ")} | ${(r.requests / bare.requests).toFixed(2)} | ${r.errors} |`);
+    console.log(`| keyed ${STREAM ? "streamed" : "JSON"} chat, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s | CPU µs/request | of which main thread | req/s per round | ÷ bare proxy (requests) | errors |`);
+    console.log("| --- | ---: | ---: | --- | ---: | ---: |");
+    for (const r of result) console.log(`| ${r.name} | ${(r.cpu / r.requests).toFixed(0)} | ${(r.mainCpu / r.requests).toFixed(0)} | ${r.rps.join(" ")} | ${(r.requests / bare.requests).toFixed(2)} | ${r.errors} |`);
   } finally {
     await Promise.all(children.map(stop));
   }

@@ -19,15 +19,25 @@ function clockTicks(): number {
   return ticks;
 }
 
-/** User + system CPU time the process has used so far, in microseconds (resolution: one tick, 10 ms). */
-export function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** User + system CPU time in a /proc stat file, in microseconds (resolution: one tick, 10 ms). */
+function statMicros(path: string): number {
+  const stat = readFileSync(path, "utf8");
   // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1_000_000) / clockTicks();
 }
+
+/** User + system CPU time the process has used so far, in microseconds: all its threads. */
+export const cpuMicros = (pid: number): number => statMicros(`/proc/${pid}/stat`);
+
+/**
+ * The same for the process's main thread alone: the JavaScript. The rest of a Node process's CPU
+ * is V8's helper threads (concurrent marking, parallel scavenges, optimising compiles) and
+ * libuv's pool.
+ */
+export const mainThreadCpuMicros = (pid: number): number => statMicros(`/proc/${pid}/task/${pid}/stat`);
 
 /** Runs `work` and returns its result with the CPU microseconds each of `pids` spent meanwhile. */
 export async function withCpu<T>(pids: number[], work: () => Promise<T>): Promise<{ result: T; cpu: number[] }> {

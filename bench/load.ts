@@ -6,7 +6,7 @@
  */
 import autocannon from "autocannon";
 import { Agent, request } from "undici";
-import { cpuMicros } from "./cpu.js";
+import { cpuMicros, mainThreadCpuMicros } from "./cpu.js";
 
 export interface Measured {
   rps: number;
@@ -17,6 +17,8 @@ export interface Measured {
   requests?: number;
   /** Microseconds of the serving process's CPU per answered request (when its pid is known). */
   cpuPerRequest?: number;
+  /** Of that, its main thread's (the rest is V8's and libuv's helper threads). */
+  mainCpuPerRequest?: number;
 }
 
 export interface Target {
@@ -32,21 +34,23 @@ export const chatBody = (stream: boolean) => JSON.stringify({ model: "openai/gpt
 
 const headersOf = (t: Target): Record<string, string> => ({ "content-type": "application/json", ...(t.key ? { authorization: `Bearer ${t.key}` } : {}), ...t.extra });
 
-interface Run extends Omit<Measured, "cpuPerRequest"> {
+interface Run extends Omit<Measured, "cpuPerRequest" | "mainCpuPerRequest"> {
   cpu?: number;
+  mainCpu?: number;
 }
 
 async function once(t: Target, stream: boolean, connections: number, seconds: number): Promise<Run> {
-  const before = t.pid ? cpuMicros(t.pid) : undefined;
+  const before = t.pid ? [cpuMicros(t.pid), mainThreadCpuMicros(t.pid)] : undefined;
   const r = await autocannon({ url: t.url, method: "POST", headers: headersOf(t), body: chatBody(stream), connections, duration: seconds });
-  const cpu = t.pid && before !== undefined ? cpuMicros(t.pid) - before : undefined;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, requests: r.requests.total, cpu };
+  const cpu = t.pid && before ? { cpu: cpuMicros(t.pid) - before[0]!, mainCpu: mainThreadCpuMicros(t.pid) - before[1]! } : {};
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, requests: r.requests.total, ...cpu };
 }
 
 function combine(runs: Run[]): Measured {
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const requests = runs.reduce((n, r) => n + (r.requests ?? 0), 0);
   const cpu = runs.every((r) => r.cpu !== undefined) ? runs.reduce((n, r) => n + r.cpu!, 0) : undefined;
+  const mainCpu = runs.every((r) => r.mainCpu !== undefined) ? runs.reduce((n, r) => n + r.mainCpu!, 0) : undefined;
   return {
     rps: mean(runs.map((x) => x.rps)),
     p50: mean(runs.map((x) => x.p50)),
@@ -54,6 +58,7 @@ function combine(runs: Run[]): Measured {
     errors: runs.reduce((n, x) => n + x.errors, 0),
     requests,
     ...(cpu !== undefined && requests > 0 ? { cpuPerRequest: cpu / requests } : {}),
+    ...(mainCpu !== undefined && requests > 0 ? { mainCpuPerRequest: mainCpu / requests } : {}),
   };
 }
 
